@@ -1,0 +1,65 @@
+import Fastify, { type FastifyServerOptions } from 'fastify'
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import fastifyEnv from '@fastify/env'
+import sensible from '@fastify/sensible'
+import { randomUUID } from 'node:crypto'
+import { ConfigSchema } from './config.js'
+import mongoPlugin from './db/plugin.js'
+import errorsPlugin from './plugins/errors.js'
+import docsPlugin from './plugins/docs.js'
+import authPlugin from './plugins/auth.js'
+import demoDataPlugin from './plugins/demo-data.js'
+import clientsRepository from './domains/clients/repository.js'
+import apiKeysRepository from './domains/clients/api-keys-repository.js'
+import { domains } from './domains/index.js'
+
+export interface BuildAppOptions {
+  /** Environment to configure from; defaults to process.env (plus a .env file). */
+  env?: Record<string, string | undefined>
+  logger?: FastifyServerOptions['logger']
+  /** Apply pending migrations at start; default: yes for the embedded and memory-server modes, no for MONGODB_URI. */
+  migrate?: boolean
+}
+
+const logLevels = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+
+function createFastify (logger: FastifyServerOptions['logger']) {
+  return Fastify({
+    logger,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } }
+  }).withTypeProvider<TypeBoxTypeProvider>()
+}
+
+/** Builds the Switchboard app without listening: plugins first, then every domain's routes. */
+export async function buildApp (options: BuildAppOptions = {}) {
+  const env = options.env ?? process.env
+  const level = env.LOG_LEVEL && logLevels.has(env.LOG_LEVEL) ? env.LOG_LEVEL : 'info'
+  const app = createFastify(options.logger ?? { level })
+
+  try {
+    await registerEverything(app, options, env)
+  } catch (error) {
+    await app.close().catch(() => {})
+    throw error
+  }
+  return app
+}
+
+async function registerEverything (app: FastifyTypebox, options: BuildAppOptions, env: Record<string, string | undefined>) {
+  app.addHook('onSend', async (request, reply) => { reply.header('x-request-id', request.id) })
+  await app.register(fastifyEnv, { confKey: 'config', schema: ConfigSchema, data: env, dotenv: options.env === undefined })
+  await app.register(sensible)
+  await app.register(errorsPlugin)
+  await app.register(docsPlugin)
+  await app.register(mongoPlugin, { migrate: options.migrate })
+  await app.register(clientsRepository)
+  await app.register(apiKeysRepository)
+  await app.register(authPlugin)
+  for (const domain of domains) await app.register(domain)
+  await app.register(demoDataPlugin)
+}
+
+export type App = Awaited<ReturnType<typeof buildApp>>
+type FastifyTypebox = ReturnType<typeof createFastify>

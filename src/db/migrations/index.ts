@@ -1,0 +1,7 @@
+import type { Migration } from '../migrate.js'
+import * as clientsAndApiKeys from './001-clients-and-api-keys.js'
+
+/** Every migration in the order it is applied. Add new ones at the end; never edit an applied one. */
+export const migrations: Migration[] = [
+  clientsAndApiKeys
+]

@@ -1,0 +1,45 @@
+import { Type, type Static } from '@sinclair/typebox'
+import { IsoDateTime, ObjectIdString } from '../../schemas/common.js'
+
+export const RoleSchema = Type.Union([Type.Literal('agent'), Type.Literal('manager'), Type.Literal('admin')], {
+  description: 'agent < manager < admin: a key may call every route needing its role or a lower one'
+})
+export type Role = Static<typeof RoleSchema>
+
+export const ClientSchema = Type.Object({
+  id: ObjectIdString,
+  name: Type.String(),
+  nickName: Type.String(),
+  createdAt: IsoDateTime
+}, { title: 'Client' })
+export type Client = Static<typeof ClientSchema>
+
+export const CreateClientBodySchema = Type.Object({
+  name: Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' }),
+  nickName: Type.String({ minLength: 1, maxLength: 50, pattern: '^[a-z0-9][a-z0-9-]*$', description: 'Short lowercase handle, unique' })
+}, { additionalProperties: false })
+export type CreateClientBody = Static<typeof CreateClientBodySchema>
+
+export const ClientParamsSchema = Type.Object({ clientId: ObjectIdString })
+
+export const ApiKeySchema = Type.Object({
+  id: ObjectIdString,
+  name: Type.String(),
+  role: RoleSchema,
+  prefix: Type.String({ description: 'The first characters of the key, to recognise it' }),
+  createdAt: IsoDateTime,
+  revokedAt: Type.Union([IsoDateTime, Type.Null()])
+}, { title: 'ApiKey' })
+export type ApiKey = Static<typeof ApiKeySchema>
+
+export const CreatedApiKeySchema = Type.Intersect([ApiKeySchema, Type.Object({
+  key: Type.String({ description: 'The secret key. Shown only in this response: store it now.' })
+})], { title: 'CreatedApiKey' })
+
+export const CreateApiKeyBodySchema = Type.Object({
+  name: Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' }),
+  role: RoleSchema
+}, { additionalProperties: false })
+export type CreateApiKeyBody = Static<typeof CreateApiKeyBodySchema>
+
+export const ApiKeyParamsSchema = Type.Object({ clientId: ObjectIdString, keyId: ObjectIdString })

@@ -1,0 +1,9 @@
+import type { FastifyPluginAsync } from 'fastify'
+import healthRoutes from './health/routes.js'
+import clientsRoutes from './clients/routes.js'
+
+/** Every domain's routes (and the repositories it registers itself), in registration order. */
+export const domains: FastifyPluginAsync[] = [
+  healthRoutes,
+  clientsRoutes
+]

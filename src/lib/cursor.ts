@@ -1,0 +1,23 @@
+import { EJSON, type Document } from 'bson'
+import createError from '@fastify/error'
+
+const InvalidCursor = createError('INVALID_CURSOR', 'querystring/cursor is not a cursor this API issued', 400)
+
+/** Encodes the sort key of the last item of a page as an opaque, URL-safe cursor. */
+export function encodeCursor (position: Document): string {
+  return Buffer.from(EJSON.stringify(position, { relaxed: false })).toString('base64url')
+}
+
+/** Decodes a cursor made by encodeCursor; anything else is a 400. */
+export function decodeCursor<T extends Document> (cursor: string, keys: (keyof T & string)[]): T {
+  let position: unknown
+  try {
+    position = EJSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'), { relaxed: false })
+  } catch {
+    throw new InvalidCursor()
+  }
+  if (position === null || typeof position !== 'object' || Array.isArray(position)) throw new InvalidCursor()
+  const fields = Object.keys(position)
+  if (fields.length !== keys.length || !keys.every((key) => fields.includes(key))) throw new InvalidCursor()
+  return position as T
+}

@@ -1,0 +1,112 @@
+import fp from 'fastify-plugin'
+import { randomBytes, timingSafeEqual } from 'node:crypto'
+import type { FastifyRequest, RouteOptions } from 'fastify'
+import type { ObjectId } from 'mongodb'
+import { hashKey } from '../domains/clients/api-keys-repository.js'
+import type { Role } from '../domains/clients/schemas.js'
+import { ErrorSchema, LegacyErrorSchema } from '../schemas/common.js'
+
+/**
+ * Who may call a route: 'public' (no key), or the key kinds allowed —
+ * `role`: a client key with at least this role; `platform`: the platform key (ADMIN_API_KEY).
+ */
+export type Access = 'public' | { role?: Role, platform?: boolean }
+
+export interface RouteAccess { method: string, url: string, access: Access }
+
+export type Caller =
+  | { kind: 'platform' }
+  | { kind: 'client', clientId: ObjectId, role: Role, keyId: ObjectId }
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    auth?: Access
+  }
+  interface FastifyRequest {
+    caller: Caller | null
+  }
+  interface FastifyInstance {
+    platformKey: string
+    /** Every route with the access it declared, for sweeps over the whole API. */
+    routeAccess: RouteAccess[]
+  }
+}
+
+const rank: Record<Role, number> = { agent: 1, manager: 2, admin: 3 }
+
+function httpError (statusCode: number, message: string) {
+  return Object.assign(new Error(message), { statusCode })
+}
+
+function bearerKey (request: FastifyRequest): string | null {
+  const header = request.headers.authorization
+  if (!header) return null
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header)
+  if (!match) throw httpError(401, 'The Authorization header must be "Bearer <API key>"')
+  return match[1] as string
+}
+
+function sameSecret (a: string, b: string): boolean {
+  return timingSafeEqual(Buffer.from(hashKey(a), 'hex'), Buffer.from(hashKey(b), 'hex'))
+}
+
+/** The client id of the authenticated client key (routes that allow only client keys). */
+export function callerClientId (request: FastifyRequest): ObjectId {
+  const caller = request.caller
+  if (caller?.kind !== 'client') throw httpError(403, 'This route needs a client API key')
+  return caller.clientId
+}
+
+/** Requests from another client's key see nothing: the same 404 as a missing record. */
+export function canSeeClient (request: FastifyRequest, clientId: ObjectId): boolean {
+  const caller = request.caller
+  return caller?.kind === 'platform' || (caller?.kind === 'client' && caller.clientId.equals(clientId))
+}
+
+function documentAuth (route: RouteOptions, access: Access) {
+  if (access === 'public') return
+  const schema = (route.schema ??= {}) as Record<string, unknown>
+  schema.security ??= [{ apiKey: [] }]
+  const response = (schema.response ??= {}) as Record<string, unknown>
+  const errorShape = route.config?.legacyErrors ? LegacyErrorSchema : ErrorSchema
+  response[401] ??= errorShape
+  response[403] ??= errorShape
+}
+
+export default fp(async function authPlugin (app) {
+  let platformKey = app.config.ADMIN_API_KEY
+  if (!platformKey) {
+    if (app.config.NODE_ENV === 'production') throw new Error('ADMIN_API_KEY must be set in production')
+    platformKey = `sb_platform_${randomBytes(18).toString('base64url')}`
+    if (app.config.NODE_ENV !== 'test') app.log.warn({ platformKey }, 'ADMIN_API_KEY is not set: generated a platform key for this run')
+  }
+  app.decorate('platformKey', platformKey)
+  app.decorateRequest('caller', null)
+  const routeAccess: RouteAccess[] = []
+  app.decorate('routeAccess', routeAccess)
+
+  app.addHook('onRoute', (route) => {
+    const access = route.config?.auth
+    if (!access) throw new Error(`Route ${String(route.method)} ${route.url} does not declare config.auth`)
+    documentAuth(route, access)
+    for (const method of [route.method].flat()) routeAccess.push({ method, url: route.url, access })
+  })
+
+  app.addHook('onRequest', async (request) => {
+    const access = request.routeOptions.config?.auth
+    if (!access || access === 'public') return
+    const key = bearerKey(request)
+    if (!key) throw httpError(401, 'Missing API key: send "Authorization: Bearer <API key>"')
+
+    if (sameSecret(key, platformKey)) {
+      if (!access.platform) throw httpError(403, 'The platform key manages clients and API keys only; use a client API key')
+      request.caller = { kind: 'platform' }
+      return
+    }
+    const stored = await app.apiKeysRepository.findActive(key)
+    if (!stored) throw httpError(401, 'Invalid or revoked API key')
+    if (!access.role) throw httpError(403, 'This route needs the platform key')
+    if (rank[stored.role] < rank[access.role]) throw httpError(403, `This route needs the ${access.role} role; this key has ${stored.role}`)
+    request.caller = { kind: 'client', clientId: stored.clientId, role: stored.role, keyId: stored._id }
+  })
+}, { name: 'auth', dependencies: ['@fastify/env', 'api-keys-repository'] })

@@ -1,0 +1,76 @@
+import fp from 'fastify-plugin'
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
+import { MongoServerError, MongoNetworkError, MongoServerSelectionError, MongoNotConnectedError, MongoTopologyClosedError } from 'mongodb'
+import type { ErrorBody } from '../schemas/common.js'
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Seed contract routes answer errors as `{"error": "..."}` only. */
+    legacyErrors?: boolean
+  }
+}
+
+const codeNames: Record<number, string> = {
+  400: 'BAD_REQUEST',
+  401: 'UNAUTHORIZED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  406: 'NOT_ACCEPTABLE',
+  409: 'CONFLICT',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  422: 'UNPROCESSABLE_ENTITY',
+  429: 'TOO_MANY_REQUESTS',
+  503: 'SERVICE_UNAVAILABLE'
+}
+
+function isDatabaseUnavailable (error: unknown): boolean {
+  return error instanceof MongoNetworkError || error instanceof MongoServerSelectionError ||
+    error instanceof MongoNotConnectedError || error instanceof MongoTopologyClosedError
+}
+
+/** Turns any thrown error into the API's error envelope; internals of a 5xx never reach the client. */
+function toEnvelope (error: FastifyError, request: FastifyRequest): ErrorBody {
+  if (error.validation) {
+    const context = error.validationContext ?? 'request'
+    const details = error.validation.map((issue) => {
+      const missing = (issue.params as { missingProperty?: string }).missingProperty
+      const path = `${issue.instancePath}${missing ? `/${missing}` : ''}`.replace(/^\//, '').replaceAll('/', '.')
+      return { field: path ? `${context}/${path}` : context, message: issue.message ?? 'is invalid' }
+    })
+    return { statusCode: 400, code: 'VALIDATION_ERROR', error: error.message, details }
+  }
+  if (error instanceof MongoServerError && Number(error.code) === 11000) {
+    const fields = Object.keys(error.keyValue ?? {}).filter((key) => key !== 'clientId')
+    return { statusCode: 409, code: 'DUPLICATE', error: `A record with the same ${fields.join(', ') || 'key'} already exists` }
+  }
+  if (isDatabaseUnavailable(error)) {
+    request.log.error({ err: error }, 'database unavailable')
+    return { statusCode: 503, code: 'DATABASE_UNAVAILABLE', error: 'The database is unavailable; retry shortly' }
+  }
+  const statusCode = error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500
+  if (statusCode >= 500) {
+    request.log.error({ err: error, reqId: request.id }, 'request failed')
+    return { statusCode, code: codeNames[statusCode] ?? 'INTERNAL_ERROR', error: statusCode === 503 ? error.message : 'Internal server error' }
+  }
+  const code = error.code && !error.code.startsWith('FST_') ? error.code : codeNames[statusCode] ?? 'BAD_REQUEST'
+  return { statusCode, code, error: error.message }
+}
+
+function send (reply: FastifyReply, body: ErrorBody) {
+  if (reply.request.routeOptions.config?.legacyErrors) return reply.code(body.statusCode).send({ error: body.error })
+  return reply.code(body.statusCode).send(body)
+}
+
+export default fp(async function errorsPlugin (app) {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const body = toEnvelope(error, request)
+    if (body.statusCode === 503) reply.header('retry-after', '1')
+    return send(reply, body)
+  })
+
+  app.setNotFoundHandler((request, reply) => {
+    return send(reply, { statusCode: 404, code: 'NOT_FOUND', error: `Route ${request.method} ${request.url.split('?')[0]} not found` })
+  })
+}, { name: 'errors' })

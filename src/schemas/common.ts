@@ -1,0 +1,45 @@
+import { Type, type Static, type TSchema } from '@sinclair/typebox'
+
+/** A 24-hex-digit MongoDB ObjectId as it appears in URLs and bodies. */
+export const ObjectIdString = Type.String({ pattern: '^[0-9a-fA-F]{24}$', description: 'ObjectId (24 hex digits)', examples: ['5f18d12f42262eec0d43567d'] })
+
+/** A positive integer id as used for users, chats, messages, customers and chatrooms (per client). */
+export const IntegerId = Type.Integer({ minimum: 1, maximum: 2147483647 })
+
+export const IsoDateTime = Type.String({ format: 'date-time', description: 'ISO 8601 date-time, UTC', examples: ['2020-09-29T09:00:20.540Z'] })
+
+export const ErrorDetailSchema = Type.Object({
+  field: Type.String({ description: 'Where the problem is, e.g. body/text or querystring/limit' }),
+  message: Type.String()
+})
+
+/** The one error envelope of the canonical API. */
+export const ErrorSchema = Type.Object({
+  statusCode: Type.Integer({ examples: [404] }),
+  code: Type.String({ description: 'Stable machine-readable code', examples: ['NOT_FOUND'] }),
+  error: Type.String({ description: 'What went wrong, for a person', examples: ['Chat 42 not found'] }),
+  details: Type.Optional(Type.Array(ErrorDetailSchema))
+}, { $id: 'Error', title: 'Error' })
+export type ErrorBody = Static<typeof ErrorSchema>
+
+/** The shape the seed contracts document for their errors: `{"error": "..."}`. */
+export const LegacyErrorSchema = Type.Object({ error: Type.String() }, { title: 'LegacyError' })
+
+/** Response schemas for the given error status codes, in the canonical envelope. */
+export function errorResponses (...codes: number[]): Record<number, typeof ErrorSchema> {
+  return Object.fromEntries(codes.map((code) => [code, ErrorSchema]))
+}
+
+export const PageQuerySchema = Type.Object({
+  limit: Type.Integer({ minimum: 1, maximum: 100, default: 20, description: 'Items per page (1–100)' }),
+  cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 512, description: 'Opaque cursor from the previous page\'s nextCursor' }))
+})
+export type PageQuery = Static<typeof PageQuerySchema>
+
+/** A page of items with the cursor of the next page (null on the last page). */
+export function Page<T extends TSchema> (item: T) {
+  return Type.Object({
+    data: Type.Array(item),
+    nextCursor: Type.Union([Type.String(), Type.Null()], { description: 'Pass as `cursor` to get the next page; null when there is none' })
+  })
+}

@@ -1,0 +1,53 @@
+import { randomBytes } from 'node:crypto'
+import type { ObjectId } from 'mongodb'
+import { buildApp, type App } from '../src/app.js'
+import type { Role } from '../src/domains/clients/schemas.js'
+
+interface TestContext { teardown(fn: () => unknown): void }
+
+export interface TestAppOptions {
+  /** Load the demo data (default: no). */
+  seed?: boolean
+  env?: Record<string, string>
+}
+
+/**
+ * Builds the app for one test file against a database of its own: the embedded engine by default,
+ * or a fresh database on the server named by MONGODB_URI. Both are closed in teardown.
+ */
+export async function buildTestApp (t: TestContext, options: TestAppOptions = {}): Promise<App> {
+  const env: Record<string, string> = {
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    MONGODB_DB: `test_${randomBytes(6).toString('hex')}`,
+    SEED_DEMO: String(options.seed ?? false),
+    ADMIN_API_KEY: PLATFORM_KEY,
+    ...(process.env.MONGODB_URI ? { MONGODB_URI: process.env.MONGODB_URI } : {}),
+    ...options.env
+  }
+  const app = await buildApp({ env, logger: false, migrate: true })
+  await app.ready()
+  t.teardown(async () => {
+    if (app.mongo.mode === 'uri') await app.mongo.db.dropDatabase()
+    await app.close()
+  })
+  return app
+}
+
+export const PLATFORM_KEY = 'sb_platform_test_key_0123456789'
+
+export function bearer (key: string): { authorization: string } {
+  return { authorization: `Bearer ${key}` }
+}
+
+export interface Tenant { id: ObjectId, hexId: string, keys: Record<Role, string> }
+
+/** Creates a client with one key per role, straight through the repositories. */
+export async function createTenant (app: App, nickName = `client-${randomBytes(4).toString('hex')}`): Promise<Tenant> {
+  const client = await app.clientsRepository.create({ name: `Client ${nickName}`, nickName })
+  const keys = {} as Record<Role, string>
+  for (const role of ['agent', 'manager', 'admin'] as const) {
+    keys[role] = (await app.apiKeysRepository.create(client._id, `${role} key`, role)).key
+  }
+  return { id: client._id, hexId: client._id.toHexString(), keys }
+}
