@@ -9,6 +9,7 @@ import errorsPlugin from './plugins/errors.js'
 import docsPlugin from './plugins/docs.js'
 import authPlugin from './plugins/auth.js'
 import demoDataPlugin from './plugins/demo-data.js'
+import idempotencyPlugin from './plugins/idempotency.js'
 import clientsRepository from './domains/clients/repository.js'
 import apiKeysRepository from './domains/clients/api-keys-repository.js'
 import { domains } from './domains/index.js'
@@ -57,6 +58,7 @@ async function registerEverything (app: FastifyTypebox, options: BuildAppOptions
   await app.register(clientsRepository)
   await app.register(apiKeysRepository)
   await app.register(authPlugin)
+  await app.register(idempotencyPlugin)
   for (const domain of domains) await app.register(domain)
   await app.register(demoDataPlugin)
 }

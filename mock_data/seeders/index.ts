@@ -1,4 +1,7 @@
 import type { Seeder } from './types.js'
+import { usersSeeder } from './users.js'
 
 /** Every domain's demo data, in loading order. */
-export const seeders: Seeder[] = []
+export const seeders: Seeder[] = [
+  usersSeeder
+]

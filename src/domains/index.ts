@@ -1,9 +1,11 @@
 import type { FastifyPluginAsync } from 'fastify'
 import healthRoutes from './health/routes.js'
 import clientsRoutes from './clients/routes.js'
+import usersDomain from './users/index.js'
 
 /** Every domain's routes (and the repositories it registers itself), in registration order. */
 export const domains: FastifyPluginAsync[] = [
   healthRoutes,
-  clientsRoutes
+  clientsRoutes,
+  usersDomain
 ]
