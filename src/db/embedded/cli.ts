@@ -1,0 +1,21 @@
+import { parseArgs } from 'node:util'
+import { startEmbeddedMongo } from './index.js'
+
+const { values } = parseArgs({
+  options: { port: { type: 'string', default: '27017' }, host: { type: 'string', default: '127.0.0.1' } }
+})
+
+const port = Number(values.port)
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  process.stderr.write(`invalid --port ${values.port}\n`)
+  process.exit(2)
+}
+
+const mongo = await startEmbeddedMongo({ port, host: values.host })
+process.stdout.write(`${mongo.uri}\n`)
+
+const shutdown = (): void => {
+  void mongo.stop().then(() => process.exit(0))
+}
+process.once('SIGINT', shutdown)
+process.once('SIGTERM', shutdown)

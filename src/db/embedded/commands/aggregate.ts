@@ -1,0 +1,116 @@
+import { Collection, withId } from '../collection.js'
+import { CommandError } from '../errors.js'
+import { keyOf } from '../keys.js'
+import { compileFilter, runPipeline } from '../query.js'
+import type { Store } from '../store.js'
+import { cloneValue, isPlainObject, resolvePath, toView, type Doc } from '../values.js'
+import { numberArg, type Handler } from './context.js'
+
+type Writer = (store: Store, db: string, docs: Doc[]) => void
+
+/** Input documents: an aggregate whose first stage is a `$match` starts from that match's index candidates. */
+function source (collection: Collection | undefined, pipeline: Doc[]): [Doc[], Doc[]] {
+  if (collection === undefined) return [[], pipeline]
+  const first = pipeline[0]
+  if (first !== undefined && isPlainObject(first.$match)) {
+    const filter = first.$match
+    const test = compileFilter(filter)
+    const docs = collection.candidates(filter).filter((r) => test(r.view)).map((r) => cloneValue(r.view))
+    return [docs, pipeline.slice(1)]
+  }
+  return [collection.all().map((r) => cloneValue(r.view)), pipeline]
+}
+
+function outWriter (stage: Doc, db: string): Writer | undefined {
+  if (stage.$out !== undefined) {
+    const target = stage.$out
+    const [toDb, toName] = typeof target === 'string' ? [db, target] : [String((target as Doc).db), String((target as Doc).coll)]
+    return (store, _db, docs) => {
+      const collection = store.get(toDb, toName) ?? store.create(toDb, toName)
+      const staging = new Collection(toDb, toName, collection.options)
+      for (const spec of collection.indexSpecs().slice(1)) staging.addIndex(spec)
+      const prepared = docs.map(withId)
+      for (const doc of prepared) staging.insert(doc)
+      collection.clear()
+      for (const doc of prepared) collection.insert(doc, true)
+    }
+  }
+  if (isPlainObject(stage.$merge) || typeof stage.$merge === 'string') return mergeWriter(stage.$merge as Doc | string, db)
+  return undefined
+}
+
+function mergeWriter (spec: Doc | string, db: string): Writer {
+  const options: Doc = typeof spec === 'string' ? { into: spec } : spec
+  const into = options.into
+  const [toDb, toName] = typeof into === 'string' ? [db, into] : [String((into as Doc).db ?? db), String((into as Doc).coll)]
+  const on = options.on === undefined ? ['_id'] : Array.isArray(options.on) ? options.on.map(String) : [String(options.on)]
+  const whenMatched = options.whenMatched ?? 'merge'
+  const whenNotMatched = options.whenNotMatched ?? 'insert'
+  return (store, _db, docs) => {
+    const collection = store.obtain(toDb, toName)
+    for (const doc of docs) {
+      const filter: Doc = {}
+      for (const field of on) filter[field] = resolvePath(doc, field)[0] ?? null
+      const test = compileFilter(filter)
+      const target = collection.candidates(filter).find((r) => test(r.view))
+      if (target === undefined) {
+        if (whenNotMatched === 'fail') throw new CommandError(13113, 'MergeStageNoMatchingDocument', '$merge could not find a matching document in the target collection for at least one document in the source collection')
+        if (whenNotMatched === 'insert') collection.insert(withId(doc))
+        continue
+      }
+      if (whenMatched === 'fail') {
+        throw new CommandError(11000, 'DuplicateKey', `E11000 duplicate key error collection: ${collection.ns} index: _id_ dup key: { _id: ${keyOf(doc._id)} }`)
+      }
+      if (whenMatched === 'keepExisting') continue
+      let next: Doc
+      if (Array.isArray(whenMatched)) {
+        const variables = { new: doc, ...(isPlainObject(options.let) ? options.let : {}) }
+        next = runPipeline([cloneValue(target.view)], whenMatched as Doc[], { variables })[0] ?? target.view
+      } else if (whenMatched === 'replace') {
+        next = { ...doc, _id: target.doc._id }
+      } else {
+        next = { ...cloneValue(target.doc), ...doc, _id: target.doc._id }
+      }
+      collection.replace(target, withId(next))
+    }
+  }
+}
+
+const aggregate: Handler = (body, ctx) => {
+  if (!Array.isArray(body.pipeline)) throw new CommandError(14, 'TypeMismatch', "'pipeline' option must be specified as an array")
+  if (body.explain === true) throw new CommandError(115, 'CommandNotSupported', 'explain is not supported by the embedded engine')
+  const pipeline = (toView(body.pipeline) as unknown[]).filter(isPlainObject)
+  const name = typeof body.aggregate === 'string' ? body.aggregate : undefined
+  const last = pipeline[pipeline.length - 1]
+  const writer = last === undefined ? undefined : outWriter(last, ctx.db)
+  const stages = writer === undefined ? pipeline : pipeline.slice(0, -1)
+  const collection = name === undefined ? undefined : ctx.store.get(ctx.db, name)
+  const [input, rest] = source(collection, stages)
+  const resolved = new Map<string, Doc[]>()
+  const collectionResolver = (other: string): Doc[] => {
+    let docs = resolved.get(other)
+    if (docs === undefined) {
+      docs = (ctx.store.get(ctx.db, other)?.all() ?? []).map((r) => cloneValue(r.view))
+      resolved.set(other, docs)
+    }
+    return docs
+  }
+  let results: Doc[]
+  try {
+    results = runPipeline(input, rest, { collectionResolver, variables: isPlainObject(body.let) ? body.let : undefined })
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error)
+    const unknown = /unknown pipeline operator|unregistered pipeline operator|pipeline operator/i.exec(message)
+    if (unknown !== null && !(error instanceof CommandError)) throw new CommandError(40324, 'Location40324', `Unrecognized pipeline stage name: ${message}`)
+    throw error
+  }
+  const cursor = isPlainObject(body.cursor) ? body.cursor : {}
+  const ns = `${ctx.db}.${name ?? '$cmd.aggregate'}`
+  if (writer !== undefined) {
+    writer(ctx.store, ctx.db, results)
+    return { ...ctx.cursors.first(ns, [], undefined), ok: 1 }
+  }
+  return { ...ctx.cursors.first(ns, results, numberArg(cursor, 'batchSize') ?? 101), ok: 1 }
+}
+
+export const aggregateCommands: Record<string, Handler> = { aggregate }

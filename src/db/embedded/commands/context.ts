@@ -1,0 +1,61 @@
+import { Long } from 'bson'
+import type { Collection, StoredRecord } from '../collection.js'
+import type { Cursors } from '../cursors.js'
+import { CommandError, typeMismatch } from '../errors.js'
+import { compileFilter } from '../query.js'
+import type { Store } from '../store.js'
+import { isPlainObject, toView, type Doc } from '../values.js'
+
+export interface CommandContext {
+  store: Store
+  cursors: Cursors
+  /** The database the command runs against (`$db`). */
+  db: string
+  connectionId: number
+  /** True for commands that arrived as OP_QUERY (the legacy handshake). */
+  legacy: boolean
+}
+
+export type Handler = (body: Doc, ctx: CommandContext) => Doc
+
+export function stringArg (body: Doc, field: string): string {
+  const value = body[field]
+  if (typeof value !== 'string') {
+    throw new CommandError(73, 'InvalidNamespace', `collection name has invalid type ${typeof value}`)
+  }
+  return value
+}
+
+export function docArg (body: Doc, field: string): Doc | undefined {
+  const value = body[field]
+  if (value === undefined || value === null) return undefined
+  if (!isPlainObject(value)) throw typeMismatch(`BSON field '${field}' is the wrong type '${typeof value}', expected type 'object'`)
+  return value
+}
+
+export function numberArg (body: Doc, field: string): number | undefined {
+  const value = body[field]
+  if (value === undefined || value === null) return undefined
+  const n = toView(value)
+  if (typeof n !== 'number') throw typeMismatch(`BSON field '${field}' is the wrong type, expected a number`)
+  return n
+}
+
+export function boolArg (body: Doc, field: string): boolean {
+  const value = toView(body[field])
+  return value === true || (typeof value === 'number' && value !== 0)
+}
+
+export const filterOf = (value: unknown): Doc => (isPlainObject(value) ? toView(value) as Doc : {})
+
+/** Records of `collection` matching `filter` (evaluation form), using an index when one applies. */
+export function matching (collection: Collection | undefined, filter: Doc): StoredRecord[] {
+  if (collection === undefined) return []
+  const test = compileFilter(filter)
+  return collection.candidates(filter).filter((record) => test(record.view))
+}
+
+export const toLong = (value: unknown): Long => {
+  if (value instanceof Long) return value
+  return Long.fromNumber(toView(value) as number)
+}

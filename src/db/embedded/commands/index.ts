@@ -1,0 +1,30 @@
+import { CommandError, asCommandError } from '../errors.js'
+import { toStored, type Doc } from '../values.js'
+import { adminCommands } from './admin.js'
+import { aggregateCommands } from './aggregate.js'
+import type { CommandContext } from './context.js'
+import { ddlCommands } from './ddl.js'
+import { readCommands } from './read.js'
+import { writeCommands } from './write.js'
+
+const HANDLERS = { ...adminCommands, ...readCommands, ...writeCommands, ...aggregateCommands, ...ddlCommands }
+
+export type { CommandContext }
+
+/** Runs one command to completion, synchronously, so commands never interleave. Never throws. */
+export function runCommand (rawBody: Doc, ctx: Omit<CommandContext, 'db'> & { db?: string }): Doc {
+  const body = toStored(rawBody) as Doc
+  const name = Object.keys(body)[0] ?? ''
+  const db = typeof body.$db === 'string' ? body.$db : ctx.db ?? 'admin'
+  try {
+    const handler = Object.hasOwn(HANDLERS, name) ? HANDLERS[name as keyof typeof HANDLERS] : undefined
+    if (handler === undefined) throw new CommandError(59, 'CommandNotFound', `no such command: '${name}'`)
+    if (body.txnNumber !== undefined || body.startTransaction !== undefined || body.autocommit !== undefined) {
+      throw new CommandError(20, 'IllegalOperation', 'Transaction numbers are only allowed on a replica set member or mongos')
+    }
+    return handler(body, { ...ctx, db })
+  } catch (error) {
+    const e = asCommandError(error)
+    return { ok: 0, errmsg: e.message, code: e.code, codeName: e.codeName, ...e.extra }
+  }
+}

@@ -1,0 +1,148 @@
+import type { Collection, StoredRecord } from '../collection.js'
+import { withId } from '../collection.js'
+import { CommandError, asCommandError } from '../errors.js'
+import { project } from '../query.js'
+import { applyUpdate, upsertDocument, type UpdateSpec } from '../update.js'
+import { isPlainObject, toView, type Doc } from '../values.js'
+import { boolArg, docArg, filterOf, matching, numberArg, stringArg, type Handler } from './context.js'
+import { window } from './read.js'
+
+interface WriteError extends Doc {
+  index: number
+  code: number
+  errmsg: string
+}
+
+function writeError (index: number, error: unknown): WriteError {
+  const e = asCommandError(error)
+  return { index, code: e.code, errmsg: e.message, ...e.extra }
+}
+
+function documentsOf (body: Doc, field: string): Doc[] {
+  const value = body[field]
+  if (!Array.isArray(value)) throw new CommandError(40414, 'Location40414', `BSON field '${field}' is missing but a required field`)
+  return value.filter(isPlainObject)
+}
+
+function reply (n: number, errors: WriteError[], extra: Doc = {}): Doc {
+  return { n, ...extra, ...(errors.length > 0 ? { writeErrors: errors } : {}), ok: 1 }
+}
+
+const insert: Handler = (body, ctx) => {
+  const collection = ctx.store.obtain(ctx.db, stringArg(body, 'insert'))
+  const ordered = body.ordered !== false
+  const bypass = boolArg(body, 'bypassDocumentValidation')
+  const errors: WriteError[] = []
+  let n = 0
+  documentsOf(body, 'documents').forEach((doc, index) => {
+    if (ordered && errors.length > 0) return
+    try {
+      collection.insert(withId(doc), bypass)
+      n++
+    } catch (error) {
+      errors.push(writeError(index, error))
+    }
+  })
+  return reply(n, errors)
+}
+
+interface UpdateOutcome { matched: number; modified: number; upserted?: unknown }
+
+function updateOne (collection: Collection, statement: Doc, bypass: boolean): UpdateOutcome {
+  const filter = isPlainObject(statement.q) ? statement.q : {}
+  const u = statement.u as UpdateSpec
+  if (!isPlainObject(u) && !Array.isArray(u)) throw new CommandError(14, 'TypeMismatch', 'Update argument must be either an object or an array')
+  const arrayFilters = Array.isArray(statement.arrayFilters) ? statement.arrayFilters.filter(isPlainObject) : undefined
+  let records = matching(collection, toView(filter) as Doc)
+  if (statement.multi !== true) records = records.slice(0, 1)
+  if (records.length === 0) {
+    if (statement.upsert !== true) return { matched: 0, modified: 0 }
+    const doc = upsertDocument(filter, u, arrayFilters)
+    collection.insert(doc, bypass)
+    return { matched: 0, modified: 0, upserted: doc._id }
+  }
+  let modified = 0
+  for (const record of records) {
+    const next = applyUpdate(record, u, arrayFilters)
+    if (next === undefined) continue
+    collection.replace(record, next, bypass)
+    modified++
+  }
+  return { matched: records.length, modified }
+}
+
+const update: Handler = (body, ctx) => {
+  const collection = ctx.store.obtain(ctx.db, stringArg(body, 'update'))
+  const ordered = body.ordered !== false
+  const bypass = boolArg(body, 'bypassDocumentValidation')
+  const errors: WriteError[] = []
+  const upserted: Doc[] = []
+  let n = 0
+  let nModified = 0
+  documentsOf(body, 'updates').forEach((statement, index) => {
+    if (ordered && errors.length > 0) return
+    try {
+      const outcome = updateOne(collection, statement, bypass)
+      n += outcome.matched
+      nModified += outcome.modified
+      if (outcome.upserted !== undefined) {
+        n++
+        upserted.push({ index, _id: outcome.upserted })
+      }
+    } catch (error) {
+      errors.push(writeError(index, error))
+    }
+  })
+  return reply(n, errors, { nModified, ...(upserted.length > 0 ? { upserted } : {}) })
+}
+
+const remove: Handler = (body, ctx) => {
+  const collection = ctx.store.get(ctx.db, stringArg(body, 'delete'))
+  const ordered = body.ordered !== false
+  const errors: WriteError[] = []
+  let n = 0
+  documentsOf(body, 'deletes').forEach((statement, index) => {
+    if (ordered && errors.length > 0) return
+    try {
+      const limit = numberArg(statement, 'limit') ?? 0
+      if (limit !== 0 && limit !== 1) throw new CommandError(9, 'FailedToParse', `The limit field in delete objects must be 0 or 1. Got ${limit}`)
+      let records = matching(collection, filterOf(statement.q))
+      if (limit === 1) records = records.slice(0, 1)
+      for (const record of records) collection?.remove(record)
+      n += records.length
+    } catch (error) {
+      errors.push(writeError(index, error))
+    }
+  })
+  return reply(n, errors)
+}
+
+const findAndModify: Handler = (body, ctx) => {
+  const name = typeof body.findAndModify === 'string' ? stringArg(body, 'findAndModify') : stringArg(body, 'findandmodify')
+  const collection = ctx.store.obtain(ctx.db, name)
+  const filter = docArg(body, 'query') ?? {}
+  const remove = boolArg(body, 'remove')
+  const wantNew = boolArg(body, 'new')
+  const bypass = boolArg(body, 'bypassDocumentValidation')
+  const u = body.update as UpdateSpec | undefined
+  if (remove === (u !== undefined)) throw new CommandError(9, 'FailedToParse', 'Either an update or remove=true must be specified')
+  const fields = docArg(body, 'fields')
+  const arrayFilters = Array.isArray(body.arrayFilters) ? body.arrayFilters.filter(isPlainObject) : undefined
+  const [record] = window(matching(collection, toView(filter) as Doc), docArg(body, 'sort'), 0, 1)
+  const shown = (doc: Doc | undefined): Doc | null => (doc === undefined ? null : project([doc], fields)[0] ?? null)
+  if (remove) {
+    if (record !== undefined) collection.remove(record)
+    return { lastErrorObject: { n: record === undefined ? 0 : 1 }, value: shown(record?.doc), ok: 1 }
+  }
+  if (u === undefined || (!isPlainObject(u) && !Array.isArray(u))) throw new CommandError(9, 'FailedToParse', 'Update argument must be either an object or an array')
+  if (record === undefined) {
+    if (!boolArg(body, 'upsert')) return { lastErrorObject: { n: 0, updatedExisting: false }, value: null, ok: 1 }
+    const inserted = collection.insert(upsertDocument(filter, u, arrayFilters), bypass)
+    return { lastErrorObject: { n: 1, updatedExisting: false, upserted: inserted.doc._id }, value: wantNew ? shown(inserted.doc) : null, ok: 1 }
+  }
+  const next = applyUpdate(record, u, arrayFilters)
+  const after: StoredRecord = next === undefined ? record : collection.replace(record, next, bypass)
+  return { lastErrorObject: { n: 1, updatedExisting: true }, value: shown(wantNew ? after.doc : record.doc), ok: 1 }
+}
+
+export const writeCommands: Record<string, Handler> = { insert, update, delete: remove, findAndModify, findandmodify: findAndModify }

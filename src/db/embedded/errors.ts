@@ -1,0 +1,27 @@
+/** An error answered to the client as mongod shapes it: `{ ok: 0, errmsg, code, codeName }`. */
+export class CommandError extends Error {
+  readonly code: number
+  readonly codeName: string
+  readonly extra: Record<string, unknown>
+
+  constructor (code: number, codeName: string, message: string, extra: Record<string, unknown> = {}) {
+    super(message)
+    this.code = code
+    this.codeName = codeName
+    this.extra = extra
+  }
+}
+
+export const badValue = (message: string): CommandError => new CommandError(2, 'BadValue', message)
+export const failedToParse = (message: string): CommandError => new CommandError(9, 'FailedToParse', message)
+export const typeMismatch = (message: string): CommandError => new CommandError(14, 'TypeMismatch', message)
+export const namespaceNotFound = (message: string): CommandError => new CommandError(26, 'NamespaceNotFound', message)
+export const namespaceExists = (message: string): CommandError => new CommandError(48, 'NamespaceExists', message)
+export const invalidNamespace = (message: string): CommandError => new CommandError(73, 'InvalidNamespace', message)
+
+/** Converts anything thrown while executing a command into a CommandError (mingo throws plain errors). */
+export function asCommandError (error: unknown): CommandError {
+  if (error instanceof CommandError) return error
+  const message = error instanceof Error ? error.message : String(error)
+  return new CommandError(2, 'BadValue', message)
+}

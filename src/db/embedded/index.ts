@@ -1,0 +1,30 @@
+import { EmbeddedServer } from './server.js'
+
+export interface EmbeddedMongoOptions {
+  /** 0 (the default) picks a free port. */
+  port?: number
+  /** Defaults to 127.0.0.1. */
+  host?: string
+}
+
+export interface EmbeddedMongo {
+  uri: string
+  port: number
+  host: string
+  stop(): Promise<void>
+}
+
+/** Starts an in-memory MongoDB-wire-compatible server (see README.md: not a production database). */
+export async function startEmbeddedMongo (options: EmbeddedMongoOptions = {}): Promise<EmbeddedMongo> {
+  const host = options.host ?? '127.0.0.1'
+  const server = new EmbeddedServer()
+  const port = await server.listen(options.port ?? 0, host)
+  const hostPart = host.includes(':') ? `[${host}]` : host
+  let stopped: Promise<void> | undefined
+  return {
+    uri: `mongodb://${hostPart}:${port}/`,
+    port,
+    host,
+    stop: () => (stopped ??= server.close())
+  }
+}

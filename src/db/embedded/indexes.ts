@@ -1,0 +1,135 @@
+import { keyOf } from './keys.js'
+import { CommandError } from './errors.js'
+import { compileFilter } from './query.js'
+import { isPlainObject, resolvePath, type Doc } from './values.js'
+
+export interface IndexSpec extends Doc {
+  v: number
+  key: Doc
+  name: string
+  unique?: boolean
+  sparse?: boolean
+  partialFilterExpression?: Doc
+}
+
+interface IndexKey { key: string; first: string; values: unknown[] }
+
+/** A secondary index: index key → ids of the documents holding it. */
+export class Index {
+  readonly spec: IndexSpec
+  readonly fields: string[]
+  readonly unique: boolean
+  /** Only ascending/descending keys are maintained; text, 2dsphere… indexes are kept as specs. */
+  readonly maintained: boolean
+  private readonly partial?: (view: Doc) => boolean
+  private readonly entries = new Map<string, Set<string>>()
+  /** For compound indexes: key of the first field → ids, so prefix lookups stay proportional to matches. */
+  private readonly byFirst = new Map<string, Set<string>>()
+
+  constructor (spec: IndexSpec) {
+    this.spec = spec
+    this.fields = Object.keys(spec.key)
+    this.unique = spec.unique === true
+    this.maintained = Object.values(spec.key).every((v) => typeof v === 'number')
+    if (isPlainObject(spec.partialFilterExpression)) this.partial = compileFilter(spec.partialFilterExpression)
+  }
+
+  /** True when the index holds every document, so an equality on its first field can use it. */
+  get complete (): boolean {
+    return this.maintained && this.spec.sparse !== true && this.partial === undefined
+  }
+
+  keysOf (view: Doc): IndexKey[] {
+    if (!this.maintained) return []
+    if (this.partial !== undefined && !this.partial(view)) return []
+    const perField = this.fields.map((field) => {
+      const values = resolvePath(view, field).flatMap((v) => (Array.isArray(v) ? (v.length === 0 ? [undefined] : v) : [v]))
+      return values.length === 0 ? [undefined] : values
+    })
+    if (this.spec.sparse === true && perField.every((values) => values.every((v) => v === undefined))) return []
+    let combos: unknown[][] = [[]]
+    for (const values of perField) combos = combos.flatMap((combo) => values.map((v) => [...combo, v]))
+    const out = new Map<string, IndexKey>()
+    for (const values of combos) {
+      const parts = values.map(keyOf)
+      const key = parts.length === 1 ? parts[0] : JSON.stringify(parts)
+      out.set(key, { key, first: parts[0], values })
+    }
+    return [...out.values()]
+  }
+
+  /** The first key another document already holds, if this index is unique. */
+  conflict (keys: IndexKey[], ownId: string): IndexKey | undefined {
+    if (!this.unique) return undefined
+    for (const k of keys) {
+      const ids = this.entries.get(k.key)
+      if (ids === undefined) continue
+      for (const id of ids) if (id !== ownId) return k
+    }
+    return undefined
+  }
+
+  add (keys: IndexKey[], id: string): void {
+    for (const { key, first } of keys) {
+      addTo(this.entries, key, id)
+      if (this.fields.length > 1) addTo(this.byFirst, first, id)
+    }
+  }
+
+  remove (keys: IndexKey[], id: string): void {
+    for (const { key, first } of keys) {
+      removeFrom(this.entries, key, id)
+      if (this.fields.length > 1) removeFrom(this.byFirst, first, id)
+    }
+  }
+
+  /** Ids of documents whose first indexed field equals one of `values`. */
+  lookupFirstField (values: unknown[]): Set<string> {
+    const map = this.fields.length === 1 ? this.entries : this.byFirst
+    const out = new Set<string>()
+    for (const v of values) for (const id of map.get(keyOf(v)) ?? []) out.add(id)
+    return out
+  }
+}
+
+function addTo (map: Map<string, Set<string>>, key: string, id: string): void {
+  let ids = map.get(key)
+  if (ids === undefined) {
+    ids = new Set()
+    map.set(key, ids)
+  }
+  ids.add(id)
+}
+
+function removeFrom (map: Map<string, Set<string>>, key: string, id: string): void {
+  const ids = map.get(key)
+  if (ids === undefined) return
+  ids.delete(id)
+  if (ids.size === 0) map.delete(key)
+}
+
+export function duplicateKeyError (ns: string, index: { name: string; key: Doc; fields: string[] }, values: unknown[]): CommandError {
+  const keyValue: Doc = {}
+  index.fields.forEach((field, i) => { keyValue[field] = values[i] === undefined ? null : values[i] })
+  const shown = index.fields.map((field) => `${field}: ${formatValue(keyValue[field])}`).join(', ')
+  return new CommandError(11000, 'DuplicateKey', `E11000 duplicate key error collection: ${ns} index: ${index.name} dup key: { ${shown} }`, {
+    keyPattern: index.key,
+    keyValue
+  })
+}
+
+function formatValue (value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value)
+  if (value === null) return 'null'
+  if (value instanceof Date) return `new Date(${value.getTime()})`
+  if (typeof value === 'object') {
+    const type = (value as { _bsontype?: string })._bsontype
+    if (type === 'ObjectId') return `ObjectId('${String(value)}')`
+    if (Array.isArray(value)) return `[ ${value.map(formatValue).join(', ')} ]`
+    if (type === undefined) {
+      const inner = Object.entries(value as Doc).map(([k, v]) => `${k}: ${formatValue(v)}`).join(', ')
+      return `{ ${inner} }`
+    }
+  }
+  return String(value)
+}

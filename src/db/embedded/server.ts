@@ -1,0 +1,72 @@
+import { createServer, type Server, type Socket } from 'node:net'
+import { runCommand } from './commands/index.js'
+import { Cursors } from './cursors.js'
+import { Store } from './store.js'
+import { MORE_TO_COME, MessageReader, encodeOpMsg, encodeOpReply, parseMessage } from './wire.js'
+
+/** The socket side of the engine: frames requests, runs each command synchronously, writes replies. */
+export class EmbeddedServer {
+  readonly store = new Store()
+  readonly cursors = new Cursors()
+  private readonly server: Server
+  private readonly sockets = new Set<Socket>()
+  private nextConnectionId = 1
+  private nextRequestId = 1
+  private readonly reaper: NodeJS.Timeout
+
+  constructor () {
+    this.server = createServer((socket) => this.accept(socket))
+    this.reaper = setInterval(() => this.cursors.reap(), 60_000)
+    this.reaper.unref()
+  }
+
+  listen (port: number, host: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject)
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject)
+        const address = this.server.address()
+        resolve(typeof address === 'object' && address !== null ? address.port : port)
+      })
+    })
+  }
+
+  async close (): Promise<void> {
+    clearInterval(this.reaper)
+    for (const socket of this.sockets) socket.destroy()
+    this.sockets.clear()
+    this.cursors.clear()
+    await new Promise<void>((resolve) => this.server.close(() => resolve()))
+  }
+
+  private accept (socket: Socket): void {
+    const connectionId = this.nextConnectionId++
+    const reader = new MessageReader()
+    this.sockets.add(socket)
+    socket.setNoDelay(true)
+    socket.on('close', () => this.sockets.delete(socket))
+    socket.on('error', () => socket.destroy())
+    socket.on('data', (chunk: Buffer) => {
+      try {
+        for (const message of reader.push(chunk)) this.handle(socket, message, connectionId)
+      } catch {
+        socket.destroy()
+      }
+    })
+  }
+
+  private handle (socket: Socket, message: Buffer, connectionId: number): void {
+    const request = parseMessage(message)
+    const requestId = this.nextRequestId++
+    const ctx = { store: this.store, cursors: this.cursors, connectionId }
+    if (request.kind === 'query') {
+      const db = request.collection.split('.')[0]
+      const reply = runCommand(request.query, { ...ctx, db, legacy: true })
+      socket.write(encodeOpReply(reply, request.header.requestId, requestId))
+      return
+    }
+    const reply = runCommand(request.body, { ...ctx, legacy: false })
+    if ((request.flags & MORE_TO_COME) !== 0) return
+    socket.write(encodeOpMsg(reply, request.header.requestId, requestId))
+  }
+}

@@ -1,0 +1,169 @@
+import { deserialize, serialize } from 'bson'
+import type { Doc } from './values.js'
+
+export const OP_REPLY = 1
+export const OP_QUERY = 2004
+export const OP_MSG = 2013
+
+export const CHECKSUM_PRESENT = 1
+export const MORE_TO_COME = 2
+
+const HEADER_SIZE = 16
+export const MAX_MESSAGE_SIZE = 48_000_000
+
+/** Documents are decoded without promoting numbers so Int32, Double and Long keep their BSON types. */
+const decode = (bytes: Buffer): Doc => deserialize(bytes, { promoteValues: false, promoteBuffers: false, bsonRegExp: false }) as Doc
+
+export interface MessageHeader {
+  length: number
+  requestId: number
+  responseTo: number
+  opCode: number
+}
+
+export interface OpMsgRequest {
+  kind: 'msg'
+  header: MessageHeader
+  flags: number
+  /** The body section with every document-sequence section attached as an array field. */
+  body: Doc
+}
+
+export interface OpQueryRequest {
+  kind: 'query'
+  header: MessageHeader
+  collection: string
+  query: Doc
+}
+
+export type Request = OpMsgRequest | OpQueryRequest
+
+export class ProtocolError extends Error {}
+
+/** Reassembles whole messages from TCP chunks: a message may span chunks, a chunk may hold several. */
+export class MessageReader {
+  private buffered: Buffer[] = []
+  private size = 0
+
+  push (chunk: Buffer): Buffer[] {
+    this.buffered.push(chunk)
+    this.size += chunk.length
+    const messages: Buffer[] = []
+    while (this.size >= 4) {
+      if (this.buffered[0].length < 4) this.flatten()
+      const length = this.buffered[0].readInt32LE(0)
+      if (length < HEADER_SIZE || length > MAX_MESSAGE_SIZE) throw new ProtocolError(`invalid message length ${length}`)
+      if (this.size < length) break
+      const head = this.flatten()
+      messages.push(head.subarray(0, length))
+      const rest = head.subarray(length)
+      this.buffered = rest.length > 0 ? [rest] : []
+      this.size = rest.length
+    }
+    return messages
+  }
+
+  /** Joins buffered chunks only once a whole message is there, so large messages are copied once. */
+  private flatten (): Buffer {
+    const whole = this.buffered.length === 1 ? this.buffered[0] : Buffer.concat(this.buffered)
+    this.buffered = [whole]
+    return whole
+  }
+}
+
+function readHeader (message: Buffer): MessageHeader {
+  return {
+    length: message.readInt32LE(0),
+    requestId: message.readInt32LE(4),
+    responseTo: message.readInt32LE(8),
+    opCode: message.readInt32LE(12)
+  }
+}
+
+function readCString (buffer: Buffer, offset: number): [string, number] {
+  const end = buffer.indexOf(0, offset)
+  if (end < 0) throw new ProtocolError('unterminated string')
+  return [buffer.toString('utf8', offset, end), end + 1]
+}
+
+function readDocument (buffer: Buffer, offset: number): [Doc, number] {
+  const size = buffer.readInt32LE(offset)
+  if (size < 5 || offset + size > buffer.length) throw new ProtocolError('invalid BSON document size')
+  return [decode(buffer.subarray(offset, offset + size)), offset + size]
+}
+
+export function parseMessage (message: Buffer): Request {
+  const header = readHeader(message)
+  if (header.opCode === OP_MSG) return parseOpMsg(message, header)
+  if (header.opCode === OP_QUERY) return parseOpQuery(message, header)
+  throw new ProtocolError(`unsupported opCode ${header.opCode}`)
+}
+
+function parseOpMsg (message: Buffer, header: MessageHeader): OpMsgRequest {
+  const flags = message.readUInt32LE(HEADER_SIZE)
+  const end = (flags & CHECKSUM_PRESENT) !== 0 ? message.length - 4 : message.length
+  let offset = HEADER_SIZE + 4
+  let body: Doc | undefined
+  const sequences: Array<[string, Doc[]]> = []
+  while (offset < end) {
+    const kind = message.readUInt8(offset)
+    offset += 1
+    if (kind === 0) {
+      [body, offset] = readDocument(message, offset)
+    } else if (kind === 1) {
+      const sectionEnd = offset + message.readInt32LE(offset)
+      const [identifier, start] = readCString(message, offset + 4)
+      let cursor = start
+      const docs: Doc[] = []
+      while (cursor < sectionEnd) {
+        let doc: Doc
+        [doc, cursor] = readDocument(message, cursor)
+        docs.push(doc)
+      }
+      sequences.push([identifier, docs])
+      offset = sectionEnd
+    } else {
+      throw new ProtocolError(`unknown OP_MSG section kind ${kind}`)
+    }
+  }
+  if (body === undefined) throw new ProtocolError('OP_MSG without a body section')
+  for (const [identifier, docs] of sequences) body[identifier] = docs
+  return { kind: 'msg', header, flags, body }
+}
+
+function parseOpQuery (message: Buffer, header: MessageHeader): OpQueryRequest {
+  const [collection, offset] = readCString(message, HEADER_SIZE + 4)
+  const [query] = readDocument(message, offset + 8)
+  return { kind: 'query', header, collection, query }
+}
+
+const toBuffer = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+
+function writeHeader (buffer: Buffer, responseTo: number, opCode: number, requestId: number): void {
+  buffer.writeInt32LE(buffer.length, 0)
+  buffer.writeInt32LE(requestId, 4)
+  buffer.writeInt32LE(responseTo, 8)
+  buffer.writeInt32LE(opCode, 12)
+}
+
+export function encodeOpMsg (reply: Doc, responseTo: number, requestId: number): Buffer {
+  const body = toBuffer(serialize(reply))
+  const message = Buffer.alloc(HEADER_SIZE + 4 + 1 + body.length)
+  writeHeader(message, responseTo, OP_MSG, requestId)
+  message.writeUInt32LE(0, HEADER_SIZE)
+  message.writeUInt8(0, HEADER_SIZE + 4)
+  body.copy(message, HEADER_SIZE + 5)
+  return message
+}
+
+export function encodeOpReply (reply: Doc, responseTo: number, requestId: number): Buffer {
+  const body = toBuffer(serialize(reply))
+  const message = Buffer.alloc(HEADER_SIZE + 20 + body.length)
+  writeHeader(message, responseTo, OP_REPLY, requestId)
+  message.writeInt32LE(8, HEADER_SIZE) // responseFlags: AwaitCapable
+  message.writeBigInt64LE(0n, HEADER_SIZE + 4)
+  message.writeInt32LE(0, HEADER_SIZE + 12)
+  message.writeInt32LE(1, HEADER_SIZE + 16)
+  body.copy(message, HEADER_SIZE + 20)
+  return message
+}

@@ -1,0 +1,31 @@
+import { randomBytes } from 'node:crypto'
+import { MongoClient, type Db } from 'mongodb'
+import type { Test } from 'tap'
+import { startEmbeddedMongo } from '../../../src/db/embedded/index.js'
+
+export interface Conformance {
+  client: MongoClient
+  db: Db
+  uri: string
+  /** True when the suite runs against the embedded engine rather than MONGODB_URI. */
+  embedded: boolean
+}
+
+/**
+ * Connects to MONGODB_URI when set, else starts the embedded engine; gives the test file a
+ * database of its own and drops it (and stops the engine) in teardown.
+ */
+export async function setup (t: Test): Promise<Conformance> {
+  const external = process.env.MONGODB_URI
+  const engine = external === undefined || external === '' ? await startEmbeddedMongo() : undefined
+  const uri = engine?.uri ?? (external as string)
+  const client = new MongoClient(uri, { serverSelectionTimeoutMS: 5000 })
+  await client.connect()
+  const db = client.db(`conformance_${randomBytes(6).toString('hex')}`)
+  t.teardown(async () => {
+    await db.dropDatabase().catch(() => undefined)
+    await client.close()
+    await engine?.stop()
+  })
+  return { client, db, uri, embedded: engine !== undefined }
+}
