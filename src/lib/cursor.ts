@@ -8,6 +8,11 @@ export function encodeCursor (position: Document): string {
   return Buffer.from(EJSON.stringify(position, { relaxed: false })).toString('base64url')
 }
 
+/** Sort keys are scalars (numbers, strings, dates, ObjectIds): a forged `{"$ne": null}` must never reach a query. */
+function isScalar (value: unknown): boolean {
+  return value === null || typeof value !== 'object' || value instanceof Date || '_bsontype' in value
+}
+
 /** Decodes a cursor made by encodeCursor; anything else is a 400. */
 export function decodeCursor<T extends Document> (cursor: string, keys: (keyof T & string)[]): T {
   let position: unknown
@@ -19,5 +24,6 @@ export function decodeCursor<T extends Document> (cursor: string, keys: (keyof T
   if (position === null || typeof position !== 'object' || Array.isArray(position)) throw new InvalidCursor()
   const fields = Object.keys(position)
   if (fields.length !== keys.length || !keys.every((key) => fields.includes(key))) throw new InvalidCursor()
+  if (!Object.values(position).every(isScalar)) throw new InvalidCursor()
   return position as T
 }
