@@ -25,7 +25,7 @@ export async function seedDemoClients (db: Db): Promise<DemoClient[]> {
   for (const client of demoClients) {
     const saved = await db.collection('clients').findOneAndUpdate(
       { nickName: client.nickName },
-      { $setOnInsert: { _id: new ObjectId(), name: client.name, nickName: client.nickName, createdAt: new Date() } },
+      { $setOnInsert: { name: client.name, nickName: client.nickName, createdAt: new Date() } },
       { upsert: true, returnDocument: 'after' }
     )
     const id = saved?._id as ObjectId
@@ -35,7 +35,7 @@ export async function seedDemoClients (db: Db): Promise<DemoClient[]> {
       keys[role] = key
       await db.collection('apiKeys').updateOne(
         { hash: hashKey(key) },
-        { $setOnInsert: { _id: new ObjectId(), clientId: id, name: `demo ${role}`, role, hash: hashKey(key), prefix: key.slice(0, 10), createdAt: new Date() } },
+        { $setOnInsert: { clientId: id, name: `demo ${role}`, role, hash: hashKey(key), prefix: key.slice(0, 10), createdAt: new Date() } },
         { upsert: true }
       )
     }

@@ -1,4 +1,4 @@
-import { ObjectId, type Db } from 'mongodb'
+import type { Db, ObjectId } from 'mongodb'
 import { advanceSequence } from '../../src/db/sequences.js'
 import type { Seeder } from './types.js'
 
@@ -20,7 +20,7 @@ async function seedUsers (db: Db, clientId: ObjectId, users: readonly { userId: 
   for (const user of users) {
     await db.collection('users').updateOne(
       { clientId, userId: user.userId },
-      { $setOnInsert: { _id: new ObjectId(), clientId, userId: user.userId, name: user.name, role: 'agent', createdAt: new Date() } },
+      { $setOnInsert: { clientId, userId: user.userId, name: user.name, role: 'agent', createdAt: new Date() } },
       { upsert: true }
     )
   }
