@@ -77,8 +77,8 @@ export default fp(async function authPlugin (app) {
   let platformKey = app.config.ADMIN_API_KEY
   if (!platformKey) {
     if (app.config.NODE_ENV === 'production') throw new Error('ADMIN_API_KEY must be set in production')
+    // Printed once by src/server.ts's start-up banner.
     platformKey = `sb_platform_${randomBytes(18).toString('base64url')}`
-    if (app.config.NODE_ENV !== 'test') app.log.warn({ platformKey }, 'ADMIN_API_KEY is not set: generated a platform key for this run')
   }
   app.decorate('platformKey', platformKey)
   app.decorateRequest('caller', null)
