@@ -1,7 +1,9 @@
 import type { Seeder } from './types.js'
 import { usersSeeder } from './users.js'
+import { messengerSeeder } from './messenger.js'
 
 /** Every domain's demo data, in loading order. */
 export const seeders: Seeder[] = [
-  usersSeeder
+  usersSeeder,
+  messengerSeeder
 ]

@@ -1,0 +1,75 @@
+import fp from 'fastify-plugin'
+import { ObjectId, type Collection, type Filter, type FindCursor } from 'mongodb'
+import type { FastifyInstance } from 'fastify'
+import { RECENT_WINDOW_MS, type DirectMessage } from './direct-messages-schemas.js'
+
+export interface DirectMessageDocument {
+  _id: ObjectId
+  clientId: ObjectId
+  senderId: number
+  recipientId: number
+  text: string
+  sentAt: Date
+}
+
+/** Where a page of recent messages ended: the next page holds the messages strictly older than it. */
+export interface RecentPosition { sentAt: Date, id: ObjectId }
+
+export interface RecentQuery {
+  recipientId: number
+  senderId?: number
+  limit: number
+  since?: Date
+  after?: RecentPosition
+}
+
+export function toDirectMessage (doc: DirectMessageDocument): DirectMessage {
+  return { id: doc._id.toHexString(), senderId: doc.senderId, recipientId: doc.recipientId, text: doc.text, sentAt: doc.sentAt.toISOString() }
+}
+
+/** The oldest instant a recent-message query may reach at `now`. */
+export function recentWindowStart (now: Date): Date {
+  return new Date(now.getTime() - RECENT_WINDOW_MS)
+}
+
+function createDirectMessagesRepository (collection: Collection<DirectMessageDocument>) {
+  return {
+    async send (clientId: ObjectId, message: { senderId: number, recipientId: number, text: string }, sentAt = new Date()): Promise<DirectMessageDocument> {
+      const doc: DirectMessageDocument = { _id: new ObjectId(), clientId, ...message, sentAt }
+      await collection.insertOne(doc)
+      return doc
+    },
+
+    /** A recipient's messages newest first, never older than the 30-day window before `now` nor than `since`. */
+    async recent (clientId: ObjectId, query: RecentQuery, now = new Date()): Promise<DirectMessageDocument[]> {
+      const windowStart = recentWindowStart(now)
+      const from = query.since && query.since > windowStart ? query.since : windowStart
+      const filter: Filter<DirectMessageDocument> = { clientId, recipientId: query.recipientId, sentAt: { $gte: from } }
+      if (query.senderId !== undefined) filter.senderId = query.senderId
+      if (query.after) {
+        filter.$or = [
+          { sentAt: { $lt: query.after.sentAt } },
+          { sentAt: query.after.sentAt, _id: { $lt: query.after.id } }
+        ]
+      }
+      return collection.find(filter).sort({ sentAt: -1, _id: -1 }).limit(query.limit).toArray()
+    },
+
+    /** A recipient's messages stored after the one with id `afterId`, in the order they were stored (stream replay). */
+    storedAfter (clientId: ObjectId, recipientId: number, afterId: ObjectId): FindCursor<DirectMessageDocument> {
+      return collection.find({ clientId, recipientId, _id: { $gt: afterId } }).sort({ _id: 1 })
+    }
+  }
+}
+
+export type DirectMessagesRepository = ReturnType<typeof createDirectMessagesRepository>
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    directMessagesRepository: DirectMessagesRepository
+  }
+}
+
+export default fp(async function directMessagesRepositoryPlugin (app: FastifyInstance) {
+  app.decorate('directMessagesRepository', createDirectMessagesRepository(app.mongo.db.collection<DirectMessageDocument>('directMessages')))
+}, { name: 'direct-messages-repository', dependencies: ['mongo'] })

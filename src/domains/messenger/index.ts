@@ -1,0 +1,22 @@
+import fp from 'fastify-plugin'
+import directMessagesRepository from './direct-messages-repository.js'
+import directMessagesRoutes from './direct-messages-routes.js'
+import liveRoutes from './live-routes.js'
+import { HEARTBEAT_MS, LiveMessages } from './live.js'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The messenger's bus and open event streams. */
+    messengerLive: LiveMessages
+  }
+}
+
+/** The messenger: direct messages, chatrooms and live delivery; repositories decorate the root app, routes stay encapsulated. */
+export default fp(async function messengerDomain (app) {
+  await app.register(directMessagesRepository)
+  const live = new LiveMessages(HEARTBEAT_MS)
+  app.decorate('messengerLive', live)
+  app.addHook('preClose', async () => { live.closeAll() })
+  await app.register(directMessagesRoutes)
+  await app.register(liveRoutes)
+}, { name: 'messenger-domain', dependencies: ['mongo', 'auth', 'users-domain'] })

@@ -1,0 +1,43 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { ObjectId } from 'mongodb'
+import { callerClientId } from '../../plugins/auth.js'
+import { errorResponses } from '../../schemas/common.js'
+import { toDirectMessage } from './direct-messages-repository.js'
+import { RecipientParamsSchema } from './direct-messages-schemas.js'
+import { recipientChannel, type LiveEvent } from './events.js'
+import { EventStreamResponse, LastEventIdHeadersSchema } from './live-schemas.js'
+
+const STREAM_RULES = 'A Server-Sent Events stream (use the browser\'s EventSource, or any SSE client). Each event\'s `id` is the message\'s id, ' +
+  'in the order messages are stored; on reconnect, EventSource sends `Last-Event-ID` and the stream first replays every message stored since, ' +
+  'then carries on live. A `: heartbeat` comment keeps idle connections open every 15 seconds.'
+
+/** Live delivery: event streams that receive each message the moment it is stored. */
+const liveRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get('/api/v1/users/:userId/events', {
+    config: { auth: { role: 'agent' } },
+    schema: {
+      tags: ['messenger'],
+      summary: 'Stream of the direct messages a user receives (Server-Sent Events, event name `direct-message`)',
+      description: STREAM_RULES,
+      params: RecipientParamsSchema,
+      headers: LastEventIdHeadersSchema,
+      response: { 200: EventStreamResponse('Events named `direct-message` whose data is a DirectMessage'), ...errorResponses(400, 404) }
+    }
+  }, async (request, reply) => {
+    const clientId = callerClientId(request)
+    const { userId } = request.params
+    if (!await app.usersRepository.findById(clientId, userId)) throw app.httpErrors.notFound(`User ${userId} not found`)
+    const lastEventId = request.headers['last-event-id']
+    await app.messengerLive.open(request, reply, {
+      channel: recipientChannel(clientId, userId),
+      lastEventId: lastEventId ? new ObjectId(lastEventId) : undefined,
+      missedSince: async function * (after): AsyncIterable<LiveEvent> {
+        for await (const doc of app.directMessagesRepository.storedAfter(clientId, userId, after)) {
+          yield { id: doc._id, name: 'direct-message', data: toDirectMessage(doc) }
+        }
+      }
+    })
+  })
+}
+
+export default liveRoutes
