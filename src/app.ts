@@ -10,6 +10,9 @@ import docsPlugin from './plugins/docs.js'
 import authPlugin from './plugins/auth.js'
 import demoDataPlugin from './plugins/demo-data.js'
 import idempotencyPlugin from './plugins/idempotency.js'
+import limitsPlugin from './plugins/limits.js'
+import rateLimitPlugin from './plugins/rate-limit.js'
+import dashboardPlugin from './plugins/dashboard.js'
 import clientsRepository from './domains/clients/repository.js'
 import apiKeysRepository from './domains/clients/api-keys-repository.js'
 import { domains } from './domains/index.js'
@@ -51,8 +54,10 @@ export async function buildApp (options: BuildAppOptions = {}) {
 async function registerEverything (app: FastifyTypebox, options: BuildAppOptions, env: Record<string, string | undefined>) {
   app.addHook('onSend', async (request, reply) => { reply.header('x-request-id', request.id) })
   await app.register(fastifyEnv, { confKey: 'config', schema: ConfigSchema, data: env, dotenv: options.env === undefined })
+  await app.register(limitsPlugin)
   await app.register(sensible)
   await app.register(errorsPlugin)
+  await app.register(rateLimitPlugin)
   await app.register(docsPlugin)
   await app.register(mongoPlugin, { migrate: options.migrate })
   await app.register(clientsRepository)
@@ -60,6 +65,7 @@ async function registerEverything (app: FastifyTypebox, options: BuildAppOptions
   await app.register(authPlugin)
   await app.register(idempotencyPlugin)
   for (const domain of domains) await app.register(domain)
+  await app.register(dashboardPlugin)
   await app.register(demoDataPlugin)
 }
 

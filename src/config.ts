@@ -1,5 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox'
 
+const DURATION_PATTERN = '^[0-9]+ ?(ms|s|sec|secs|second|seconds|m|min|mins|minute|minutes|h|hr|hrs|hour|hours)?$'
+
 /** The environment Switchboard reads, validated at start-up by @fastify/env. */
 export const ConfigSchema = Type.Object({
   NODE_ENV: Type.Union([Type.Literal('development'), Type.Literal('production'), Type.Literal('test')], { default: 'development' }),
@@ -10,7 +12,16 @@ export const ConfigSchema = Type.Object({
   MONGODB_DB: Type.String({ pattern: '^[A-Za-z0-9_-]{1,63}$', default: 'switchboard' }),
   ADMIN_API_KEY: Type.Optional(Type.String({ minLength: 16 })),
   LOG_LEVEL: Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)), { default: 'info' }),
-  SEED_DEMO: Type.Optional(Type.Boolean())
+  SEED_DEMO: Type.Optional(Type.Boolean()),
+  RATE_LIMIT_MAX: Type.Integer({ minimum: 0, default: 1000, description: 'Requests per API key (per IP without a key) per window; 0 turns rate limiting off' }),
+  RATE_LIMIT_WINDOW: Type.String({ pattern: DURATION_PATTERN, default: '1 minute', description: 'The rate-limit window, e.g. "1 minute", "30s", "60000" (ms)' }),
+  BODY_LIMIT: Type.Integer({ minimum: 1024, default: 1048576, description: 'Largest accepted request body in bytes (routes may set their own)' }),
+  REQUEST_TIMEOUT_MS: Type.Integer({ minimum: 1000, default: 30000, description: 'Time to receive a whole request' }),
+  CONNECTION_TIMEOUT_MS: Type.Integer({ minimum: 1000, default: 60000, description: 'An idle socket is closed after this' }),
+  HANDLER_TIMEOUT_MS: Type.Integer({ minimum: 1000, default: 30000, description: 'A request still unanswered after this gets 503 (routes may set their own)' }),
+  MONGODB_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10000, description: 'Longest a database operation may take' }),
+  MONGODB_SELECTION_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 3000, description: 'How long to wait for an unreachable database before answering 503' }),
+  CORS_ORIGINS: Type.Optional(Type.String({ minLength: 1, description: 'Comma-separated origins allowed by CORS; unset = CORS off' }))
 }, { additionalProperties: true })
 
 export type Config = Static<typeof ConfigSchema>
