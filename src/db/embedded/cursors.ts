@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { calculateObjectSize, Long } from 'bson'
 import { CommandError } from './errors.js'
 import type { Doc } from './values.js'
@@ -20,7 +21,6 @@ export interface CursorReply extends Doc {
 /** Server-side cursors: results computed when the command ran, handed out batch by batch. */
 export class Cursors {
   private readonly open = new Map<string, OpenCursor>()
-  private nextId = BigInt(Date.now()) * 1000n
 
   get size (): number {
     return this.open.size
@@ -30,8 +30,7 @@ export class Cursors {
   first (ns: string, docs: Doc[], batchSize: number | undefined, singleBatch = false): CursorReply {
     const batch = takeBatch(docs, 0, batchSize)
     if (batch.length >= docs.length || singleBatch) return { cursor: { firstBatch: batch, id: Long.ZERO, ns } }
-    this.nextId += 1n
-    const id = Long.fromBigInt(this.nextId)
+    const id = newCursorId()
     this.open.set(id.toString(), { id, ns, docs, position: batch.length, lastUsed: Date.now() })
     return { cursor: { firstBatch: batch, id, ns } }
   }
@@ -61,6 +60,13 @@ export class Cursors {
   clear (): void {
     this.open.clear()
   }
+}
+
+/** Random positive 63-bit ids like mongod's, too large for a double, so drivers keep them as Long. */
+function newCursorId (): Long {
+  const bytes = randomBytes(8)
+  bytes[0] = (bytes[0] & 0x7f) | 0x40
+  return Long.fromBytesBE([...bytes])
 }
 
 function takeBatch (docs: Doc[], start: number, batchSize: number | undefined): Doc[] {

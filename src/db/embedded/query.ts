@@ -1,30 +1,23 @@
 import { Context, ProcessingMode } from 'mingo/core'
 import { Query } from 'mingo/query'
 import { Aggregator } from 'mingo/aggregator'
-import { Lazy, type Iterator } from 'mingo/lazy'
 import * as accumulatorOperators from 'mingo/operators/accumulator'
 import * as expressionOperators from 'mingo/operators/expression'
 import * as pipelineOperators from 'mingo/operators/pipeline'
 import * as projectionOperators from 'mingo/operators/projection'
 import * as queryOperators from 'mingo/operators/query'
 import * as windowOperators from 'mingo/operators/window'
-import type { Options, SortSpec } from 'mingo/types'
+import type { Options } from 'mingo/types'
+import { accumulatorShims, expressionShims, pipelineShims } from './shims.js'
 import { compileJsonSchema } from './validator.js'
-import { compareBson, isPlainObject, sortKey, type Doc } from './values.js'
+import { isPlainObject, type Doc } from './values.js'
 
-/**
- * Shim: mingo's `$sort` orders mixed types and arrays differently from mongod, so
- * aggregation uses this `$sort`, built on the BSON comparison order.
- */
-function bsonSortStage (collection: Iterator, spec: SortSpec, _options: Options): Iterator {
-  const compare = sortComparator(spec as Doc)
-  return collection.transform((docs) => Lazy(sortDocs(docs as Doc[], compare)))
-}
+export { sortComparator, sortDocs, type Comparator } from './sorting.js'
 
 const CONTEXT = Context.init({
-  accumulator: accumulatorOperators,
-  expression: expressionOperators,
-  pipeline: { ...pipelineOperators, $sort: bsonSortStage },
+  accumulator: { ...accumulatorOperators, ...accumulatorShims },
+  expression: { ...expressionOperators, ...expressionShims },
+  pipeline: { ...pipelineOperators, ...pipelineShims },
   projection: projectionOperators,
   query: queryOperators,
   window: windowOperators
@@ -35,7 +28,7 @@ export function mingoOptions (extra: Partial<Options> = {}): Partial<Options> {
     context: CONTEXT,
     idKey: '_id',
     useStrictMode: true,
-    scriptEnabled: false,
+    scriptEnabled: true,
     processingMode: ProcessingMode.CLONE_OFF,
     jsonSchemaValidator: (schema) => compileJsonSchema(schema),
     ...extra
@@ -61,26 +54,6 @@ export function project (docs: Doc[], projection: Doc | undefined): Doc[] {
 export function runPipeline (docs: Doc[], pipeline: Doc[], extra: Partial<Options> = {}): Doc[] {
   if (pipeline.length === 0) return docs
   return new Aggregator(pipeline, mingoOptions(extra)).run<Doc>(docs)
-}
-
-export type Comparator = (a: Doc, b: Doc) => number
-
-export function sortComparator (spec: Doc): Comparator {
-  const fields = Object.entries(spec)
-    .filter(([, dir]) => !isPlainObject(dir))
-    .map(([path, dir]) => ({ path, dir: (Number(dir) < 0 ? -1 : 1) as 1 | -1 }))
-  return (a, b) => {
-    for (const { path, dir } of fields) {
-      const c = compareBson(sortKey(a, path, dir), sortKey(b, path, dir))
-      if (c !== 0) return c * dir
-    }
-    return 0
-  }
-}
-
-/** Stable sort (Array.prototype.sort is stable), so ties keep natural order. */
-export function sortDocs<T extends Doc> (docs: T[], compare: Comparator): T[] {
-  return docs.slice().sort(compare)
 }
 
 /**

@@ -19,12 +19,12 @@ const immutableId = (): CommandError =>
   new CommandError(66, 'ImmutableField', "Performing an update on the path '_id' would modify the immutable field '_id'")
 
 /** The document an update produces from `base` (stored form), or undefined when nothing changed. */
-export function applyUpdate (base: StoredRecord, u: UpdateSpec, arrayFilters: Doc[] | undefined, inserting = false): Doc | undefined {
+export function applyUpdate (base: StoredRecord, u: UpdateSpec, arrayFilters: Doc[] | undefined, inserting = false, filter: Doc = {}): Doc | undefined {
   let next: Doc
   if (Array.isArray(u)) {
     next = restoreTypes(runPipeline([cloneValue(base.view)], u.map((stage) => toView(stage) as Doc))[0] ?? {}, base.doc)
   } else if (isOperatorUpdate(u)) {
-    next = applyOperators(base, u, arrayFilters, inserting)
+    next = applyOperators(base, u, arrayFilters, inserting, filter)
   } else {
     const replacement: Doc = cloneValue(u)
     delete replacement._id
@@ -36,7 +36,7 @@ export function applyUpdate (base: StoredRecord, u: UpdateSpec, arrayFilters: Do
   return sameDocument(next, base.doc) ? undefined : next
 }
 
-function applyOperators (base: StoredRecord, u: Doc, arrayFilters: Doc[] | undefined, inserting: boolean): Doc {
+function applyOperators (base: StoredRecord, u: Doc, arrayFilters: Doc[] | undefined, inserting: boolean, filter: Doc): Doc {
   const spec: Doc = {}
   for (const [op, fields] of Object.entries(u)) {
     if (!OPERATORS.has(op)) {
@@ -53,7 +53,11 @@ function applyOperators (base: StoredRecord, u: Doc, arrayFilters: Doc[] | undef
   }
   const target = cloneValue(base.view)
   if (Object.keys(spec).length > 0) {
-    mingoUpdate(target, spec, arrayFilters?.map((f) => toView(f) as Doc), undefined, { cloneMode: 'deep', queryOptions: QUERY_OPTIONS })
+    try {
+      mingoUpdate(target, spec, arrayFilters?.map((f) => toView(f) as Doc), toView(filter) as Doc, { cloneMode: 'deep', queryOptions: QUERY_OPTIONS })
+    } catch (error) {
+      throw translateUpdateError(error)
+    }
   }
   const next = base.view === base.doc ? target : restoreTypes(target, base.doc)
   for (const op of ['$inc', '$mul']) {
@@ -61,6 +65,14 @@ function applyOperators (base: StoredRecord, u: Doc, arrayFilters: Doc[] | undef
     if (isPlainObject(fields)) for (const [path, operand] of Object.entries(fields)) keepNumericKind(next, base.doc, path, operand)
   }
   return next
+}
+
+function translateUpdateError (error: unknown): unknown {
+  const message = error instanceof Error ? error.message : String(error)
+  if (error instanceof CommandError) return error
+  if (message.includes("immutable field '_id'")) return immutableId()
+  if (message.includes('would create a conflict')) return new CommandError(40, 'ConflictingUpdateOperators', message)
+  return new CommandError(2, 'BadValue', message)
 }
 
 /** After $inc/$mul, the field keeps the wider BSON numeric type of its old value and the operand (as mongod). */

@@ -1,7 +1,10 @@
 import { randomBytes } from 'node:crypto'
-import { MongoClient, type Db } from 'mongodb'
+import { MongoClient, type Db, type Document } from 'mongodb'
 import type { Test } from 'tap'
 import { startEmbeddedMongo } from '../../../src/db/embedded/index.js'
+
+/** A document of any shape whose _id may be of any BSON type (tests use numbers and strings). */
+export type Row = Document & { _id?: unknown }
 
 export interface Conformance {
   client: MongoClient

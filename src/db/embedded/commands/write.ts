@@ -63,7 +63,7 @@ function updateOne (collection: Collection, statement: Doc, bypass: boolean): Up
   }
   let modified = 0
   for (const record of records) {
-    const next = applyUpdate(record, u, arrayFilters)
+    const next = applyUpdate(record, u, arrayFilters, false, filter)
     if (next === undefined) continue
     collection.replace(record, next, bypass)
     modified++
@@ -140,7 +140,7 @@ const findAndModify: Handler = (body, ctx) => {
     const inserted = collection.insert(upsertDocument(filter, u, arrayFilters), bypass)
     return { lastErrorObject: { n: 1, updatedExisting: false, upserted: inserted.doc._id }, value: wantNew ? shown(inserted.doc) : null, ok: 1 }
   }
-  const next = applyUpdate(record, u, arrayFilters)
+  const next = applyUpdate(record, u, arrayFilters, false, filter)
   const after: StoredRecord = next === undefined ? record : collection.replace(record, next, bypass)
   return { lastErrorObject: { n: 1, updatedExisting: true }, value: shown(wantNew ? after.doc : record.doc), ok: 1 }
 }
