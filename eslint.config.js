@@ -10,5 +10,13 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }]
     }
+  },
+  {
+    // The dashboard's browser modules (served as they are, no build step).
+    files: ['public/**/*.js'],
+    languageOptions: {
+      globals: Object.fromEntries(['window', 'document', 'sessionStorage', 'fetch', 'URLSearchParams', 'FormData', 'CustomEvent']
+        .map((name) => [name, 'readonly']))
+    }
   }
 )

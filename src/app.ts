@@ -12,6 +12,7 @@ import demoDataPlugin from './plugins/demo-data.js'
 import idempotencyPlugin from './plugins/idempotency.js'
 import limitsPlugin from './plugins/limits.js'
 import rateLimitPlugin from './plugins/rate-limit.js'
+import dashboardPlugin from './plugins/dashboard.js'
 import clientsRepository from './domains/clients/repository.js'
 import apiKeysRepository from './domains/clients/api-keys-repository.js'
 import { domains } from './domains/index.js'
@@ -64,6 +65,7 @@ async function registerEverything (app: FastifyTypebox, options: BuildAppOptions
   await app.register(authPlugin)
   await app.register(idempotencyPlugin)
   for (const domain of domains) await app.register(domain)
+  await app.register(dashboardPlugin)
   await app.register(demoDataPlugin)
 }
 
