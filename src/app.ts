@@ -12,6 +12,7 @@ import demoDataPlugin from './plugins/demo-data.js'
 import idempotencyPlugin from './plugins/idempotency.js'
 import limitsPlugin from './plugins/limits.js'
 import rateLimitPlugin from './plugins/rate-limit.js'
+import securityHeadersPlugin from './plugins/security-headers.js'
 import dashboardPlugin from './plugins/dashboard.js'
 import clientsRepository from './domains/clients/repository.js'
 import apiKeysRepository from './domains/clients/api-keys-repository.js'
@@ -57,6 +58,7 @@ async function registerEverything (app: FastifyTypebox, options: BuildAppOptions
   await app.register(limitsPlugin)
   await app.register(sensible)
   await app.register(errorsPlugin)
+  await app.register(securityHeadersPlugin)
   await app.register(rateLimitPlugin)
   await app.register(docsPlugin)
   await app.register(mongoPlugin, { migrate: options.migrate })
