@@ -1,6 +1,11 @@
 import fp from 'fastify-plugin'
+import chatroomMessagesRepository from './chatroom-messages-repository.js'
+import chatroomMessagesRoutes from './chatroom-messages-routes.js'
+import chatroomsRepository from './chatrooms-repository.js'
+import chatroomsRoutes from './chatrooms-routes.js'
 import directMessagesRepository from './direct-messages-repository.js'
 import directMessagesRoutes from './direct-messages-routes.js'
+import legacyMessengerRoutes from './legacy-routes.js'
 import liveRoutes from './live-routes.js'
 import { HEARTBEAT_MS, LiveMessages } from './live.js'
 
@@ -14,9 +19,14 @@ declare module 'fastify' {
 /** The messenger: direct messages, chatrooms and live delivery; repositories decorate the root app, routes stay encapsulated. */
 export default fp(async function messengerDomain (app) {
   await app.register(directMessagesRepository)
+  await app.register(chatroomsRepository)
+  await app.register(chatroomMessagesRepository)
   const live = new LiveMessages(HEARTBEAT_MS)
   app.decorate('messengerLive', live)
   app.addHook('preClose', async () => { live.closeAll() })
   await app.register(directMessagesRoutes)
+  await app.register(chatroomsRoutes)
+  await app.register(chatroomMessagesRoutes)
+  await app.register(legacyMessengerRoutes)
   await app.register(liveRoutes)
 }, { name: 'messenger-domain', dependencies: ['mongo', 'auth', 'users-domain'] })

@@ -2,9 +2,12 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { ObjectId } from 'mongodb'
 import { callerClientId } from '../../plugins/auth.js'
 import { errorResponses } from '../../schemas/common.js'
+import { chatroomService } from './chatroom-service.js'
+import { toChatroomMessage } from './chatroom-messages-repository.js'
+import { ChatroomParamsSchema, MemberQuerySchema } from './chatrooms-schemas.js'
 import { toDirectMessage } from './direct-messages-repository.js'
 import { RecipientParamsSchema } from './direct-messages-schemas.js'
-import { recipientChannel, type LiveEvent } from './events.js'
+import { chatroomChannel, recipientChannel, type LiveEvent } from './events.js'
 import { EventStreamResponse, LastEventIdHeadersSchema } from './live-schemas.js'
 
 const STREAM_RULES = 'A Server-Sent Events stream (use the browser\'s EventSource, or any SSE client). Each event\'s `id` is the message\'s id, ' +
@@ -13,6 +16,9 @@ const STREAM_RULES = 'A Server-Sent Events stream (use the browser\'s EventSourc
 
 /** Live delivery: event streams that receive each message the moment it is stored. */
 const liveRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const chatrooms = chatroomService(app)
+  const parseLastEventId = (header?: string) => header ? new ObjectId(header) : undefined
+
   app.get('/api/v1/users/:userId/events', {
     config: { auth: { role: 'agent' } },
     schema: {
@@ -27,13 +33,38 @@ const liveRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const clientId = callerClientId(request)
     const { userId } = request.params
     if (!await app.usersRepository.findById(clientId, userId)) throw app.httpErrors.notFound(`User ${userId} not found`)
-    const lastEventId = request.headers['last-event-id']
     await app.messengerLive.open(request, reply, {
       channel: recipientChannel(clientId, userId),
-      lastEventId: lastEventId ? new ObjectId(lastEventId) : undefined,
+      lastEventId: parseLastEventId(request.headers['last-event-id']),
       missedSince: async function * (after): AsyncIterable<LiveEvent> {
         for await (const doc of app.directMessagesRepository.storedAfter(clientId, userId, after)) {
           yield { id: doc._id, name: 'direct-message', data: toDirectMessage(doc) }
+        }
+      }
+    })
+  })
+
+  app.get('/api/v1/chatrooms/:chatroomId/events', {
+    config: { auth: { role: 'agent' } },
+    schema: {
+      tags: ['messenger'],
+      summary: 'Stream of the messages posted into a chatroom, for a member (Server-Sent Events, event name `chatroom-message`)',
+      description: `${STREAM_RULES} \`userId\` names the member listening: a user who is not a member gets 403.`,
+      params: ChatroomParamsSchema,
+      querystring: MemberQuerySchema,
+      headers: LastEventIdHeadersSchema,
+      response: { 200: EventStreamResponse('Events named `chatroom-message` whose data is a ChatroomMessage'), ...errorResponses(400, 403, 404) }
+    }
+  }, async (request, reply) => {
+    const clientId = callerClientId(request)
+    const room = await chatrooms.room(clientId, request.params.chatroomId)
+    await chatrooms.requireMember(clientId, room, request.query.userId)
+    await app.messengerLive.open(request, reply, {
+      channel: chatroomChannel(clientId, room.chatroomId),
+      lastEventId: parseLastEventId(request.headers['last-event-id']),
+      missedSince: async function * (after): AsyncIterable<LiveEvent> {
+        for await (const doc of app.chatroomMessagesRepository.storedAfter(clientId, room.chatroomId, after)) {
+          yield { id: doc._id, name: 'chatroom-message', data: toChatroomMessage(doc) }
         }
       }
     })
