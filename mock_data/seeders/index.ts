@@ -1,9 +1,11 @@
 import type { Seeder } from './types.js'
 import { usersSeeder } from './users.js'
 import { messengerSeeder } from './messenger.js'
+import { interactionsSeeder } from './interactions.js'
 
 /** Every domain's demo data, in loading order. */
 export const seeders: Seeder[] = [
   usersSeeder,
-  messengerSeeder
+  messengerSeeder,
+  interactionsSeeder
 ]

@@ -3,11 +3,13 @@ import healthRoutes from './health/routes.js'
 import clientsRoutes from './clients/routes.js'
 import usersDomain from './users/index.js'
 import messengerDomain from './messenger/index.js'
+import interactionsDomain from './interactions/index.js'
 
 /** Every domain's routes (and the repositories it registers itself), in registration order. */
 export const domains: FastifyPluginAsync[] = [
   healthRoutes,
   clientsRoutes,
   usersDomain,
-  messengerDomain
+  messengerDomain,
+  interactionsDomain
 ]

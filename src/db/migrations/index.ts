@@ -3,11 +3,13 @@ import * as clientsAndApiKeys from './001-clients-and-api-keys.js'
 import * as users from './002-users.js'
 import * as idempotencyKeys from './003-idempotency-keys.js'
 import * as messenger from './006-messenger.js'
+import * as interactions from './004-interactions.js'
 
 /** Every migration in the order it is applied. Add new ones at the end; never edit an applied one. */
 export const migrations: Migration[] = [
   clientsAndApiKeys,
   users,
   idempotencyKeys,
-  messenger
+  messenger,
+  interactions
 ]

@@ -1,0 +1,112 @@
+import fp from 'fastify-plugin'
+import { ObjectId, type Collection, type Db, type Filter } from 'mongodb'
+import type { FastifyInstance } from 'fastify'
+import { advanceSequence, reserveIds } from '../../db/sequences.js'
+import type { CreateCustomerBody, Customer } from './schemas.js'
+
+export interface CustomerDocument {
+  _id: ObjectId
+  clientId: ObjectId
+  customerId: number
+  occupation?: string
+  type?: string
+  inferred?: true
+  createdAt: Date
+}
+
+export interface CustomerRecord { customerId: number, occupation?: string, type?: string }
+
+export function toCustomer (doc: CustomerDocument): Customer {
+  return {
+    customerId: doc.customerId,
+    occupation: doc.occupation ?? null,
+    type: doc.type ?? null,
+    inferred: doc.inferred === true,
+    createdAt: doc.createdAt.toISOString()
+  }
+}
+
+const SEQUENCE = 'customers'
+
+function details (record: { occupation?: string, type?: string }) {
+  return { ...(record.occupation ? { occupation: record.occupation } : {}), ...(record.type ? { type: record.type } : {}) }
+}
+
+/** Customers keep the integer id of the source data; ids handed out here continue after the highest one used. */
+export function createCustomersRepository (db: Db) {
+  const collection: Collection<CustomerDocument> = db.collection<CustomerDocument>('customers')
+
+  return {
+    /**
+     * Records a customer. An inferred customer with the same id becomes a recorded one;
+     * a recorded one with the same id is a duplicate (409).
+     */
+    async create (clientId: ObjectId, body: CreateCustomerBody): Promise<CustomerDocument> {
+      const customerId = body.customerId ?? await reserveIds(db, clientId, SEQUENCE)
+      const completed = await collection.findOneAndUpdate(
+        { clientId, customerId, inferred: true },
+        { $set: details(body), $unset: { inferred: '' } },
+        { returnDocument: 'after' }
+      )
+      if (completed) return completed
+      const doc: CustomerDocument = { _id: new ObjectId(), clientId, customerId, ...details(body), createdAt: new Date() }
+      await collection.insertOne(doc)
+      if (body.customerId) await advanceSequence(db, clientId, SEQUENCE, customerId)
+      return doc
+    },
+
+    /** Upserts recorded customers on their natural key (customerId); an inferred one becomes recorded. */
+    async upsertMany (clientId: ObjectId, records: CustomerRecord[]): Promise<{ inserted: number, updated: number }> {
+      if (records.length === 0) return { inserted: 0, updated: 0 }
+      const createdAt = new Date()
+      const result = await collection.bulkWrite(records.map((record) => ({
+        updateOne: {
+          filter: { clientId, customerId: record.customerId },
+          update: { $set: details(record), $unset: { inferred: '' }, $setOnInsert: { _id: new ObjectId(), createdAt } },
+          upsert: true
+        }
+      })), { ordered: false })
+      await advanceSequence(db, clientId, SEQUENCE, Math.max(...records.map((record) => record.customerId)))
+      return { inserted: result.upsertedCount, updated: result.modifiedCount }
+    },
+
+    /** Makes sure every referenced customer exists: missing ones are kept as inferred customers, never dropped. */
+    async ensureExist (clientId: ObjectId, customerIds: number[]): Promise<number> {
+      const unique = [...new Set(customerIds)]
+      if (unique.length === 0) return 0
+      const createdAt = new Date()
+      const result = await collection.bulkWrite(unique.map((customerId) => ({
+        updateOne: {
+          filter: { clientId, customerId },
+          update: { $setOnInsert: { _id: new ObjectId(), inferred: true as const, createdAt } },
+          upsert: true
+        }
+      })), { ordered: false })
+      await advanceSequence(db, clientId, SEQUENCE, Math.max(...unique))
+      return result.upsertedCount
+    },
+
+    async findByCustomerId (clientId: ObjectId, customerId: number): Promise<CustomerDocument | null> {
+      return collection.findOne({ clientId, customerId })
+    },
+
+    async list (clientId: ObjectId, { limit, afterCustomerId, inferred }: { limit: number, afterCustomerId?: number, inferred?: boolean }): Promise<CustomerDocument[]> {
+      const filter: Filter<CustomerDocument> = { clientId }
+      if (afterCustomerId !== undefined) filter.customerId = { $gt: afterCustomerId }
+      if (inferred !== undefined) filter.inferred = inferred ? true : { $exists: false }
+      return collection.find(filter).sort({ customerId: 1 }).limit(limit).toArray()
+    }
+  }
+}
+
+export type CustomersRepository = ReturnType<typeof createCustomersRepository>
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    customersRepository: CustomersRepository
+  }
+}
+
+export default fp(async function customersRepositoryPlugin (app: FastifyInstance) {
+  app.decorate('customersRepository', createCustomersRepository(app.mongo.db))
+}, { name: 'customers-repository', dependencies: ['mongo'] })

@@ -1,0 +1,54 @@
+import type { Collection, ObjectId } from 'mongodb'
+import { interactionQuery, type InteractionDocument, type InteractionFilter } from './repository.js'
+import type { BucketUnit } from './periods.js'
+
+export interface ChannelCount { engagementId: ObjectId, count: number }
+export interface ChannelTopicCount { engagementId: ObjectId, topic: string | null, count: number }
+export interface BucketCount { bucket: string, engagementId: ObjectId, count: number }
+export interface SentimentCount { engagementId: ObjectId, sentiment: string | null, count: number }
+
+/** Statistics over a client's interactions, each one aggregation pipeline run by the database. */
+export function createInteractionStats (collection: Collection<InteractionDocument>) {
+  return {
+    /** How many interactions match on each channel (channels without any are absent). */
+    async channelCounts (clientId: ObjectId, filter: InteractionFilter): Promise<ChannelCount[]> {
+      return collection.aggregate<ChannelCount>([
+        { $match: interactionQuery(clientId, filter) },
+        { $group: { _id: '$engagementId', count: { $sum: 1 } } },
+        { $project: { _id: 0, engagementId: '$_id', count: 1 } }
+      ]).toArray()
+    },
+
+    /** Channel × topic: an interaction counts once for each topic it was about; one without topics counts under null. */
+    async channelTopicCounts (clientId: ObjectId, filter: InteractionFilter): Promise<ChannelTopicCount[]> {
+      return collection.aggregate<ChannelTopicCount>([
+        { $match: interactionQuery(clientId, filter) },
+        { $unwind: { path: '$topics', preserveNullAndEmptyArrays: true } },
+        { $group: { _id: { engagementId: '$engagementId', topic: { $ifNull: ['$topics', null] } }, count: { $sum: 1 } } },
+        { $project: { _id: 0, engagementId: '$_id.engagementId', topic: '$_id.topic', count: 1 } }
+      ]).toArray()
+    },
+
+    /** Interaction volume per channel in day, week (from Monday) or month buckets of local time in `timezone`. */
+    async volume (clientId: ObjectId, filter: InteractionFilter, unit: BucketUnit, timezone: string): Promise<BucketCount[]> {
+      const bucketStart = { $dateTrunc: { date: '$interactionDate', unit, timezone, startOfWeek: 'monday' } }
+      return collection.aggregate<BucketCount>([
+        { $match: interactionQuery(clientId, filter) },
+        { $group: { _id: { bucket: { $dateToString: { date: bucketStart, format: '%Y-%m-%d', timezone } }, engagementId: '$engagementId' }, count: { $sum: 1 } } },
+        { $project: { _id: 0, bucket: '$_id.bucket', engagementId: '$_id.engagementId', count: 1 } },
+        { $sort: { bucket: 1 } }
+      ]).toArray()
+    },
+
+    /** How many interactions of each sentiment every channel had; interactions without one count under null. */
+    async sentimentCounts (clientId: ObjectId, filter: InteractionFilter): Promise<SentimentCount[]> {
+      return collection.aggregate<SentimentCount>([
+        { $match: interactionQuery(clientId, filter) },
+        { $group: { _id: { engagementId: '$engagementId', sentiment: { $ifNull: ['$sentiment', null] } }, count: { $sum: 1 } } },
+        { $project: { _id: 0, engagementId: '$_id.engagementId', sentiment: '$_id.sentiment', count: 1 } }
+      ]).toArray()
+    }
+  }
+}
+
+export type InteractionStats = ReturnType<typeof createInteractionStats>
