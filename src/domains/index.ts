@@ -4,6 +4,7 @@ import clientsRoutes from './clients/routes.js'
 import usersDomain from './users/index.js'
 import messengerDomain from './messenger/index.js'
 import interactionsDomain from './interactions/index.js'
+import chatsDomain from './chats/index.js'
 
 /** Every domain's routes (and the repositories it registers itself), in registration order. */
 export const domains: FastifyPluginAsync[] = [
@@ -11,5 +12,6 @@ export const domains: FastifyPluginAsync[] = [
   clientsRoutes,
   usersDomain,
   messengerDomain,
-  interactionsDomain
+  interactionsDomain,
+  chatsDomain
 ]

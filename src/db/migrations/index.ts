@@ -4,6 +4,7 @@ import * as users from './002-users.js'
 import * as idempotencyKeys from './003-idempotency-keys.js'
 import * as messenger from './006-messenger.js'
 import * as interactions from './004-interactions.js'
+import * as chats from './005-chats.js'
 
 /** Every migration in the order it is applied. Add new ones at the end; never edit an applied one. */
 export const migrations: Migration[] = [
@@ -11,5 +12,6 @@ export const migrations: Migration[] = [
   users,
   idempotencyKeys,
   messenger,
-  interactions
+  interactions,
+  chats
 ]

@@ -1,0 +1,95 @@
+import fp from 'fastify-plugin'
+import { ObjectId, type Collection, type Db, type Filter } from 'mongodb'
+import type { FastifyInstance } from 'fastify'
+import { reserveIds } from '../../db/sequences.js'
+import type { Chat, ChatState } from './schemas.js'
+
+export interface ChatDocument {
+  _id: ObjectId
+  clientId: ObjectId
+  chatId: number
+  customerName: string
+  state: ChatState
+  userId?: number
+  created: Date
+  handleStart?: Date
+  handleEnd?: Date
+}
+
+export function toChat (doc: ChatDocument): Chat {
+  return {
+    id: doc.chatId,
+    customerName: doc.customerName,
+    state: doc.state,
+    userId: doc.userId ?? null,
+    createdAt: doc.created.toISOString(),
+    handleStart: doc.handleStart?.toISOString() ?? null,
+    handleEnd: doc.handleEnd?.toISOString() ?? null
+  }
+}
+
+export interface ChatListFilter { limit: number, afterChatId?: number, state?: ChatState, userId?: number }
+
+/** Every state change is one conditional update, so two concurrent transitions can never both win. */
+function createChatsRepository (db: Db, collection: Collection<ChatDocument>) {
+  return {
+    async create (clientId: ObjectId, customerName: string, created = new Date()): Promise<ChatDocument> {
+      const chatId = await reserveIds(db, clientId, 'chats')
+      const doc: ChatDocument = { _id: new ObjectId(), clientId, chatId, customerName, state: 'queued', created }
+      await collection.insertOne(doc)
+      return doc
+    },
+
+    async findById (clientId: ObjectId, chatId: number): Promise<ChatDocument | null> {
+      return collection.findOne({ clientId, chatId })
+    },
+
+    /** Queued → open: the agent starts handling the chat now. Null when the chat is not queued. */
+    async assignQueued (clientId: ObjectId, chatId: number, userId: number, at: Date): Promise<ChatDocument | null> {
+      return collection.findOneAndUpdate(
+        { clientId, chatId, state: 'queued' },
+        { $set: { state: 'open', userId, handleStart: at } },
+        { returnDocument: 'after' }
+      )
+    },
+
+    /** Open → open with another agent; the handle start stays. Null unless the chat is open with agent `fromUserId`. */
+    async reassignOpen (clientId: ObjectId, chatId: number, fromUserId: number | undefined, userId: number): Promise<ChatDocument | null> {
+      return collection.findOneAndUpdate(
+        { clientId, chatId, state: 'open', userId: fromUserId },
+        { $set: { userId } },
+        { returnDocument: 'after' }
+      )
+    },
+
+    /** Open → closed: the handle ends now. Null when the chat is not open. */
+    async close (clientId: ObjectId, chatId: number, at: Date): Promise<ChatDocument | null> {
+      return collection.findOneAndUpdate(
+        { clientId, chatId, state: 'open', handleStart: { $lte: at } },
+        { $set: { state: 'closed', handleEnd: at } },
+        { returnDocument: 'after' }
+      )
+    },
+
+    /** Chats in id order, after `afterChatId` when given, optionally of one state and one agent. */
+    async list (clientId: ObjectId, { limit, afterChatId, state, userId }: ChatListFilter): Promise<ChatDocument[]> {
+      const filter: Filter<ChatDocument> = { clientId }
+      if (state) filter.state = state
+      if (userId !== undefined) filter.userId = userId
+      if (afterChatId !== undefined) filter.chatId = { $gt: afterChatId }
+      return collection.find(filter).sort({ chatId: 1 }).limit(limit).toArray()
+    }
+  }
+}
+
+export type ChatsRepository = ReturnType<typeof createChatsRepository>
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    chatsRepository: ChatsRepository
+  }
+}
+
+export default fp(async function chatsRepositoryPlugin (app: FastifyInstance) {
+  app.decorate('chatsRepository', createChatsRepository(app.mongo.db, app.mongo.db.collection<ChatDocument>('chats')))
+}, { name: 'chats-repository', dependencies: ['mongo'] })

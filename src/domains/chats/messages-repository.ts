@@ -1,0 +1,61 @@
+import fp from 'fastify-plugin'
+import { ObjectId, type Collection, type Db, type Filter } from 'mongodb'
+import type { FastifyInstance } from 'fastify'
+import { reserveIds } from '../../db/sequences.js'
+import type { Message } from './message-schemas.js'
+
+export interface MessageDocument {
+  _id: ObjectId
+  clientId: ObjectId
+  chatId: number
+  messageId: number
+  text: string
+  /** Absent: written by the customer. */
+  userId?: number
+  sentAt: Date
+}
+
+export interface NewMessage { chatId: number, text: string, userId?: number, sentAt: Date }
+
+/** Where a page of a chat's messages ended: messages are ordered by sentAt, then messageId. */
+export interface MessagePosition { sentAt: Date, messageId: number }
+
+export function toMessage (doc: MessageDocument): Message {
+  return { id: doc.messageId, chatId: doc.chatId, text: doc.text, userId: doc.userId ?? null, sentAt: doc.sentAt.toISOString() }
+}
+
+function createMessagesRepository (db: Db, collection: Collection<MessageDocument>) {
+  return {
+    async create (clientId: ObjectId, message: NewMessage): Promise<MessageDocument> {
+      const messageId = await reserveIds(db, clientId, 'messages')
+      const doc: MessageDocument = { _id: new ObjectId(), clientId, messageId, chatId: message.chatId, text: message.text, sentAt: message.sentAt }
+      if (message.userId !== undefined) doc.userId = message.userId
+      await collection.insertOne(doc)
+      return doc
+    },
+
+    /** A chat's messages in the order they were sent (ties by id), after `after` when given. */
+    async listByChat (clientId: ObjectId, chatId: number, { limit, after }: { limit: number, after?: MessagePosition }): Promise<MessageDocument[]> {
+      const filter: Filter<MessageDocument> = { clientId, chatId }
+      if (after) {
+        filter.$or = [
+          { sentAt: { $gt: after.sentAt } },
+          { sentAt: after.sentAt, messageId: { $gt: after.messageId } }
+        ]
+      }
+      return collection.find(filter).sort({ sentAt: 1, messageId: 1 }).limit(limit).toArray()
+    }
+  }
+}
+
+export type MessagesRepository = ReturnType<typeof createMessagesRepository>
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    messagesRepository: MessagesRepository
+  }
+}
+
+export default fp(async function messagesRepositoryPlugin (app: FastifyInstance) {
+  app.decorate('messagesRepository', createMessagesRepository(app.mongo.db, app.mongo.db.collection<MessageDocument>('messages')))
+}, { name: 'messages-repository', dependencies: ['mongo'] })
