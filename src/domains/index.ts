@@ -5,6 +5,7 @@ import usersDomain from './users/index.js'
 import messengerDomain from './messenger/index.js'
 import interactionsDomain from './interactions/index.js'
 import chatsDomain from './chats/index.js'
+import importsDomain from './imports/index.js'
 
 /** Every domain's routes (and the repositories it registers itself), in registration order. */
 export const domains: FastifyPluginAsync[] = [
@@ -13,5 +14,6 @@ export const domains: FastifyPluginAsync[] = [
   usersDomain,
   messengerDomain,
   interactionsDomain,
-  chatsDomain
+  chatsDomain,
+  importsDomain
 ]

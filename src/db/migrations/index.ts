@@ -5,6 +5,7 @@ import * as idempotencyKeys from './003-idempotency-keys.js'
 import * as messenger from './006-messenger.js'
 import * as interactions from './004-interactions.js'
 import * as chats from './005-chats.js'
+import * as importRuns from './007-import-runs.js'
 
 /** Every migration in the order it is applied. Add new ones at the end; never edit an applied one. */
 export const migrations: Migration[] = [
@@ -13,5 +14,6 @@ export const migrations: Migration[] = [
   idempotencyKeys,
   messenger,
   interactions,
-  chats
+  chats,
+  importRuns
 ]

@@ -1,0 +1,128 @@
+import { Readable } from 'node:stream'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from '@sinclair/typebox'
+import { ObjectId } from 'mongodb'
+import { callerClientId } from '../../plugins/auth.js'
+import { decodeCursor, encodeCursor } from '../../lib/cursor.js'
+import { Page, errorResponses } from '../../schemas/common.js'
+import { MappingError, parseMapping } from './mapping.js'
+import { ImportError, runImport } from './pipeline.js'
+import { toImportReport, toImportRun } from './present.js'
+import { formatOf } from './readers.js'
+import { REJECTS_CSV_HEADER, rejectCsvLine } from './report.js'
+import type { ImportRejectDocument } from './runs-repository.js'
+import { ImportBodySchema, ImportListQuerySchema, ImportParamsSchema, ImportQuerySchema, ImportReportSchema, ImportRunSchema } from './schemas.js'
+import { registerUploads } from './upload.js'
+
+/** A large file takes minutes (see docs/BENCHMARKS.md); the default handler timeout is for ordinary requests. */
+const IMPORT_TIMEOUT_MS = 30 * 60 * 1000
+
+async function * rejectsCsv (rejects: AsyncIterable<ImportRejectDocument>): AsyncGenerator<string> {
+  yield REJECTS_CSV_HEADER
+  for await (const reject of rejects) yield rejectCsvLine(reject)
+}
+
+/** Spreadsheet and CSV imports: upload a file, get the report; list past runs; download a run's rejected cells. */
+const importsRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  await registerUploads(app)
+
+  app.post('/api/v1/imports', {
+    config: { auth: { role: 'admin' } },
+    handlerTimeout: IMPORT_TIMEOUT_MS,
+    schema: {
+      tags: ['imports'],
+      summary: 'Import a workbook (.xlsx) or a CSV export and get its report',
+      description: 'Send multipart/form-data with the file in the field `file`. A workbook\'s sheets (Customers; External interactions; ' +
+        'Products of discussion) and a CSV\'s single sheet are recognised by their headers (case, spaces and underscores ignored; ' +
+        '`mapping` renames other headers). Bad rows never stop the import: each rejected cell is listed with its sheet, row and reason. ' +
+        'Re-importing a file changes nothing; a corrected file updates what changed. `dry_run` reports without writing.',
+      consumes: ['multipart/form-data'],
+      querystring: ImportQuerySchema,
+      body: ImportBodySchema,
+      response: { 201: ImportReportSchema, ...errorResponses(400, 413, 415) }
+    }
+  }, async (request, reply) => {
+    const upload = request.importUpload
+    if (!upload) throw app.httpErrors.badRequest('Send the file as multipart/form-data in the field "file"')
+    const { file: _file, ...fields } = request.body
+    const options = { ...request.query, ...fields }
+    const format = formatOf(upload.fileName)
+    if (!format) throw app.httpErrors.unsupportedMediaType(`Cannot import "${upload.fileName}": send an .xlsx workbook or a .csv file`)
+    let mapping = {}
+    try {
+      if (options.mapping) mapping = parseMapping(options.mapping)
+    } catch (error) {
+      if (error instanceof MappingError) throw app.httpErrors.badRequest(error.message)
+      throw error
+    }
+    const target = {
+      engagements: app.engagementsRepository,
+      customers: app.customersRepository,
+      topics: app.topicsRepository,
+      interactions: app.interactionsRepository,
+      lookups: app.importLookups
+    }
+    try {
+      const run = await runImport(target, app.importRunsRepository, callerClientId(request), { ...upload, format }, {
+        dryRun: options.dry_run ?? false, dateOrder: options.date_order ?? 'day-first', mapping, sheet: options.sheet
+      })
+      return reply.code(201).header('location', `/api/v1/imports/${run._id.toHexString()}`).send(toImportReport(run))
+    } catch (error) {
+      if (error instanceof ImportError) throw app.httpErrors.badRequest(error.message)
+      throw error
+    }
+  })
+
+  app.get('/api/v1/imports', {
+    config: { auth: { role: 'manager' } },
+    schema: {
+      tags: ['imports'],
+      summary: 'List the client\'s imports, newest first',
+      querystring: ImportListQuerySchema,
+      response: { 200: Page(ImportRunSchema), ...errorResponses(400) }
+    }
+  }, async (request) => {
+    const { limit, cursor } = request.query
+    const after = cursor ? decodeCursor<{ startedAt: Date, id: ObjectId }>(cursor, ['startedAt', 'id']) : undefined
+    const docs = await app.importRunsRepository.list(callerClientId(request), { limit: limit + 1, after })
+    const page = docs.slice(0, limit)
+    const last = page.at(-1)
+    return { data: page.map(toImportRun), nextCursor: docs.length > limit && last ? encodeCursor({ startedAt: last.startedAt, id: last._id }) : null }
+  })
+
+  app.get('/api/v1/imports/:importId', {
+    config: { auth: { role: 'manager' } },
+    schema: {
+      tags: ['imports'],
+      summary: 'The report of one import',
+      params: ImportParamsSchema,
+      response: { 200: ImportReportSchema, ...errorResponses(400, 404) }
+    }
+  }, async (request) => {
+    const run = await app.importRunsRepository.findById(callerClientId(request), new ObjectId(request.params.importId))
+    if (!run) throw app.httpErrors.notFound(`Import ${request.params.importId} not found`)
+    return toImportReport(run)
+  })
+
+  app.get('/api/v1/imports/:importId/rejects.csv', {
+    config: { auth: { role: 'manager' } },
+    schema: {
+      tags: ['imports'],
+      summary: 'Every rejected cell of one import, as CSV',
+      description: 'Columns: sheet, row (as the spreadsheet shows it), column, value, reason. Values starting with = + - @ are prefixed with \' so a spreadsheet never runs them.',
+      produces: ['text/csv'],
+      params: ImportParamsSchema,
+      response: { 200: Type.String({ description: 'CSV, one line per rejected cell' }), ...errorResponses(400, 404) }
+    }
+  }, async (request, reply) => {
+    const clientId = callerClientId(request)
+    const run = await app.importRunsRepository.findById(clientId, new ObjectId(request.params.importId))
+    if (!run) throw app.httpErrors.notFound(`Import ${request.params.importId} not found`)
+    return reply
+      .type('text/csv; charset=utf-8')
+      .header('content-disposition', `attachment; filename="import-${request.params.importId}-rejects.csv"`)
+      .send(Readable.from(rejectsCsv(app.importRunsRepository.streamRejects(clientId, run._id))) as unknown as string)
+  })
+}
+
+export default importsRoutes

@@ -1,0 +1,105 @@
+import fp from 'fastify-plugin'
+import { ObjectId, type Collection, type Db } from 'mongodb'
+import type { FastifyInstance } from 'fastify'
+import type { DateOrder } from './cleaning.js'
+import type { SourceFormat } from './readers.js'
+import type { ImportSummary, RejectedCell } from './report.js'
+import type { SheetKind } from './sheets.js'
+
+export type ImportStatus = 'running' | 'completed' | 'failed'
+
+export interface ImportRunDocument {
+  _id: ObjectId
+  clientId: ObjectId
+  fileName: string
+  format: SourceFormat
+  dryRun: boolean
+  dateOrder: DateOrder
+  sheet?: SheetKind
+  status: ImportStatus
+  summary?: ImportSummary
+  error?: string
+  startedAt: Date
+  finishedAt?: Date
+}
+
+export interface ImportRejectDocument extends RejectedCell {
+  _id: ObjectId
+  clientId: ObjectId
+  importId: ObjectId
+  n: number
+}
+
+export type NewImportRun = Pick<ImportRunDocument, 'fileName' | 'format' | 'dryRun' | 'dateOrder' | 'sheet'>
+
+const clip = (text: string, length: number) => (text.length > length ? `${text.slice(0, length - 1)}…` : text)
+
+/** Import runs (their reports) and their rejected cells, written in batches as the import goes. */
+export function createImportRunsRepository (db: Db) {
+  const runs: Collection<ImportRunDocument> = db.collection<ImportRunDocument>('importRuns')
+  const rejects: Collection<ImportRejectDocument> = db.collection<ImportRejectDocument>('importRejects')
+
+  return {
+    async start (clientId: ObjectId, run: NewImportRun): Promise<ImportRunDocument> {
+      const doc: ImportRunDocument = {
+        _id: new ObjectId(), clientId, ...run, fileName: clip(run.fileName, 255), status: 'running', startedAt: new Date()
+      }
+      if (doc.sheet === undefined) delete doc.sheet
+      await runs.insertOne(doc)
+      return doc
+    },
+
+    /** Stores rejected cells numbered from `firstN` (1-based, in file order). */
+    async appendRejects (clientId: ObjectId, importId: ObjectId, firstN: number, cells: RejectedCell[]): Promise<void> {
+      if (cells.length === 0) return
+      await rejects.insertMany(cells.map((cell, index) => ({
+        _id: new ObjectId(),
+        clientId,
+        importId,
+        n: firstN + index,
+        sheet: clip(cell.sheet, 255),
+        row: cell.row,
+        column: clip(cell.column, 100),
+        value: clip(cell.value, 100),
+        reason: clip(cell.reason, 500)
+      })), { ordered: true })
+    },
+
+    async finish (clientId: ObjectId, importId: ObjectId, outcome: { status: ImportStatus, summary: ImportSummary, error?: string }): Promise<ImportRunDocument | null> {
+      return runs.findOneAndUpdate(
+        { _id: importId, clientId },
+        { $set: { status: outcome.status, summary: outcome.summary, finishedAt: new Date(), ...(outcome.error ? { error: clip(outcome.error, 2000) } : {}) } },
+        { returnDocument: 'after' }
+      )
+    },
+
+    async findById (clientId: ObjectId, importId: ObjectId): Promise<ImportRunDocument | null> {
+      return runs.findOne({ _id: importId, clientId })
+    },
+
+    /** Newest first; `after` continues from the last run of the previous page. */
+    async list (clientId: ObjectId, { limit, after }: { limit: number, after?: { startedAt: Date, id: ObjectId } }): Promise<ImportRunDocument[]> {
+      const filter = after
+        ? { clientId, $or: [{ startedAt: { $lt: after.startedAt } }, { startedAt: after.startedAt, _id: { $lt: after.id } }] }
+        : { clientId }
+      return runs.find(filter, { projection: { 'summary.rejects': 0 } }).sort({ startedAt: -1, _id: -1 }).limit(limit).toArray()
+    },
+
+    /** Every rejected cell of a run in file order, read as the consumer asks for more. */
+    streamRejects (clientId: ObjectId, importId: ObjectId) {
+      return rejects.find({ clientId, importId }).sort({ n: 1 }).batchSize(1000)
+    }
+  }
+}
+
+export type ImportRunsRepository = ReturnType<typeof createImportRunsRepository>
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    importRunsRepository: ImportRunsRepository
+  }
+}
+
+export default fp(async function importRunsRepositoryPlugin (app: FastifyInstance) {
+  app.decorate('importRunsRepository', createImportRunsRepository(app.mongo.db))
+}, { name: 'import-runs-repository', dependencies: ['mongo'] })
