@@ -33,7 +33,7 @@ function createFastify (logger: FastifyServerOptions['logger']) {
     logger,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } }
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allowUnionTypes: true } }
   }).withTypeProvider<TypeBoxTypeProvider>()
 }
 
