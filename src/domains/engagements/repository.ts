@@ -32,11 +32,12 @@ export function createEngagementsRepository (collection: Collection<EngagementDo
     /** Creates the channels that do not exist yet (natural key: name), in the order given; returns every one by name. */
     async upsertByNames (clientId: ObjectId, channels: { name: string, source?: string, id?: ObjectId }[]): Promise<Map<string, EngagementDocument>> {
       if (channels.length > 0) {
-        const createdAt = new Date()
-        await collection.bulkWrite(channels.map((channel) => ({
+        const now = Date.now()
+        await collection.bulkWrite(channels.map((channel, index) => ({
           updateOne: {
             filter: { clientId, name: channel.name },
-            update: { $setOnInsert: { _id: channel.id ?? new ObjectId(), createdAt, ...(channel.source ? { source: channel.source } : {}) } },
+            // One millisecond apart, so the channels keep the order given whatever their ids.
+            update: { $setOnInsert: { _id: channel.id ?? new ObjectId(), createdAt: new Date(now + index), ...(channel.source ? { source: channel.source } : {}) } },
             upsert: true
           }
         })), { ordered: true })

@@ -2,12 +2,13 @@ import { Type, type Static } from '@sinclair/typebox'
 import { IntegerId, IsoDateTime, ObjectIdString, PageQuerySchema } from '../../schemas/common.js'
 import { ProductSchema } from '../topics/schemas.js'
 
-export const SourceValueSchema = Type.Union([Type.String({ maxLength: 2000 }), Type.Number(), Type.Boolean(), Type.Null()])
-export type SourceValue = Static<typeof SourceValueSchema>
+export type SourceValue = string | number | boolean | null
+/** One JSON type list rather than a union, so that ajv's type coercion never turns a number into a string. */
+export const SourceValueSchema = Type.Unsafe<SourceValue>({ type: ['string', 'number', 'boolean', 'null'], maxLength: 2000 })
 
 /** Raw source fields: plain keys (no `$`, no dots) with scalar values. */
 export const CustomSchema = Type.Record(Type.String({ pattern: '^[A-Za-z0-9_][A-Za-z0-9_ -]{0,63}$' }), SourceValueSchema, {
-  maxProperties: 50, description: 'The original source fields (csv name, agent names…), kept as they came', examples: [{ csvName: '2020_16_05_report.csv' }]
+  additionalProperties: false, maxProperties: 50, description: 'The original source fields (csv name, agent names…), kept as they came', examples: [{ csvName: '2020_16_05_report.csv' }]
 })
 
 const Text = (maxLength: number) => Type.String({ minLength: 1, maxLength, pattern: '^\\S(.*\\S)?$' })
