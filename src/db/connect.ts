@@ -10,7 +10,8 @@ export interface DatabaseConnection {
   close(): Promise<void>
 }
 
-type ConnectionConfig = Pick<Config, 'MONGODB_URI' | 'MONGO_ENGINE' | 'MONGODB_DB'>
+type ConnectionConfig = Pick<Config, 'MONGODB_URI' | 'MONGO_ENGINE' | 'MONGODB_DB'> &
+  Partial<Pick<Config, 'MONGODB_TIMEOUT_MS' | 'MONGODB_SELECTION_TIMEOUT_MS'>>
 
 interface Server { uri: string, stop(): Promise<void> }
 
@@ -38,12 +39,17 @@ async function startMemoryServer (): Promise<Server> {
   }
 }
 
-/** Connects the official driver to the server the configuration names. */
+/**
+ * Connects the official driver to the server the configuration names. While the server is unreachable an operation
+ * fails after MONGODB_SELECTION_TIMEOUT_MS, and no answer or free connection is awaited past MONGODB_TIMEOUT_MS (503 then);
+ * the driver reconnects by itself when the server returns.
+ */
 export async function connectDatabase (config: ConnectionConfig): Promise<DatabaseConnection> {
   const server = await startServer(config)
   const client = new MongoClient(server.uri, {
-    serverSelectionTimeoutMS: 5000,
+    serverSelectionTimeoutMS: config.MONGODB_SELECTION_TIMEOUT_MS ?? 5000,
     connectTimeoutMS: 5000,
+    ...(config.MONGODB_TIMEOUT_MS ? { socketTimeoutMS: config.MONGODB_TIMEOUT_MS, waitQueueTimeoutMS: config.MONGODB_TIMEOUT_MS } : {}),
     appName: 'switchboard'
   })
   try {

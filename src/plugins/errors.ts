@@ -1,6 +1,9 @@
 import fp from 'fastify-plugin'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
-import { MongoServerError, MongoNetworkError, MongoServerSelectionError, MongoNotConnectedError, MongoTopologyClosedError } from 'mongodb'
+import {
+  MongoServerError, MongoNetworkError, MongoServerSelectionError, MongoNotConnectedError, MongoTopologyClosedError,
+  MongoOperationTimeoutError, MongoClientClosedError, MongoDriverError
+} from 'mongodb'
 import type { ErrorBody } from '../schemas/common.js'
 
 declare module 'fastify' {
@@ -25,9 +28,15 @@ const codeNames: Record<number, string> = {
   503: 'SERVICE_UNAVAILABLE'
 }
 
+/** Server answers that mean "not now" (shutting down, stepping down, unreachable host), not a bad request. */
+const transientServerCodes = new Set([6, 7, 89, 91, 189, 262, 9001, 10107, 11600, 11602, 13435, 13436])
+
 function isDatabaseUnavailable (error: unknown): boolean {
   return error instanceof MongoNetworkError || error instanceof MongoServerSelectionError ||
-    error instanceof MongoNotConnectedError || error instanceof MongoTopologyClosedError
+    error instanceof MongoNotConnectedError || error instanceof MongoTopologyClosedError ||
+    error instanceof MongoOperationTimeoutError || error instanceof MongoClientClosedError ||
+    (error instanceof MongoDriverError && error.name === 'MongoWaitQueueTimeoutError') ||
+    (error instanceof MongoServerError && transientServerCodes.has(Number(error.code)))
 }
 
 /** Turns any thrown error into the API's error envelope; internals of a 5xx never reach the client. */

@@ -37,12 +37,19 @@ function requestHash (request: FastifyRequest): string {
   return createHash('sha256').update(`${request.method} ${request.url}\n${JSON.stringify(request.body ?? null)}`).digest('hex')
 }
 
+function handlerTimedOut (request: FastifyRequest): boolean {
+  return (request.signal.reason as { code?: string } | undefined)?.code === 'FST_ERR_HANDLER_TIMEOUT'
+}
+
 /**
  * `Idempotency-Key` for create routes: the first response is stored per client and key and replayed for a retry;
  * the same key with a different request is 422; a retry while the first is still running is 409; keys expire after 24 h.
+ * A claim whose request never finished (it crashed, or lost the database before it could record its answer) is taken
+ * over by a retry once it is older than the lease: the longest a request may run.
  */
 export default fp(async function idempotencyPlugin (app) {
   const records: Collection<IdempotencyDocument> = app.mongo.db.collection('idempotencyKeys')
+  const leaseMs = app.config.HANDLER_TIMEOUT_MS + app.config.MONGODB_TIMEOUT_MS
   app.decorateRequest('idempotencyRecord', null)
 
   app.addHook('onRoute', (route) => {
@@ -56,8 +63,8 @@ export default fp(async function idempotencyPlugin (app) {
     }
   })
 
-  /** Either claims the key for this request (its new record id) or returns the record that holds it. */
-  async function claim (clientId: ObjectId | null, key: string, hash: string): Promise<ObjectId | IdempotencyDocument> {
+  /** Either claims the key for this request (the record's id, kept across take-overs) or returns the record that holds it. */
+  async function claim (clientId: ObjectId | null, key: string, hash: string, attempts = 3): Promise<ObjectId | IdempotencyDocument> {
     try {
       const _id = new ObjectId()
       await records.insertOne({ _id, clientId, key, requestHash: hash, state: 'pending', createdAt: new Date() })
@@ -66,12 +73,29 @@ export default fp(async function idempotencyPlugin (app) {
       if (!(error instanceof MongoServerError) || Number(error.code) !== 11000) throw error
     }
     const existing = await records.findOne({ clientId, key })
-    if (!existing) return claim(clientId, key, hash)
-    if (Date.now() - existing.createdAt.getTime() > IDEMPOTENCY_TTL_MS) {
-      await records.deleteOne({ _id: existing._id })
-      return claim(clientId, key, hash)
+    const age = existing ? Date.now() - existing.createdAt.getTime() : 0
+    const expired = age > IDEMPOTENCY_TTL_MS
+    const abandoned = existing?.state === 'pending' && existing.requestHash === hash && age > leaseMs
+    if (existing && !expired && !abandoned) return existing
+    if (attempts === 0) throw httpError(409, 'A request with this Idempotency-Key is still being processed; retry shortly')
+    if (existing && expired) await records.deleteOne({ _id: existing._id, createdAt: existing.createdAt })
+    if (existing && abandoned) {
+      const takeover = await records.updateOne(
+        { _id: existing._id, state: 'pending', createdAt: existing.createdAt },
+        { $set: { createdAt: new Date() } }
+      )
+      if (takeover.modifiedCount === 1) return existing._id
     }
-    return existing
+    return claim(clientId, key, hash, attempts - 1)
+  }
+
+  /** Best effort: a record left pending is freed by its lease. */
+  async function settle (request: FastifyRequest, work: () => Promise<unknown>) {
+    try {
+      await work()
+    } catch (err) {
+      request.log.warn({ err }, 'could not record the outcome of an idempotent request; its key is freed when its lease ends')
+    }
   }
 
   app.addHook('preHandler', async (request, reply) => {
@@ -85,7 +109,10 @@ export default fp(async function idempotencyPlugin (app) {
       return
     }
     if (existing.requestHash !== hash) throw httpError(422, 'This Idempotency-Key was already used with a different request')
-    if (existing.state === 'pending') throw httpError(409, 'A request with this Idempotency-Key is still being processed; retry shortly')
+    if (existing.state === 'pending') {
+      reply.header('retry-after', '1')
+      throw httpError(409, 'A request with this Idempotency-Key is still being processed; retry shortly')
+    }
     reply.code(existing.statusCode ?? 200).header('idempotent-replayed', 'true')
     if (existing.contentType) reply.type(existing.contentType)
     return reply.send(existing.body)
@@ -96,12 +123,13 @@ export default fp(async function idempotencyPlugin (app) {
     if (!record) return payload
     request.idempotencyRecord = null
     if (reply.statusCode >= 500) {
-      await records.deleteOne({ _id: record })
+      // A timed-out handler may still be writing: its claim stays until the lease ends, so a retry cannot run beside it.
+      if (!handlerTimedOut(request)) await settle(request, () => records.deleteOne({ _id: record, state: 'pending' }))
       return payload
     }
     const body = typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload.toString('utf8') : ''
     const contentType = String(reply.getHeader('content-type') ?? 'application/json; charset=utf-8')
-    await records.updateOne({ _id: record }, { $set: { state: 'done', statusCode: reply.statusCode, contentType, body } })
+    await settle(request, () => records.updateOne({ _id: record }, { $set: { state: 'done', statusCode: reply.statusCode, contentType, body } }))
     return payload
   })
 }, { name: 'idempotency', dependencies: ['mongo', 'auth'] })
