@@ -1,5 +1,5 @@
 import { getJson } from '../api.js'
-import { drawChart } from '../charts.js'
+import { colour, drawChart } from '../charts.js'
 import { figure, fillTable } from '../dom.js'
 import { createView } from './view.js'
 
@@ -16,7 +16,7 @@ export function channelsView (section) {
       drawChart(canvas, {
         type: 'bar',
         labels: channels.map(([channel]) => channel),
-        datasets: [{ label: `Customer ${data.customer_id}`, data: channels.map(([, count]) => count) }],
+        datasets: [{ label: `Customer ${data.customer_id}`, data: channels.map(([, count]) => count), backgroundColor: channels.map((_, index) => colour(index)) }],
         yTitle: 'Interactions'
       })
       return channels.length ? '' : 'This client has no channels yet.'

@@ -14,7 +14,7 @@ export function volumeView (section) {
       const series = channels.map((name, index) => ({
         label: name,
         data: current.buckets.map((bucket) => bucket.channels[index].count),
-        tension: 0.2
+        tension: 0
       }))
       table.caption.textContent = `Interactions per ${interval} (${tz}), ${current.period.from} to ${current.period.to}`
       fillTable(
