@@ -7,8 +7,6 @@ import { MappingError, parseMapping } from '../src/domains/imports/mapping.js'
 import { formatOf } from '../src/domains/imports/readers.js'
 import type { ImportReport } from '../src/domains/imports/schemas.js'
 import type { SheetKind } from '../src/domains/imports/sheets.js'
-import { importDirectly } from './import-direct.js'
-import { importThroughServer } from './import-remote.js'
 
 const usage = `Usage: npm run import -- <file.xlsx|file.csv> --client <id|nickName> [options]
 
@@ -105,7 +103,9 @@ const progress = (done: number, total: number, rows: number, phase: string) => b
 
 try {
   const request = { ...options, mapping, fileName: basename(options.file), size }
-  const report = process.env.MONGODB_URI ? await importDirectly(request, progress) : await importThroughServer(request, progress)
+  const report = process.env.MONGODB_URI
+    ? await (await import('./import-direct.js')).importDirectly(request, progress)
+    : await (await import('./import-remote.js')).importThroughServer(request, progress)
   bar.update(100)
   bar.stop()
   printSummary(report)

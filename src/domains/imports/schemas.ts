@@ -1,15 +1,20 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { IntegerId, IsoDateTime, ObjectIdString, PageQuerySchema } from '../../schemas/common.js'
 
-const SheetKindSchema = Type.Union([Type.Literal('customers'), Type.Literal('interactions'), Type.Literal('topics')], {
+/** A string enum (one clear validation message, unlike a union of literals). */
+function StringEnum<T extends string> (values: readonly T[], options: { description?: string } = {}) {
+  return Type.Unsafe<T>({ type: 'string', enum: [...values], ...options })
+}
+
+const SheetKindSchema = StringEnum(['customers', 'interactions', 'topics'] as const, {
   description: 'customers = "Customers", interactions = "External interactions", topics = "Products of discussion"'
 })
-const DateOrderSchema = Type.Union([Type.Literal('day-first'), Type.Literal('month-first')], {
+const DateOrderSchema = StringEnum(['day-first', 'month-first'] as const, {
   description: 'How to read dd/mm/yyyy-like dates: 04/10/2019 is 4 October (day-first, the default) or 10 April (month-first). ISO 8601 and Excel serial dates are read either way.'
 })
 
 const importOptions = {
-  dry_run: Type.Optional(Type.Boolean({ description: 'Produce the full report and write nothing', default: false })),
+  dry_run: Type.Optional(Type.Boolean({ description: 'true: produce the full report and write nothing (default false)' })),
   date_order: Type.Optional(DateOrderSchema),
   sheet: Type.Optional(SheetKindSchema),
   mapping: Type.Optional(Type.String({

@@ -75,7 +75,7 @@ export class ImportWriter {
   /** Customers referenced by interactions: the ones not stored are kept as inferred customers; returns their ids. */
   async ensureCustomers (customerIds: number[]): Promise<number[]> {
     const stored = await this.target.lookups.customersByIds(this.clientId, customerIds)
-    const missing = customerIds.filter((customerId) => !stored.has(customerId))
+    const missing = customerIds.filter((customerId) => !stored.has(customerId)).sort((a, b) => a - b)
     if (!this.dryRun && missing.length > 0) await this.target.customers.ensureExist(this.clientId, missing)
     return missing
   }
