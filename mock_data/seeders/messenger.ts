@@ -1,4 +1,4 @@
-import { ObjectId, type Db } from 'mongodb'
+import type { Db, ObjectId } from 'mongodb'
 import { advanceSequence } from '../../src/db/sequences.js'
 import type { Seeder } from './types.js'
 
@@ -23,7 +23,7 @@ async function seedChatroom (db: Db, clientId: ObjectId): Promise<void> {
   const { chatroomId, ...room } = demoChatroom
   await db.collection('chatrooms').updateOne(
     { clientId, chatroomId },
-    { $setOnInsert: { _id: new ObjectId(), clientId, chatroomId, ...room } },
+    { $setOnInsert: { clientId, chatroomId, ...room } },
     { upsert: true }
   )
   await advanceSequence(db, clientId, 'chatrooms', chatroomId)
@@ -31,7 +31,7 @@ async function seedChatroom (db: Db, clientId: ObjectId): Promise<void> {
   for (const message of demoChatroomMessages) {
     await db.collection('chatroomMessages').updateOne(
       { clientId, messageId: message.messageId },
-      { $setOnInsert: { _id: new ObjectId(), clientId, chatroomId, ...message, sentAt: room.createdAt, createdAt: room.createdAt } },
+      { $setOnInsert: { clientId, chatroomId, ...message, sentAt: room.createdAt, createdAt: room.createdAt } },
       { upsert: true }
     )
   }

@@ -23,7 +23,11 @@ const legacyMessengerRoutes: FastifyPluginAsyncTypebox = async (app) => {
       description: 'Every item is checked before any is stored: the text (1–1,000 characters, not only whitespace), the send time ' +
         '(Unix seconds, not in the future) and the sender (a user of the client and a member of the room). If any item fails, ' +
         'nothing is stored and the error names the item, e.g. `{"error": "data[1].sender_user_id: user 9 is not a member of chatroom 1"}` ' +
-        '(items count from 0). The canonical equivalents live under `/api/v1/chatrooms`.',
+        '(items count from 0). The messenger seed\'s unfinished routes live in the canonical API: `GET /chatrooms` → `GET /api/v1/chatrooms`; ' +
+        '`POST /chatrooms` → `POST /api/v1/chatrooms`; `GET /chatrooms/<id>` → `GET /api/v1/chatrooms/{chatroomId}`; ' +
+        '`POST /chatrooms/invite` → `POST /api/v1/chatrooms/{chatroomId}/members`; `GET /chatrooms/<id>/messages` → ' +
+        '`GET /api/v1/chatrooms/{chatroomId}/messages?userId=`; `GET /chatrooms/<id>/messages/<sender_user_id>` → the same with `&senderId=`; ' +
+        '`GET /users/<id>/chatrooms` → `GET /api/v1/users/{userId}/chatrooms`; `GET|POST /users` → `GET|POST /api/v1/users`.',
       params: LegacyChatroomParamsSchema,
       body: LegacyBatchBodySchema,
       response: { 201: LegacyBatchResponseSchema, 400: LegacyErrorSchema, 404: LegacyErrorSchema, 409: LegacyErrorSchema, 422: LegacyErrorSchema }

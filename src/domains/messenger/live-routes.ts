@@ -10,9 +10,10 @@ import { RecipientParamsSchema } from './direct-messages-schemas.js'
 import { chatroomChannel, recipientChannel, type LiveEvent } from './events.js'
 import { EventStreamResponse, LastEventIdHeadersSchema } from './live-schemas.js'
 
-const STREAM_RULES = 'A Server-Sent Events stream (use the browser\'s EventSource, or any SSE client). Each event\'s `id` is the message\'s id, ' +
-  'in the order messages are stored; on reconnect, EventSource sends `Last-Event-ID` and the stream first replays every message stored since, ' +
-  'then carries on live. A `: heartbeat` comment keeps idle connections open every 15 seconds.'
+const STREAM_RULES = 'A Server-Sent Events stream. Send the API key as `Authorization: Bearer <key>` (the browser\'s EventSource cannot set headers: ' +
+  'read the stream with fetch() or an SSE client that can). Each event\'s `id` is the message\'s id, in the order messages are stored; ' +
+  'reconnect with the last id you received in the `Last-Event-ID` header and the stream first sends every message stored since, then carries on live. ' +
+  'A `: heartbeat` comment arrives every 15 seconds so idle connections stay open.'
 
 /** Live delivery: event streams that receive each message the moment it is stored. */
 const liveRoutes: FastifyPluginAsyncTypebox = async (app) => {

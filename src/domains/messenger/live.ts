@@ -34,7 +34,7 @@ export class LiveMessages {
     const stream = new SseStream(reply.raw, this.heartbeatMs)
     this.streams.add(stream)
     stream.onClose(() => { this.streams.delete(stream) })
-    stream.open({ 'x-request-id': request.id })
+    stream.open({ ...reply.getHeaders(), 'x-request-id': request.id })
 
     let position = options.lastEventId
     let held: LiveEvent[] | null = []

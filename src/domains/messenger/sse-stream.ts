@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http'
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http'
 
 export interface SseMessage {
   id: string
@@ -21,13 +21,14 @@ export class SseStream {
     raw.on('close', () => { this.cleanup() })
   }
 
-  open (headers: Record<string, string> = {}): void {
+  /** Writes the head: the headers already set on the reply (CORS, security), then the event-stream ones. */
+  open (headers: OutgoingHttpHeaders = {}): void {
     this.raw.writeHead(200, {
+      ...headers,
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',
       connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-      ...headers
+      'x-accel-buffering': 'no'
     })
     this.raw.write('retry: 3000\n: connected\n\n')
     this.heartbeat = setInterval(() => { this.comment('heartbeat') }, this.heartbeatMs)

@@ -109,6 +109,16 @@ t.test('direct messages', async (t) => {
   })
 })
 
+t.test('the API docs spell out the recent-messages rule and the event streams', async (t) => {
+  const app = await buildTestApp(t)
+  const doc = (await app.inject({ method: 'GET', url: '/docs/json' })).json()
+  const recent = doc.paths['/api/v1/users/{userId}/direct-messages'].get
+  t.match(recent.description, /^Returns the newest messages first: at most `limit` \(default and maximum 100\), and never any older than 30 days before the request/)
+  t.same(recent.tags, ['messenger'])
+  t.ok(doc.paths['/api/v1/users/{userId}/events'].get.responses[200].content['text/event-stream'])
+  t.match(doc.paths['/chatrooms/{chatroom_id}/messages'].post.description, /`POST \/chatrooms\/invite` → `POST \/api\/v1\/chatrooms\/\{chatroomId\}\/members`/)
+})
+
 t.test('recent messages for a recipient', async (t) => {
   const app = await buildTestApp(t)
   const tenant = await createTenant(app, 'recent')

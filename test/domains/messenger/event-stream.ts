@@ -4,6 +4,7 @@ export interface ReceivedEvent { id?: string, event?: string, data?: unknown }
 export interface EventStreamClient {
   status: number
   contentType: string | null
+  headers: Headers
   next(): Promise<ReceivedEvent>
   /** Resolves when the server ends the stream. */
   ended(): Promise<void>
@@ -65,6 +66,7 @@ export async function openEventStream (url: string, headers: Record<string, stri
   return {
     status: res.status,
     contentType: res.headers.get('content-type'),
+    headers: res.headers,
     async next () {
       const event = await withSafety(read(), 'event')
       if (!event) throw new Error('the stream ended before the next event')

@@ -1,6 +1,8 @@
 import t from 'tap'
 import { buildTestApp, bearer, createTenant } from '../../helper.js'
 import { legacyPath } from '../../../src/domains/messenger/legacy-schemas.js'
+import { usersSeeder } from '../../../mock_data/seeders/users.js'
+import { messengerSeeder } from '../../../mock_data/seeders/messenger.js'
 
 const seedExample = { data: [{ message_str: 'hello', message_sent_ts: 1637029963, sender_user_id: 2 }] }
 
@@ -107,6 +109,25 @@ t.test('POST /chatrooms/{id}/messages (legacy batch)', async (t) => {
     t.equal(retry.headers['idempotent-replayed'], 'true')
     t.equal(await stored(), before + 2)
   })
+})
+
+t.test('the messenger seeder loads "my chatroom" once, however often it runs, and ids continue after it', async (t) => {
+  const app = await buildTestApp(t)
+  const guild = await createTenant(app, 'guild-copy')
+  const clients = { acme: (await createTenant(app, 'acme-copy')).id, topbox: (await createTenant(app, 'topbox-copy')).id, guild: guild.id }
+  for (let run = 0; run < 2; run++) {
+    await usersSeeder.seed({ db: app.mongo.db, clients })
+    await messengerSeeder.seed({ db: app.mongo.db, clients })
+  }
+  t.equal(await app.mongo.db.collection('chatrooms').countDocuments({ clientId: guild.id }), 1)
+  const agent = bearer(guild.keys.agent)
+  const read = await app.inject({ method: 'GET', url: '/api/v1/chatrooms/1/messages?userId=1', headers: agent })
+  t.same(read.json().data.map((m: { senderId: number, text: string }) => [m.senderId, m.text]),
+    [[1, 'hello'], [2, 'hi. how are you?'], [1, 'im well'], [1, 'how r u?'], [2, 'great!']])
+  const next = await app.inject({ method: 'POST', url: '/chatrooms/1/messages', headers: agent, payload: seedExample })
+  t.same(next.json(), { data: [{ message_id: 6 }] })
+  const room = await app.inject({ method: 'POST', url: '/api/v1/chatrooms', headers: agent, payload: { name: 'second', createdBy: 3 } })
+  t.equal(room.json().id, 2)
 })
 
 t.test('legacy error paths name the item and field', async (t) => {

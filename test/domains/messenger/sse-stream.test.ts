@@ -23,7 +23,7 @@ t.test('opens with event-stream headers, sends heartbeat comments, and stops on 
   const stream = new SseStream(raw as unknown as ServerResponse, 5)
   let closed = 0
   stream.onClose(() => { closed++ })
-  stream.open({ 'x-request-id': 'r1' })
+  stream.open({ 'x-request-id': 'r1', 'content-type': 'application/json' })
   t.match(raw.head, { status: 200, headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', 'x-request-id': 'r1' } })
   t.equal(raw.written, 'retry: 3000\n: connected\n\n')
   const [heartbeat] = await once(raw, 'written')
