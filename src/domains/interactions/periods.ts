@@ -1,18 +1,9 @@
 /** Calendar days (YYYY-MM-DD) in a named IANA time zone, and the instants that bound them. */
 
 const DAY_MS = 24 * 60 * 60 * 1000
-const datePattern = /^(\d{4})-(\d{2})-(\d{2})$/
 
 export interface Period { from: string, to: string }
 export interface InstantRange { start?: Date, end?: Date }
-
-/** A real calendar date written YYYY-MM-DD (2021-02-29 is not). */
-export function isCalendarDate (value: string): boolean {
-  const match = datePattern.exec(value)
-  if (!match) return false
-  const date = new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])))
-  return date.toISOString().slice(0, 10) === value
-}
 
 /** True when the zone name is one the runtime knows (IANA names such as Europe/Dublin, or UTC). */
 export function isTimeZone (zone: string): boolean {

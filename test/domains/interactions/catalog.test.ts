@@ -138,4 +138,14 @@ t.test('engagements, customers and topics', async (t) => {
       t.equal(res.json().code, 'INVALID_CURSOR', url)
     }
   })
+  t.test('every route of the domain is in the OpenAPI document', async (t) => {
+    const paths = Object.keys((await app.inject({ method: 'GET', url: '/docs/json' })).json().paths)
+    const expected = [
+      '/api/v1/engagements', '/api/v1/engagements/{engagementId}', '/api/v1/customers', '/api/v1/customers/{customerId}', '/api/v1/topics',
+      '/api/v1/interactions', '/api/v1/interactions/by-id/{interactionId}', '/api/v1/interactions/export', '/api/v1/interactions/{customer_id}',
+      '/interactions/{interaction_id}', '/api/v1/stats/customers/{customerId}/channels', '/api/v1/stats/customers/{customerId}/channel-topics',
+      '/api/v1/stats/volume', '/api/v1/stats/sentiment'
+    ]
+    t.same(expected.filter((path) => !paths.includes(path)), [])
+  })
 })
