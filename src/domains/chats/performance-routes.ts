@@ -4,6 +4,11 @@ import { LegacyErrorSchema } from '../../schemas/common.js'
 import { isTimeZone, periodOfDays } from './period.js'
 import { PerformanceQuerySchema, PerformanceResponseSchema } from './performance-schemas.js'
 
+/** Seconds shown to the millisecond (means of millisecond durations need not stop there). */
+function toMilliseconds (seconds: number | null): number | null {
+  return seconds === null ? null : Math.round(seconds * 1000) / 1000
+}
+
 /** Agent performance statistics: the agent-chat seed's `GET /users/performance`. */
 const performanceRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/users/performance', {
@@ -29,10 +34,10 @@ const performanceRoutes: FastifyPluginAsyncTypebox = async (app) => {
         name: row.name,
         chats_handled: row.chatsHandled,
         chats_completed: row.chatsCompleted,
-        average_handling_time_s: row.averageHandlingTimeS,
+        average_handling_time_s: toMilliseconds(row.averageHandlingTimeS),
         median_handling_time_s: row.medianHandlingTimeS,
         p90_handling_time_s: row.p90HandlingTimeS,
-        average_first_response_time_s: row.averageFirstResponseTimeS,
+        average_first_response_time_s: toMilliseconds(row.averageFirstResponseTimeS),
         messages_sent: row.messagesSent
       }))
     }

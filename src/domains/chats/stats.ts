@@ -98,10 +98,10 @@ function agentPerformancePipeline (clientId: ObjectId, period: Period): Document
         name: 1,
         chatsHandled: { $size: '$chats' },
         chatsCompleted: { $size: '$handlingTimes' },
-        averageHandlingTimeS: { $round: [{ $avg: '$handlingTimes' }, 3] },
+        averageHandlingTimeS: { $avg: '$handlingTimes' },
         medianHandlingTimeS: nearestRank('$handlingTimes', 0.5),
         p90HandlingTimeS: nearestRank('$handlingTimes', 0.9),
-        averageFirstResponseTimeS: { $round: [{ $avg: '$firstResponseTimes' }, 3] },
+        averageFirstResponseTimeS: { $avg: '$firstResponseTimes' },
         messagesSent: { $ifNull: [{ $first: '$sent.count' }, 0] }
       }
     }
