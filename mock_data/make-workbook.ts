@@ -1,30 +1,13 @@
 import ExcelJS from 'exceljs'
 import { fileURLToPath } from 'node:url'
+import { spreadsheetCustomers, spreadsheetInteractions, spreadsheetProducts } from './interactions/spreadsheet.js'
 
-/** The three tables of the interactions seed (001/003), exactly as the seed prints them. */
+/** The three tables of the interactions seed (001/003) as the seed prints them, from the demo data's own copy. */
 export const seedWorkbookTables = {
-  Customers: [
-    ['Customer_Id', 'Occupation', 'Type'],
-    [1, 'Jedi', 'Red'],
-    [2, 'Batman', 'Orange'],
-    [3, 'Santa Claus', 'Blue'],
-    [11, 'Doctor', 'Orange'],
-    [12, 'Plummer', 'Red']
-  ],
-  'External interactions': [
-    ['Date Start', 'Interaction', 'Customers'],
-    ['04/10/2019 09:00', 'Email', 1],
-    ['11/02/2020 16:10', 'Call', 4],
-    ['05/03/2020 11:23', 'Bird', 4],
-    ['04/06/2021 13:01', 'Email', 3]
-  ],
-  'Products of discussion': [
-    ['Date', 'Product'],
-    ['01-2019', 'Sand'],
-    ['02-2019', 'Sand'],
-    ['10-2021', 'Orange']
-  ]
-} as const
+  Customers: [['Customer_Id', 'Occupation', 'Type'], ...spreadsheetCustomers.map((row) => [row.customerId, row.occupation, row.type])],
+  'External interactions': [['Date Start', 'Interaction', 'Customers'], ...spreadsheetInteractions.map((row) => [row.dateStart, row.interaction, row.customers])],
+  'Products of discussion': [['Date', 'Product'], ...spreadsheetProducts.map((row) => [row.date, row.product])]
+}
 
 export const seedWorkbookPath = fileURLToPath(new URL('./seed-interactions.xlsx', import.meta.url))
 
@@ -36,7 +19,7 @@ export async function writeSeedWorkbook (path = seedWorkbookPath): Promise<void>
   workbook.modified = workbook.created
   for (const [name, rows] of Object.entries(seedWorkbookTables)) {
     const sheet = workbook.addWorksheet(name)
-    for (const row of rows) sheet.addRow([...row])
+    for (const row of rows) sheet.addRow(row)
     sheet.getRow(1).font = { bold: true }
     sheet.columns.forEach((column) => { column.width = 20 })
   }

@@ -92,3 +92,14 @@ t.test('blank rows are recognised', async (t) => {
   t.ok(isBlankRow(['', ' ', null, undefined]))
   t.notOk(isBlankRow(['', 'x']))
 })
+
+t.test('the committed seed workbook holds the seed\'s three tables exactly', async (t) => {
+  const { readSheets } = await import('../../../src/domains/imports/readers.js')
+  const { seedWorkbookPath, seedWorkbookTables } = await import('../../../mock_data/make-workbook.js')
+  const read: Record<string, unknown[][]> = {}
+  for await (const sheet of readSheets(seedWorkbookPath, 'xlsx', 'seed-interactions.xlsx')) {
+    read[sheet.name] = []
+    for await (const row of sheet.rows) if ('cells' in row) read[sheet.name]?.push(row.cells)
+  }
+  t.same(read, seedWorkbookTables)
+})
