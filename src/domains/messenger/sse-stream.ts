@@ -22,9 +22,10 @@ export class SseStream {
   }
 
   /** Writes the head: the headers already set on the reply (CORS, security), then the event-stream ones. */
-  open (headers: OutgoingHttpHeaders = {}): void {
+  open (headers: Record<string, OutgoingHttpHeaders[string]> = {}): void {
+    const inherited = Object.entries(headers).filter((entry): entry is [string, string | number | string[]] => entry[1] !== undefined)
     this.raw.writeHead(200, {
-      ...headers,
+      ...Object.fromEntries(inherited),
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',
       connection: 'keep-alive',
