@@ -23,24 +23,31 @@ function formatter (timeZone: string): Intl.DateTimeFormat {
   return format
 }
 
-/** How far the zone's wall clock is ahead of UTC at `instant`, in milliseconds. */
+function wallClock (instant: number, timeZone: string): Record<string, number> {
+  return Object.fromEntries(formatter(timeZone).formatToParts(new Date(instant)).map((part) => [part.type, Number(part.value)]))
+}
+
+/** How far the zone's wall clock is ahead of UTC at `instant` (whole seconds), in milliseconds. */
 function zoneOffsetMs (instant: number, timeZone: string): number {
-  const parts = Object.fromEntries(formatter(timeZone).formatToParts(new Date(instant)).map((part) => [part.type, Number(part.value)]))
-  const wallClock = Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute, parts.second)
-  return wallClock - Math.floor(instant / 1000) * 1000
+  const { year, month, day, hour, minute, second } = wallClock(instant, timeZone)
+  return Date.UTC(year, month - 1, day, hour, minute, second) - instant
 }
 
-function calendarDay (date: string): [number, number, number] {
-  const [year, month, day] = date.split('-').map(Number)
-  return [year, month - 1, day]
-}
-
-/** The instant a calendar day (YYYY-MM-DD) begins in a time zone; `dayOffset` moves to a later or earlier day. */
+/**
+ * The instant a calendar day (YYYY-MM-DD) begins in a time zone; `dayOffset` moves to a later day.
+ * Usually local midnight; where a daylight-saving jump skips midnight, the first instant of that day.
+ */
 export function startOfDay (date: string, timeZone: string, dayOffset = 0): Date {
-  const [year, month, day] = calendarDay(date)
-  const midnightAsUtc = Date.UTC(year, month, day + dayOffset)
+  const [year, month, day] = date.split('-').map(Number)
+  const midnightAsUtc = Date.UTC(year, month - 1, day + dayOffset)
+  const target = new Date(midnightAsUtc).toISOString().slice(0, 10)
   const firstGuess = midnightAsUtc - zoneOffsetMs(midnightAsUtc, timeZone)
-  return new Date(midnightAsUtc - zoneOffsetMs(firstGuess, timeZone))
+  const candidates = [midnightAsUtc - zoneOffsetMs(firstGuess, timeZone), firstGuess].sort((a, b) => a - b)
+  const onTargetDay = (instant: number) => {
+    const local = wallClock(instant, timeZone)
+    return new Date(Date.UTC(local.year, local.month - 1, local.day)).toISOString().slice(0, 10) === target
+  }
+  return new Date(candidates.find(onTargetDay) ?? firstGuess)
 }
 
 /** Inclusive calendar days in a time zone as instants: from the start of `startDate` to the start of the day after `endDate`. */
