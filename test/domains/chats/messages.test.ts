@@ -51,6 +51,14 @@ t.test('POST /chats/{chat_id}/messages and its canonical twin', async (t) => {
     t.same(res.json(), { id: res.json().id, chatId: open.id, text: 'Thanks.', userId: agent, sentAt })
   })
 
+  t.test('a sent_at with an offset and microseconds is stored in UTC to the millisecond', async (t) => {
+    const instant = Date.parse(open.handleStart as string) + 1000
+    const withOffset = new Date(instant + 3_600_000).toISOString().slice(0, 23) + '957+01:00'
+    const res = await post(open.id, { text: 'Still there?', sent_at: withOffset })
+    t.equal(res.statusCode, 201)
+    t.equal(res.json().sent_at, new Date(instant).toISOString())
+  })
+
   t.test('a customer may write while the chat waits in the queue', async (t) => {
     const res = await post(queued.id, { text: 'Hello?' })
     t.equal(res.statusCode, 201)
