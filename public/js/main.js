@@ -81,7 +81,7 @@ byId('key-form').addEventListener('submit', (event) => {
 
 byId('forget-key').addEventListener('click', () => {
   apiKey.clear()
-  showKeyPanel()
+  window.location.reload()
 })
 
 const browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone

@@ -149,9 +149,10 @@ if (!hasChromium) {
     await page.reload()
     await viewsSettled(page)
     t.same(await tableText(page, 'channels-view'), [['Email', '1'], ['Call', '0'], ['Bird', '0']], 'a reload keeps the session')
-    await page.getByRole('button', { name: 'Forget key' }).click()
+    await Promise.all([page.waitForEvent('load'), page.getByRole('button', { name: 'Forget key' }).click()])
+    await page.locator('#key-panel').waitFor()
     t.equal(await storedKey(page), null)
-    t.equal(await page.locator('#key-panel').isVisible(), true)
+    t.equal(await page.locator('#views').isHidden(), true, 'a fresh page, with no figures left')
   })
 
   t.test('every request stayed on 127.0.0.1, with no script error or CSP refusal', async (t) => {
