@@ -13,6 +13,7 @@ import idempotencyPlugin from './plugins/idempotency.js'
 import limitsPlugin from './plugins/limits.js'
 import rateLimitPlugin from './plugins/rate-limit.js'
 import securityHeadersPlugin from './plugins/security-headers.js'
+import inputGuardPlugin from './plugins/input-guard.js'
 import dashboardPlugin from './plugins/dashboard.js'
 import clientsRepository from './domains/clients/repository.js'
 import apiKeysRepository from './domains/clients/api-keys-repository.js'
@@ -60,6 +61,7 @@ async function registerEverything (app: FastifyTypebox, options: BuildAppOptions
   await app.register(errorsPlugin)
   await app.register(securityHeadersPlugin)
   await app.register(rateLimitPlugin)
+  await app.register(inputGuardPlugin)
   await app.register(docsPlugin)
   await app.register(mongoPlugin, { migrate: options.migrate })
   await app.register(clientsRepository)
