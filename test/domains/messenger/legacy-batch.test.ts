@@ -80,6 +80,21 @@ t.test('POST /chatrooms/{id}/messages (legacy batch)', async (t) => {
     t.equal(await stored(), before)
   })
 
+  t.test('if the database refuses one message of a batch, the ones it took are removed again', async (t) => {
+    const counter = await app.mongo.db.collection<{ _id: string, seq: number }>('counters').findOne({ _id: `${tenant.hexId}:chatroomMessages` })
+    const planted = (counter?.seq ?? 0) + 2
+    await app.mongo.db.collection('chatroomMessages').insertOne({
+      clientId: tenant.id, chatroomId: room.chatroomId, messageId: planted, senderId: 1, text: 'planted', sentAt: new Date(), createdAt: new Date()
+    })
+    const before = await stored()
+    const res = await post({ data: [item(1, 'first'), item(2, 'collides'), item(1, 'third')] })
+    t.equal(res.statusCode, 409)
+    t.match(res.json(), { error: /^A record with the same .+ already exists$/ })
+    t.same(Object.keys(res.json()), ['error'])
+    t.equal(await stored(), before)
+    t.equal(await app.mongo.db.collection('chatroomMessages').countDocuments({ clientId: tenant.id, text: 'first' }), 0)
+  })
+
   t.test('an unknown or another client\'s chatroom is a 404; a bad id a 400; no key a 401', async (t) => {
     const other = await createTenant(app, 'legacy-other')
     await app.usersRepository.create(other.id, { name: 'x', role: 'agent' })
