@@ -24,4 +24,4 @@ export default fp(async function interactionsDomain (app) {
   await app.register(seedContractRoutes)
   await app.register(statsRoutes)
   await app.register(exportRoutes)
-}, { name: 'interactions-domain', dependencies: ['mongo', 'auth'] })
+}, { name: 'interactions-domain', dependencies: ['mongo', 'auth', 'users-domain'] })

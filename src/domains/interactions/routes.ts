@@ -15,7 +15,8 @@ const interactionsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['interactions'],
       summary: 'Record an interaction',
       description: 'Topics: the explicit `topics` when given, otherwise the products registered for the interaction\'s month (UTC). ' +
-        'A customerId without a customer record creates an inferred customer. The same facts stored twice are a 409.',
+        'A customerId without a customer record creates an inferred customer; a userId must name a user of the client (agent who handled it). ' +
+        'The same facts stored twice are a 409.',
       body: CreateInteractionBodySchema,
       response: { 201: InteractionSchema, ...errorResponses(400, 404, 409) }
     }
@@ -24,6 +25,7 @@ const interactionsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const { engagementId, interactionDate, ...rest } = request.body
     const engagement = await app.engagementsRepository.findById(clientId, new ObjectId(engagementId))
     if (!engagement) throw app.httpErrors.notFound(`Engagement ${engagementId} not found`)
+    if (rest.userId !== undefined && !await app.usersRepository.findById(clientId, rest.userId)) throw app.httpErrors.notFound(`User ${rest.userId} not found`)
     const [doc] = await prepareInteractions(app.topicsRepository, clientId, [{ ...rest, engagementId: engagement._id, interactionDate: new Date(interactionDate) }])
     await app.interactionsRepository.insert(doc!)
     if (doc!.customerId !== undefined) await app.customersRepository.ensureExist(clientId, [doc!.customerId])

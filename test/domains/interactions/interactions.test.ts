@@ -140,4 +140,14 @@ t.test('interactions: create, list, filter, get, export', async (t) => {
     t.equal((await get('/api/v1/interactions/export')).statusCode, 403)
     t.equal((await get('/api/v1/interactions/export?format=xml', mine.keys.manager)).statusCode, 400)
   })
+
+  t.test('a userId must name a user of the client', async (t) => {
+    const before = await counts(app)
+    const res = await post('/api/v1/interactions', { engagementId: email, userId: 1, interactionDate: '2020-01-01T00:00:00Z' })
+    t.same([res.statusCode, res.json().error], [404, 'User 1 not found'])
+    t.same(await counts(app), before)
+    const user = await app.usersRepository.create(mine.id, { name: 'Ada', role: 'agent' })
+    const ok = await post('/api/v1/interactions', { engagementId: email, userId: user.userId, interactionDate: '2018-01-01T00:00:00Z' })
+    t.same([ok.statusCode, ok.json().userId], [201, user.userId])
+  })
 })
