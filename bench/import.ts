@@ -12,6 +12,10 @@ import { join } from 'node:path'
 import { once } from 'node:events'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { ObjectId } from 'mongodb'
+import type { runImport } from '../src/domains/imports/pipeline.js'
+import type { ImportRunDocument, ImportRunsRepository } from '../src/domains/imports/runs-repository.js'
+import type { ImportTarget } from '../src/domains/imports/writer.js'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const channels = ['Email', 'Call', 'Chat', 'SMS', 'Bird', 'Twitter']
@@ -55,14 +59,46 @@ async function generateCsv (path: string, rows: number): Promise<void> {
   await once(out, 'finish')
 }
 
-/** One measured import in this process: MONGODB_URI names the engine, the CSV is generated first. */
-async function worker (rows: number): Promise<void> {
+/** Repositories that discard every write (`--discard`): the importer's own cost, without a database. */
+function discardingTarget () {
+  const stored = new Map<string, ObjectId>()
+  return {
+    engagements: {
+      listAll: async () => [],
+      upsertByNames: async (_clientId: ObjectId, channels: { name: string }[]) =>
+        new Map(channels.map(({ name }) => [name, { _id: stored.get(name) ?? stored.set(name, new ObjectId()).get(name) }]))
+    },
+    customers: {
+      upsertMany: async (_clientId: ObjectId, records: unknown[]) => ({ inserted: records.length, updated: 0 }),
+      ensureExist: async (_clientId: ObjectId, ids: number[]) => ids.length
+    },
+    topics: { productsByMonth: async () => new Map(), upsertMany: async (_clientId: ObjectId, entries: unknown[]) => entries.length },
+    interactions: { upsertMany: async (docs: unknown[]) => ({ inserted: docs.length, existing: 0 }), tagCalendarMonth: async () => 0 },
+    lookups: { customersByIds: async () => new Map(), existingContentKeys: async () => new Set() }
+  } as unknown as ImportTarget
+}
+
+function discardingRuns () {
+  let run: ImportRunDocument
+  return {
+    start: async (clientId: ObjectId, fields: object) => (run = { _id: new ObjectId(), clientId, ...fields, status: 'running', startedAt: new Date() } as ImportRunDocument),
+    appendRejects: async () => {},
+    finish: async (_clientId: ObjectId, _id: ObjectId, outcome: object) => ({ ...run, ...outcome })
+  } as unknown as ImportRunsRepository
+}
+
+/** One measured import in this process: MONGODB_URI names the engine (or, with --discard, nothing is stored); the CSV is generated first. */
+async function worker (rows: number, discard: boolean): Promise<void> {
   const { buildApp } = await import('../src/app.js')
   const { runImport } = await import('../src/domains/imports/pipeline.js')
   const dir = await mkdtemp(join(tmpdir(), 'switchboard-bench-import-'))
   const path = join(dir, 'interactions.csv')
   try {
     await generateCsv(path, rows)
+    if (discard) {
+      await measureRun(rows, path, discardingTarget(), discardingRuns(), new ObjectId(), runImport)
+      return
+    }
     const app = await buildApp({
       env: {
         NODE_ENV: 'test', LOG_LEVEL: 'warn', MONGODB_URI: process.env.MONGODB_URI, MONGODB_DB: 'bench_import', MONGODB_TIMEOUT_MS: '600000', MONGODB_SELECTION_TIMEOUT_MS: '600000',
@@ -76,44 +112,50 @@ async function worker (rows: number): Promise<void> {
       engagements: app.engagementsRepository, customers: app.customersRepository, topics: app.topicsRepository,
       interactions: app.interactionsRepository, lookups: app.importLookups
     }
-    global.gc?.()
-    const baseline = process.memoryUsage.rss()
-    let peak = baseline
-    const sampler = setInterval(() => { peak = Math.max(peak, process.memoryUsage.rss()) }, 20)
-    let nextReport = 0.1
-    const started = performance.now()
-    const cpuBefore = process.cpuUsage()
-    const run = await runImport(target, app.importRunsRepository, client._id,
-      { path, fileName: 'interactions.csv', format: 'csv', size: (await stat(path)).size },
-      { dryRun: false, dateOrder: 'day-first', mapping: {} },
-      ({ bytesRead, totalBytes, rows: done }) => {
-        if (bytesRead / totalBytes >= nextReport) {
-          process.stderr.write(`  ${rows.toLocaleString('en')} rows: ${Math.round(nextReport * 100)}% (${done.toLocaleString('en')} rows, ${Math.round((performance.now() - started) / 1000)} s)\n`)
-          nextReport += 0.1
-        }
-      })
-    const seconds = (performance.now() - started) / 1000
-    clearInterval(sampler)
-    peak = Math.max(peak, process.memoryUsage.rss())
-    const sheet = run.summary?.sheets[0]
-    const result: BenchResult = {
-      rows,
-      seconds: Math.round(seconds * 10) / 10,
-      rowsPerSecond: Math.round(rows / seconds),
-      baselineRssMiB: Math.round(baseline / MIB),
-      peakRssMiB: Math.round(peak / MIB),
-      maxRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
-      importerCpuSeconds: Math.round(((cpu) => (cpu.user + cpu.system) / 1e5)(process.cpuUsage(cpuBefore))) / 10,
-      inserted: sheet?.inserted ?? 0,
-      duplicates: sheet?.duplicates ?? 0,
-      rejected: sheet?.rejected ?? 0,
-      inferredCustomers: sheet?.inferredCustomers ?? 0
-    }
-    process.stdout.write(`RESULT ${JSON.stringify(result)}\n`)
+    await measureRun(rows, path, target, app.importRunsRepository, client._id, runImport)
     await app.close()
   } finally {
     await rm(dir, { recursive: true, force: true })
   }
+}
+
+async function measureRun (
+  rows: number, path: string, target: ImportTarget, runs: ImportRunsRepository, clientId: ObjectId, runImportFn: typeof runImport
+): Promise<void> {
+  global.gc?.()
+  const baseline = process.memoryUsage.rss()
+  let peak = baseline
+  const sampler = setInterval(() => { peak = Math.max(peak, process.memoryUsage.rss()) }, 20)
+  let nextReport = 0.1
+  const started = performance.now()
+  const cpuBefore = process.cpuUsage()
+  const run = await runImportFn(target, runs, clientId,
+    { path, fileName: 'interactions.csv', format: 'csv', size: (await stat(path)).size },
+    { dryRun: false, dateOrder: 'day-first', mapping: {} },
+    ({ bytesRead, totalBytes, rows: done }) => {
+      if (bytesRead / totalBytes >= nextReport) {
+        process.stderr.write(`  ${rows.toLocaleString('en')} rows: ${Math.round(nextReport * 100)}% (${done.toLocaleString('en')} rows, ${Math.round((performance.now() - started) / 1000)} s)\n`)
+        nextReport += 0.1
+      }
+    })
+  const seconds = (performance.now() - started) / 1000
+  clearInterval(sampler)
+  peak = Math.max(peak, process.memoryUsage.rss())
+  const sheet = run.summary?.sheets[0]
+  const result: BenchResult = {
+    rows,
+    seconds: Math.round(seconds * 10) / 10,
+    rowsPerSecond: Math.round(rows / seconds),
+    baselineRssMiB: Math.round(baseline / MIB),
+    peakRssMiB: Math.round(peak / MIB),
+    maxRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+    importerCpuSeconds: Math.round(((cpu) => (cpu.user + cpu.system) / 1e5)(process.cpuUsage(cpuBefore))) / 10,
+    inserted: sheet?.inserted ?? 0,
+    duplicates: sheet?.duplicates ?? 0,
+    rejected: sheet?.rejected ?? 0,
+    inferredCustomers: sheet?.inferredCustomers ?? 0
+  }
+  process.stdout.write(`RESULT ${JSON.stringify(result)}\n`)
 }
 
 function tsx (script: string, args: string[], env: NodeJS.ProcessEnv = process.env): ChildProcess {
@@ -130,15 +172,19 @@ async function firstLine (child: ChildProcess, pattern: RegExp): Promise<string>
   throw new Error(`process ended without printing ${pattern}`)
 }
 
+async function result (importer: ChildProcess): Promise<BenchResult> {
+  const line = await firstLine(importer, /^RESULT /)
+  await once(importer, 'exit')
+  return JSON.parse(line.slice('RESULT '.length)) as BenchResult
+}
+
 /** A fresh embedded engine process and a fresh importer process for one size. */
-async function measure (rows: number): Promise<BenchResult> {
+async function measure (rows: number, discard: boolean): Promise<BenchResult> {
+  if (discard) return result(tsx('bench/import.ts', ['--worker', String(rows), '--discard']))
   const engine = tsx('src/db/embedded/cli.ts', ['--port', '0'])
   try {
     const uri = (await firstLine(engine, /^mongodb:\/\//)).trim()
-    const importer = tsx('bench/import.ts', ['--worker', String(rows)], { ...process.env, MONGODB_URI: uri })
-    const line = await firstLine(importer, /^RESULT /)
-    await once(importer, 'exit')
-    return JSON.parse(line.slice('RESULT '.length)) as BenchResult
+    return await result(tsx('bench/import.ts', ['--worker', String(rows)], { ...process.env, MONGODB_URI: uri }))
   } finally {
     engine.kill('SIGTERM')
   }
@@ -183,16 +229,18 @@ async function writeSection (text: string): Promise<void> {
   await writeFile(path, next.endsWith('\n') ? next : `${next}\n`)
 }
 
-const { values } = parseArgs({ options: { worker: { type: 'string' }, sizes: { type: 'string', default: '100000,1000000' }, 'no-write': { type: 'boolean', default: false } } })
+const { values } = parseArgs({
+  options: { worker: { type: 'string' }, sizes: { type: 'string', default: '100000,1000000' }, 'no-write': { type: 'boolean', default: false }, discard: { type: 'boolean', default: false } }
+})
 if (values.worker) {
-  await worker(Number(values.worker))
+  await worker(Number(values.worker), values.discard)
 } else {
   const results: BenchResult[] = []
   for (const size of values.sizes.split(',').map(Number)) {
     process.stderr.write(`importing ${size.toLocaleString('en')} rows…\n`)
-    const result = await measure(size)
-    process.stderr.write(`  ${JSON.stringify(result)}\n`)
-    results.push(result)
+    const measured = await measure(size, values.discard)
+    process.stderr.write(`  ${JSON.stringify(measured)}\n`)
+    results.push(measured)
   }
   const text = section(results)
   process.stdout.write(text)
