@@ -10,7 +10,7 @@ import * as windowOperators from 'mingo/operators/window'
 import type { Options } from 'mingo/types'
 import { accumulatorShims, expressionShims, pipelineShims } from './shims.js'
 import { compileJsonSchema } from './validator.js'
-import { isPlainObject, type Doc } from './values.js'
+import { compareBson, isPlainObject, resolvePath, type Doc } from './values.js'
 
 export { sortComparator, sortDocs, type Comparator } from './sorting.js'
 
@@ -35,15 +35,63 @@ export function mingoOptions (extra: Partial<Options> = {}): Partial<Options> {
   }
 }
 
-const BASE_OPTIONS = mingoOptions()
+/**
+ * mingo copies its whole operator table each time it is handed plain options, but reuses an
+ * options object it built itself (its ComputeOptions). A one-off query operator hands that
+ * object out once, so compiling a filter costs only the filter.
+ */
+function prebuiltOptions (): Partial<Options> {
+  let built: Options | undefined
+  const capture = (): (() => boolean) => () => true
+  const context = Context.from(CONTEXT).addQueryOps({
+    $embeddedCaptureOptions: (_selector: string, _value: unknown, options: Options) => {
+      built = options
+      return capture()
+    }
+  })
+  void new Query({ x: { $embeddedCaptureOptions: 1 } }, mingoOptions({ context }))
+  return built ?? mingoOptions()
+}
+
+const BASE_OPTIONS = prebuiltOptions()
 
 export type Predicate = (view: Doc) => boolean
 
 /** Compiles a query filter (in evaluation form) into a predicate over evaluation-form documents. */
 export function compileFilter (filter: Doc): Predicate {
   if (Object.keys(filter).length === 0) return () => true
+  const fast = equalityPredicate(filter)
+  if (fast !== undefined) return fast
   const query = new Query(filter, BASE_OPTIONS)
   return (view) => query.test(view)
+}
+
+const isScalar = (v: unknown): boolean => {
+  if (typeof v === 'string' || typeof v === 'boolean') return true
+  if (typeof v === 'number') return !Number.isNaN(v)
+  return v instanceof Date || (v as { _bsontype?: string } | null)?._bsontype === 'ObjectId'
+}
+
+/**
+ * Fast path for the commonest filter shape, equality on scalar values (`{f: v}`, `{f: {$eq: v}}`,
+ * `{f: {$in: [v, ...]}}`), with mongod's semantics: dotted paths fan out over arrays and an
+ * array field matches when one element equals. Anything else goes to mingo.
+ */
+function equalityPredicate (filter: Doc): Predicate | undefined {
+  const tests: Array<[string, unknown[]]> = []
+  for (const [field, cond] of Object.entries(filter)) {
+    if (field.startsWith('$')) return undefined
+    let values: unknown[]
+    if (isScalar(cond)) values = [cond]
+    else if (isPlainObject(cond) && Object.keys(cond).length === 1 && isScalar(cond.$eq)) values = [cond.$eq]
+    else if (isPlainObject(cond) && Object.keys(cond).length === 1 && Array.isArray(cond.$in) && cond.$in.length > 0 && cond.$in.every(isScalar)) values = cond.$in
+    else return undefined
+    tests.push([field, values])
+  }
+  return (view) => tests.every(([field, wanted]) => resolvePath(view, field).some((value) => {
+    const candidates = Array.isArray(value) ? value : [value]
+    return candidates.some((c) => wanted.some((w) => compareBson(c, w) === 0))
+  }))
 }
 
 export function project (docs: Doc[], projection: Doc | undefined): Doc[] {

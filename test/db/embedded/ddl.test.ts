@@ -1,4 +1,5 @@
 import t from 'tap'
+import type { CollectionInfo } from 'mongodb'
 import { setup, type Row } from './helper.js'
 
 t.test('databases and collections', async (t) => {
@@ -13,7 +14,7 @@ t.test('databases and collections', async (t) => {
     const beta = await db.listCollections({ name: 'beta' }).toArray()
     t.equal(beta.length, 1)
     t.equal(beta[0].type, 'collection')
-    t.same(beta[0].options.validator, { $jsonSchema: { required: ['x'] } })
+    t.same((beta[0] as CollectionInfo).options?.validator, { $jsonSchema: { required: ['x'] } })
     const nameOnly = await db.listCollections({ name: 'alpha' }, { nameOnly: true }).toArray()
     t.same(nameOnly, [{ name: 'alpha', type: 'collection' }])
     await t.rejects(db.createCollection('alpha'), { code: 48, codeName: 'NamespaceExists' })

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto'
-import { MongoClient, type Db, type Document } from 'mongodb'
+import { MongoClient, type Db, type Document, type ObjectId } from 'mongodb'
 import type { Test } from 'tap'
 import { startEmbeddedMongo } from '../../../src/db/embedded/index.js'
 
-/** A document of any shape whose _id may be of any BSON type (tests use numbers and strings). */
-export type Row = Document & { _id?: unknown }
+/** A document of any shape whose _id may be a number or a string as well as an ObjectId. */
+export type Row = Document & { _id?: number | string | ObjectId }
 
 export interface Conformance {
   client: MongoClient

@@ -1,4 +1,5 @@
 import t from 'tap'
+import type { CollectionInfo } from 'mongodb'
 import { Int32, Long, MongoBulkWriteError, MongoServerError } from 'mongodb'
 import { setup, type Row } from './helper.js'
 
@@ -99,7 +100,7 @@ t.test('$jsonSchema validators', async (t) => {
     await t.rejects(notes.insertOne({ text: 5 }), { code: 121 })
     await notes.insertOne({ text: 'ok' })
     const info = await db.listCollections({ name: 'notes' }).toArray()
-    t.same(info[0].options.validator.$jsonSchema.required, ['text'])
+    t.same((info[0] as CollectionInfo).options?.validator.$jsonSchema.required, ['text'])
     await t.rejects(db.command({ collMod: 'missingCollection', validator: {} }), { code: 26 })
   })
 

@@ -141,7 +141,10 @@ t.test('the CLI prints its URI and serves until SIGTERM', async (t) => {
   const probe = await startEmbeddedMongo()
   const port = probe.port
   await probe.stop()
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/db/embedded/cli.ts', '--port', String(port)], { stdio: ['ignore', 'pipe', 'inherit'] })
+  // The CLI runs under tsx, not tap's loader: keep it out of coverage so its differently
+  // compiled copy of the engine does not overwrite the in-process figures.
+  const env = { ...process.env, _TAPJS_PROCESSINFO_COVERAGE_: '0' }
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/db/embedded/cli.ts', '--port', String(port)], { stdio: ['ignore', 'pipe', 'inherit'], env })
   t.teardown(() => child.kill('SIGKILL'))
   const lines = createInterface({ input: child.stdout })
   const [line] = (await once(lines, 'line')) as [string]
