@@ -13,6 +13,7 @@ import idempotencyPlugin from './plugins/idempotency.js'
 import limitsPlugin from './plugins/limits.js'
 import rateLimitPlugin from './plugins/rate-limit.js'
 import securityHeadersPlugin from './plugins/security-headers.js'
+import shutdownPlugin from './plugins/shutdown.js'
 import inputGuardPlugin from './plugins/input-guard.js'
 import dashboardPlugin from './plugins/dashboard.js'
 import clientsRepository from './domains/clients/repository.js'
@@ -34,6 +35,7 @@ function createFastify (logger: FastifyServerOptions['logger']) {
     logger,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
+    return503OnClosing: false,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allowUnionTypes: true } }
   }).withTypeProvider<TypeBoxTypeProvider>()
 }
@@ -56,6 +58,7 @@ export async function buildApp (options: BuildAppOptions = {}) {
 async function registerEverything (app: FastifyTypebox, options: BuildAppOptions, env: Record<string, string | undefined>) {
   app.addHook('onSend', async (request, reply) => { reply.header('x-request-id', request.id) })
   await app.register(fastifyEnv, { confKey: 'config', schema: ConfigSchema, data: env, dotenv: options.env === undefined })
+  await app.register(shutdownPlugin)
   await app.register(limitsPlugin)
   await app.register(sensible)
   await app.register(errorsPlugin)

@@ -7,7 +7,8 @@ const app = await buildApp().catch((error: Error) => {
   process.exit(1)
 })
 
-closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
+// Long enough for every in-flight request to finish or reach its handler timeout.
+closeWithGrace({ delay: app.config.HANDLER_TIMEOUT_MS + 5000 }, async ({ signal, err }) => {
   if (err) app.log.error({ err }, 'closing after an error')
   else app.log.info({ signal }, 'shutting down: finishing in-flight requests')
   await app.close()
