@@ -4,6 +4,7 @@ import { parseMapping } from '../src/domains/imports/mapping.js'
 import { runImport } from '../src/domains/imports/pipeline.js'
 import { toImportReport } from '../src/domains/imports/present.js'
 import { formatOf } from '../src/domains/imports/readers.js'
+import { REPORT_LIST_LIMIT } from '../src/domains/imports/report.js'
 import type { ImportReport } from '../src/domains/imports/schemas.js'
 import type { CliOptions } from './import.js'
 
@@ -31,7 +32,7 @@ export async function importDirectly (request: ImportRequest, progress: Progress
       { path: request.file, fileName: request.fileName, format: formatOf(request.fileName) ?? 'csv', size: request.size },
       { dryRun: request.dryRun, dateOrder: request.dateOrder, mapping: request.mapping ? parseMapping(request.mapping) : {}, sheet: request.sheet },
       ({ bytesRead, totalBytes, rows }) => progress(bytesRead, totalBytes, rows, 'Importing'))
-    return toImportReport(run)
+    return toImportReport(run, await app.importRunsRepository.firstRejects(run.clientId, run._id, REPORT_LIST_LIMIT))
   } finally {
     await app.close()
   }

@@ -1,5 +1,5 @@
 import type { ImportRunDocument } from './runs-repository.js'
-import { emptyCounts, type SheetCounts } from './report.js'
+import { emptyCounts, type RejectedCell, type SheetCounts } from './report.js'
 import type { ImportReport, ImportRun } from './schemas.js'
 
 function totalsOf (sheets: SheetCounts[]): SheetCounts {
@@ -35,7 +35,7 @@ export function toImportRun (doc: ImportRunDocument): ImportRun {
   }
 }
 
-/** The full report of an import: the run and its first rejected cells. */
-export function toImportReport (doc: ImportRunDocument): ImportReport {
-  return { ...toImportRun(doc), rejects: doc.summary?.rejects ?? [] }
+/** The full report of an import: the run and its first rejected cells (in file order). */
+export function toImportReport (doc: ImportRunDocument, rejects: RejectedCell[]): ImportReport {
+  return { ...toImportRun(doc), rejects: rejects.map(({ sheet, row, column, value, reason }) => ({ sheet, row, column, value, reason })) }
 }

@@ -23,7 +23,6 @@ export interface ImportSummary {
   skippedSheets: { sheet: string, reason: string }[]
   newChannels: string[]
   inferredCustomerIds: number[]
-  rejects: RejectedCell[]
   rejectsTotal: number
 }
 
@@ -34,9 +33,9 @@ export function emptyCounts (): SheetCounts {
   return { read: 0, inserted: 0, updated: 0, unchanged: 0, duplicates: 0, rejected: 0, inferredCustomers: 0 }
 }
 
-/** Collects what an import did, keeping bounded lists; every reject also goes to `onReject` (the stored CSV). */
+/** Collects what an import did, keeping bounded lists; every reject goes to `onReject` (stored with the run). */
 export class ReportBuilder {
-  readonly summary: ImportSummary = { sheets: [], skippedSheets: [], newChannels: [], inferredCustomerIds: [], rejects: [], rejectsTotal: 0 }
+  readonly summary: ImportSummary = { sheets: [], skippedSheets: [], newChannels: [], inferredCustomerIds: [], rejectsTotal: 0 }
 
   constructor (private readonly onReject: (reject: RejectedCell) => void = () => {}) {}
 
@@ -52,7 +51,6 @@ export class ReportBuilder {
 
   reject (reject: RejectedCell): void {
     this.summary.rejectsTotal++
-    if (this.summary.rejects.length < REPORT_LIST_LIMIT) this.summary.rejects.push(reject)
     this.onReject(reject)
   }
 

@@ -9,7 +9,7 @@ import { MappingError, parseMapping } from './mapping.js'
 import { ImportError, runImport } from './pipeline.js'
 import { toImportReport, toImportRun } from './present.js'
 import { formatOf } from './readers.js'
-import { REJECTS_CSV_HEADER, rejectCsvLine } from './report.js'
+import { REJECTS_CSV_HEADER, REPORT_LIST_LIMIT, rejectCsvLine } from './report.js'
 import type { ImportRejectDocument } from './runs-repository.js'
 import { ImportBodySchema, ImportListQuerySchema, ImportParamsSchema, ImportQuerySchema, ImportReportSchema, ImportRunSchema } from './schemas.js'
 import { registerUploads } from './upload.js'
@@ -66,7 +66,8 @@ const importsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const run = await runImport(target, app.importRunsRepository, callerClientId(request), { ...upload, format }, {
         dryRun: options.dry_run ?? false, dateOrder: options.date_order ?? 'day-first', mapping, sheet: options.sheet
       })
-      return reply.code(201).header('location', `/api/v1/imports/${run._id.toHexString()}`).send(toImportReport(run))
+      const rejects = await app.importRunsRepository.firstRejects(run.clientId, run._id, REPORT_LIST_LIMIT)
+      return reply.code(201).header('location', `/api/v1/imports/${run._id.toHexString()}`).send(toImportReport(run, rejects))
     } catch (error) {
       if (error instanceof ImportError) throw app.httpErrors.badRequest(error.message)
       throw error
@@ -101,7 +102,7 @@ const importsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => {
     const run = await app.importRunsRepository.findById(callerClientId(request), new ObjectId(request.params.importId))
     if (!run) throw app.httpErrors.notFound(`Import ${request.params.importId} not found`)
-    return toImportReport(run)
+    return toImportReport(run, await app.importRunsRepository.firstRejects(run.clientId, run._id, REPORT_LIST_LIMIT))
   })
 
   app.get('/api/v1/imports/:importId/rejects.csv', {

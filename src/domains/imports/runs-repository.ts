@@ -82,7 +82,13 @@ export function createImportRunsRepository (db: Db) {
       const filter = after
         ? { clientId, $or: [{ startedAt: { $lt: after.startedAt } }, { startedAt: after.startedAt, _id: { $lt: after.id } }] }
         : { clientId }
-      return runs.find(filter, { projection: { 'summary.rejects': 0 } }).sort({ startedAt: -1, _id: -1 }).limit(limit).toArray()
+      return runs.find(filter).sort({ startedAt: -1, _id: -1 }).limit(limit).toArray()
+    },
+
+    /** The first rejected cells of a run, in file order. */
+    async firstRejects (clientId: ObjectId, importId: ObjectId, limit: number): Promise<RejectedCell[]> {
+      return rejects.find({ clientId, importId }, { projection: { _id: 0, sheet: 1, row: 1, column: 1, value: 1, reason: 1 } })
+        .sort({ n: 1 }).limit(limit).toArray()
     },
 
     /** Every rejected cell of a run in file order, read as the consumer asks for more. */
