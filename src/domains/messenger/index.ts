@@ -16,12 +16,15 @@ declare module 'fastify' {
   }
 }
 
-/** The messenger: direct messages, chatrooms and live delivery; repositories decorate the root app, routes stay encapsulated. */
+/**
+ * The messenger: direct messages, chatrooms and live delivery; repositories decorate the root app, routes stay encapsulated.
+ * Heartbeats come at least twice per idle-socket timeout, so an open stream is never cut for idleness.
+ */
 export default fp(async function messengerDomain (app) {
   await app.register(directMessagesRepository)
   await app.register(chatroomsRepository)
   await app.register(chatroomMessagesRepository)
-  const live = new LiveMessages(HEARTBEAT_MS)
+  const live = new LiveMessages(Math.min(HEARTBEAT_MS, Math.floor(app.config.CONNECTION_TIMEOUT_MS / 2)))
   app.decorate('messengerLive', live)
   app.addHook('preClose', async () => { live.closeAll() })
   await app.register(directMessagesRoutes)

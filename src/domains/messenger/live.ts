@@ -23,7 +23,7 @@ export class LiveMessages {
   readonly bus = new MessageBus()
   private readonly streams = new Set<SseStream>()
 
-  constructor (private readonly heartbeatMs: number) {}
+  constructor (readonly heartbeatMs: number) {}
 
   /**
    * Takes over the response as an event stream: first the events missed since Last-Event-ID (from the database),

@@ -126,3 +126,10 @@ t.test('closing the app ends open streams instead of waiting for them', async (t
   await stream.ended()
   t.equal(app.messengerLive.openStreams, 0)
 })
+
+t.test('heartbeats come every 15 seconds, or twice per idle-socket timeout when that is shorter', async (t) => {
+  const standard = await buildTestApp(t)
+  t.equal(standard.messengerLive.heartbeatMs, 15_000)
+  const short = await buildTestApp(t, { env: { CONNECTION_TIMEOUT_MS: '5000' } })
+  t.equal(short.messengerLive.heartbeatMs, 2_500)
+})
