@@ -2,7 +2,8 @@
  * Import benchmark (not a test): generates a CSV of N interaction rows in a temporary directory and imports it through
  * the pipeline, writing through the driver to the embedded engine, which runs in a process of its own (as `npm run
  * mongo:embedded`) so that the importer's memory is measured alone. One fresh engine and importer process per size.
- * Run: npm run bench:import [-- --sizes 100000,1000000] — writes the "## Import" section of docs/BENCHMARKS.md.
+ * Run: npm run bench:import [-- --sizes 100000,1000000 --discard-sizes 100000,1000000] — writes the "## Import" section
+ * of docs/BENCHMARKS.md (an empty list skips that table).
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createWriteStream } from 'node:fs'
@@ -190,27 +191,43 @@ async function measure (rows: number, discard: boolean): Promise<BenchResult> {
   }
 }
 
-function section (results: BenchResult[]): string {
+function table (results: BenchResult[]): string {
   const rows = results.map((r) =>
     `| ${r.rows.toLocaleString('en')} | ${r.seconds} s | ${r.rowsPerSecond.toLocaleString('en')} | ${r.importerCpuSeconds} s | ${r.baselineRssMiB} MiB | ${r.peakRssMiB} MiB | ${r.maxRssMiB} MiB | ` +
     `${r.inserted.toLocaleString('en')} / ${r.duplicates.toLocaleString('en')} / ${r.rejected.toLocaleString('en')} |`)
-  const [small, large] = results
-  const ratio = small && large ? `Peak memory of the largest run is ${(large.peakRssMiB / small.peakRssMiB).toFixed(2)}× that of the smallest (limit: 1.5×).` : ''
+  const smallest = results.at(0)
+  const largest = results.at(-1)
+  const ratio = smallest && largest && largest !== smallest
+    ? `\nPeak RSS at ${largest.rows.toLocaleString('en')} rows is ${(largest.peakRssMiB / smallest.peakRssMiB).toFixed(2)}× that at ${smallest.rows.toLocaleString('en')} rows (limit: 1.5×).\n`
+    : ''
+  return `| rows | time | rows/s | importer CPU | RSS before | peak RSS | max RSS | inserted / duplicates / rejected |
+|---:|---:|---:|---:|---:|---:|---:|---|
+${rows.join('\n')}
+${ratio}`
+}
+
+function section (engine: BenchResult[], discarded: BenchResult[]): string {
   return `## Import
 
 \`npm run bench:import\` (bench/import.ts) generates a CSV of interaction rows (day-first dates a minute apart, six channels,
 50,000 customers; 0.1% repeated rows, 0.1% impossible dates) in a temporary directory and imports it with the same pipeline
-as \`npm run import\` and \`POST /api/v1/imports\`: streamed with csv-parse, cleaned row by row, upserted 1,000 rows per
-\`bulkWrite\` through the driver into the embedded engine, which runs in a process of its own so that the importer's memory
-is measured alone. Each size runs in a fresh engine and a fresh importer process. Peak RSS is sampled every 20 ms during the
-import; max RSS (\`process.resourceUsage().maxRSS\`) covers the whole importer process, CSV generation included.
+as \`npm run import\` and \`POST /api/v1/imports\`: streamed with csv-parse, cleaned row by row, written 1,000 rows per
+\`bulkWrite\` (unordered upserts on natural keys). Each size runs in a fresh importer process; peak RSS is sampled every
+20 ms during the import, max RSS (\`process.resourceUsage().maxRSS\`) covers the whole importer process, CSV generation included.
 Measured on ${cpus().length} × ${cpus()[0]?.model.trim() ?? 'CPU'}, ${Math.round(totalmem() / 1024 ** 3)} GiB, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}.
+${engine.length > 0 ? `
+### Into the embedded engine
 
-| rows | time | rows/s | importer CPU | RSS before | peak RSS | max RSS | inserted / duplicates / rejected |
-|---:|---:|---:|---:|---:|---:|---:|---|
-${rows.join('\n')}
+Through the driver into the embedded engine, which runs in a process of its own (as \`npm run mongo:embedded\`) so that the
+importer's memory is measured alone; a fresh engine per size.
 
-${ratio} Memory stays flat because rows are never held beyond one batch; what grows with the file is the set of row keys seen
+${table(engine)}` : ''}${discarded.length > 0 ? `
+### The importer alone (\`--discard\`)
+
+The same pipeline with repositories that discard every write: what reading, cleaning, keying and batching cost without a database.
+
+${table(discarded)}` : ''}
+Memory stays flat because no row is held beyond its batch; what grows with the file is the set of row keys already seen
 (8 bytes per distinct row, for duplicate detection) and the customers met (for inferred customers).
 `
 }
@@ -230,19 +247,32 @@ async function writeSection (text: string): Promise<void> {
 }
 
 const { values } = parseArgs({
-  options: { worker: { type: 'string' }, sizes: { type: 'string', default: '100000,1000000' }, 'no-write': { type: 'boolean', default: false }, discard: { type: 'boolean', default: false } }
+  options: {
+    worker: { type: 'string' },
+    discard: { type: 'boolean', default: false },
+    sizes: { type: 'string', default: '100000,1000000' },
+    'discard-sizes': { type: 'string', default: '100000,1000000' },
+    'no-write': { type: 'boolean', default: false }
+  }
 })
-if (values.worker) {
-  await worker(Number(values.worker), values.discard)
-} else {
+
+async function measureAll (sizes: string, discard: boolean): Promise<BenchResult[]> {
   const results: BenchResult[] = []
-  for (const size of values.sizes.split(',').map(Number)) {
-    process.stderr.write(`importing ${size.toLocaleString('en')} rows…\n`)
-    const measured = await measure(size, values.discard)
+  for (const size of sizes.split(',').filter(Boolean).map(Number)) {
+    process.stderr.write(`importing ${size.toLocaleString('en')} rows${discard ? ' (writes discarded)' : ''}…\n`)
+    const measured = await measure(size, discard)
     process.stderr.write(`  ${JSON.stringify(measured)}\n`)
     results.push(measured)
   }
-  const text = section(results)
+  return results
+}
+
+if (values.worker) {
+  await worker(Number(values.worker), values.discard)
+} else {
+  const discarded = await measureAll(values['discard-sizes'], true)
+  const engine = await measureAll(values.sizes, false)
+  const text = section(engine, discarded)
   process.stdout.write(text)
   if (!values['no-write']) await writeSection(text)
 }
