@@ -51,7 +51,6 @@ interface UpdateOutcome { matched: number; modified: number; upserted?: unknown 
 function updateOne (collection: Collection, statement: Doc, bypass: boolean): UpdateOutcome {
   const filter = isPlainObject(statement.q) ? statement.q : {}
   const u = statement.u as UpdateSpec
-  if (!isPlainObject(u) && !Array.isArray(u)) throw new CommandError(14, 'TypeMismatch', 'Update argument must be either an object or an array')
   const arrayFilters = Array.isArray(statement.arrayFilters) ? statement.arrayFilters.filter(isPlainObject) : undefined
   let records = matching(collection, toView(filter) as Doc)
   if (statement.multi !== true) records = records.slice(0, 1)
@@ -79,7 +78,13 @@ const update: Handler = (body, ctx) => {
   const upserted: Doc[] = []
   let n = 0
   let nModified = 0
-  documentsOf(body, 'updates').forEach((statement, index) => {
+  const statements = documentsOf(body, 'updates')
+  for (const statement of statements) {
+    if (!isPlainObject(statement.u) && !Array.isArray(statement.u)) {
+      throw new CommandError(14, 'TypeMismatch', 'Update argument must be either an object or an array')
+    }
+  }
+  statements.forEach((statement, index) => {
     if (ordered && errors.length > 0) return
     try {
       const outcome = updateOne(collection, statement, bypass)
@@ -101,11 +106,16 @@ const remove: Handler = (body, ctx) => {
   const ordered = body.ordered !== false
   const errors: WriteError[] = []
   let n = 0
-  documentsOf(body, 'deletes').forEach((statement, index) => {
+  const statements = documentsOf(body, 'deletes')
+  const limits = statements.map((statement) => {
+    const limit = numberArg(statement, 'limit') ?? 0
+    if (limit !== 0 && limit !== 1) throw new CommandError(9, 'FailedToParse', `The limit field in delete objects must be 0 or 1. Got ${limit}`)
+    return limit
+  })
+  statements.forEach((statement, index) => {
     if (ordered && errors.length > 0) return
     try {
-      const limit = numberArg(statement, 'limit') ?? 0
-      if (limit !== 0 && limit !== 1) throw new CommandError(9, 'FailedToParse', `The limit field in delete objects must be 0 or 1. Got ${limit}`)
+      const limit = limits[index]
       let records = matching(collection, filterOf(statement.q))
       if (limit === 1) records = records.slice(0, 1)
       for (const record of records) collection?.remove(record)
