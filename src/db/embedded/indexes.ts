@@ -18,6 +18,7 @@ interface IndexKey { key: string; first: string; values: unknown[] }
 export class Index {
   readonly spec: IndexSpec
   readonly fields: string[]
+  private readonly paths: string[][]
   readonly unique: boolean
   /** Only ascending/descending keys are maintained; text, 2dsphere… indexes are kept as specs. */
   readonly maintained: boolean
@@ -29,6 +30,7 @@ export class Index {
   constructor (spec: IndexSpec) {
     this.spec = spec
     this.fields = Object.keys(spec.key)
+    this.paths = this.fields.map((field) => field.split('.'))
     this.unique = spec.unique === true
     this.maintained = Object.values(spec.key).every((v) => typeof v === 'number')
     if (isPlainObject(spec.partialFilterExpression)) this.partial = compileFilter(spec.partialFilterExpression)
@@ -42,11 +44,17 @@ export class Index {
   keysOf (view: Doc): IndexKey[] {
     if (!this.maintained) return []
     if (this.partial !== undefined && !this.partial(view)) return []
-    const perField = this.fields.map((field) => {
-      const values = resolvePath(view, field).flatMap((v) => (Array.isArray(v) ? (v.length === 0 ? [undefined] : v) : [v]))
-      return values.length === 0 ? [undefined] : values
+    const perField = this.paths.map((path) => {
+      const values = resolvePath(view, path)
+      if (values.length === 1 && !Array.isArray(values[0])) return values
+      const expanded = values.flatMap((v) => (Array.isArray(v) ? (v.length === 0 ? [undefined] : v) : [v]))
+      return expanded.length === 0 ? [undefined] : expanded
     })
     if (this.spec.sparse === true && perField.every((values) => values.every((v) => v === undefined))) return []
+    if (perField.length === 1 && perField[0].length === 1) {
+      const key = keyOf(perField[0][0])
+      return [{ key, first: key, values: perField[0] }]
+    }
     let combos: unknown[][] = [[]]
     for (const values of perField) combos = combos.flatMap((combo) => values.map((v) => [...combo, v]))
     const out = new Map<string, IndexKey>()

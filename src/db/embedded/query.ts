@@ -12,7 +12,7 @@ import { accumulatorShims, expressionShims, pipelineShims } from './shims.js'
 import { compileJsonSchema } from './validator.js'
 import { compareBson, isPlainObject, resolvePath, type Doc } from './values.js'
 
-export { sortComparator, sortDocs, type Comparator } from './sorting.js'
+export { sortBy } from './sorting.js'
 
 const CONTEXT = Context.init({
   accumulator: { ...accumulatorOperators, ...accumulatorShims },

@@ -8,7 +8,7 @@ import { $group } from 'mingo/operators/pipeline'
 import { $push } from 'mingo/operators/accumulator'
 import { $dateTrunc as mingoDateTrunc } from 'mingo/operators/expression'
 import type { Any, AnyObject, Options, SortSpec } from 'mingo/types'
-import { sortComparator, sortDocs } from './sorting.js'
+import { sortBy } from './sorting.js'
 import { isPlainObject, type Doc } from './values.js'
 
 // ---- $percentile / $median: mingo sorts the inputs as strings ([15, 5]), so ranks come out wrong.
@@ -157,8 +157,7 @@ const dateTrunc = (obj: Any, expr: Any, options: Options): Any => {
 // uses the BSON comparison order (arrays sort by their smallest/largest element).
 
 function bsonSort (collection: Iterator, spec: SortSpec, _options: Options): Iterator {
-  const compare = sortComparator(spec as Doc)
-  return collection.transform((docs) => Lazy(sortDocs(docs as Doc[], compare)))
+  return collection.transform((docs) => Lazy(sortBy(docs as Doc[], spec as Doc, (doc) => doc)))
 }
 
 // ---- $bucket: mingo puts a value equal to a boundary into the bucket below it. mongod defines

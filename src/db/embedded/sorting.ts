@@ -1,21 +1,27 @@
 import { compareBson, isPlainObject, sortKey, type Doc } from './values.js'
 
-export type Comparator = (a: Doc, b: Doc) => number
+interface SortField { path: string[]; dir: 1 | -1 }
 
-export function sortComparator (spec: Doc): Comparator {
-  const fields = Object.entries(spec)
+function sortFields (spec: Doc): SortField[] {
+  return Object.entries(spec)
     .filter(([, dir]) => !isPlainObject(dir))
-    .map(([path, dir]) => ({ path, dir: (Number(dir) < 0 ? -1 : 1) as 1 | -1 }))
-  return (a, b) => {
-    for (const { path, dir } of fields) {
-      const c = compareBson(sortKey(a, path, dir), sortKey(b, path, dir))
-      if (c !== 0) return c * dir
-    }
-    return 0
-  }
+    .map(([path, dir]) => ({ path: path.split('.'), dir: Number(dir) < 0 ? -1 : 1 }))
 }
 
-/** Stable sort (Array.prototype.sort is stable), so ties keep natural order. */
-export function sortDocs<T extends Doc> (docs: T[], compare: Comparator): T[] {
-  return docs.slice().sort(compare)
+/**
+ * Sorts in mongod's order: BSON comparison order per field, arrays by their smallest element
+ * ascending and largest descending. Sort keys are computed once per item; the sort is stable,
+ * so ties keep their input (natural) order.
+ */
+export function sortBy<T> (items: T[], spec: Doc, docOf: (item: T) => Doc): T[] {
+  const fields = sortFields(spec)
+  const keyed = items.map((item) => ({ item, keys: fields.map(({ path, dir }) => sortKey(docOf(item), path, dir)) }))
+  keyed.sort((a, b) => {
+    for (let i = 0; i < fields.length; i++) {
+      const c = compareBson(a.keys[i], b.keys[i])
+      if (c !== 0) return c * fields[i].dir
+    }
+    return 0
+  })
+  return keyed.map(({ item }) => item)
 }

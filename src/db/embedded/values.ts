@@ -228,8 +228,8 @@ function compareObjects (a: Doc, b: Doc): number {
 }
 
 /** Resolves a dotted path the way index keys and sorts see it: arrays along the way fan out. */
-export function resolvePath (doc: unknown, path: string): unknown[] {
-  return resolveParts(doc, path.split('.'), 0)
+export function resolvePath (doc: unknown, path: string | string[]): unknown[] {
+  return resolveParts(doc, typeof path === 'string' ? path.split('.') : path, 0)
 }
 
 function resolveParts (value: unknown, parts: string[], i: number): unknown[] {
@@ -244,7 +244,7 @@ function resolveParts (value: unknown, parts: string[], i: number): unknown[] {
 }
 
 /** Sort key of one document for one field: arrays sort by their smallest (asc) or largest (desc) element. */
-export function sortKey (doc: unknown, path: string, direction: 1 | -1): unknown {
+export function sortKey (doc: unknown, path: string | string[], direction: 1 | -1): unknown {
   const values = resolvePath(doc, path).flatMap((v) => (Array.isArray(v) ? (v.length === 0 ? [undefined] : v) : [v]))
   const present = values.filter((v) => v !== undefined)
   if (present.length === 0) return undefined

@@ -1,5 +1,5 @@
 import { keyOf } from '../keys.js'
-import { project, sortComparator } from '../query.js'
+import { project, sortBy } from '../query.js'
 import { compareBson, isPlainObject, resolvePath, type Doc } from '../values.js'
 import { docArg, filterOf, matching, numberArg, stringArg, toLong, boolArg, type Handler } from './context.js'
 import { CommandError } from '../errors.js'
@@ -14,8 +14,7 @@ export function window (records: StoredRecord[], sort: Doc | undefined, skip = 0
     if (Object.keys(sort).length === 1 && sort.$natural !== undefined) {
       if (Number(sort.$natural) < 0) out = out.slice().reverse()
     } else {
-      const compare = sortComparator(sort)
-      out = out.slice().sort((a, b) => compare(a.view, b.view))
+      out = sortBy(out, sort, (record) => record.view)
     }
   }
   if (skip > 0 || limit > 0) out = out.slice(skip, limit > 0 ? skip + Math.abs(limit) : undefined)
