@@ -52,6 +52,14 @@ function applyOperators (base: StoredRecord, u: Doc, arrayFilters: Doc[] | undef
     spec[op] = op === '$set' && isPlainObject(spec.$set) ? { ...spec.$set, ...operands } : operands
   }
   const target = cloneValue(base.view)
+  // mingo refuses any $set of _id; mongod allows setting it on insert (upsert) or to its current value.
+  if (isPlainObject(spec.$set) && '_id' in spec.$set) {
+    const { _id: id, ...rest } = spec.$set
+    if (base.doc._id === undefined) target._id = cloneValue(id)
+    else if (compareBson(id, base.doc._id) !== 0) throw immutableId()
+    spec.$set = rest
+    if (Object.keys(rest).length === 0) delete spec.$set
+  }
   if (Object.keys(spec).length > 0) {
     try {
       mingoUpdate(target, spec, arrayFilters?.map((f) => toView(f) as Doc), toView(filter) as Doc, { cloneMode: 'deep', queryOptions: QUERY_OPTIONS })

@@ -106,6 +106,18 @@ t.test('CRUD through the driver', async (t) => {
     t.same(await accounts.findOne({ _id: 'fixed' }), { _id: 'fixed', user: 'alan' })
   })
 
+  t.test('an upsert may choose its _id in $setOnInsert; $set of the same _id is allowed', async (t) => {
+    const customers = db.collection<Row>('customers')
+    const result = await customers.updateOne({ tenant: 't1', number: 4 }, { $setOnInsert: { _id: 'chosen', inferred: true } }, { upsert: true })
+    t.equal(result.upsertedId, 'chosen')
+    t.same(await customers.findOne({ number: 4 }), { _id: 'chosen', tenant: 't1', number: 4, inferred: true })
+    const again = await customers.updateOne({ tenant: 't1', number: 4 }, { $setOnInsert: { _id: 'other' }, $set: { seen: 2 } }, { upsert: true })
+    t.equal(again.matchedCount, 1)
+    t.same(await customers.findOne({ number: 4 }), { _id: 'chosen', tenant: 't1', number: 4, inferred: true, seen: 2 })
+    await customers.updateOne({ _id: 'chosen' }, { $set: { _id: 'chosen', seen: 3 } })
+    t.equal((await customers.findOne({ _id: 'chosen' }))?.seen, 3)
+  })
+
   t.test('replaceOne keeps _id and refuses to change it', async (t) => {
     await items.replaceOne({ _id: 5 }, { name: 'postcard', qty: 1, tags: [] })
     t.same(await items.findOne({ _id: 5 }), { _id: 5, name: 'postcard', qty: 1, tags: [] })
