@@ -29,8 +29,11 @@ export interface DashboardPage {
   close(): Promise<void>
 }
 
+/** The browser's own time zone in these tests: the page's time zone fields start with it. */
+export const browserZone = 'Europe/Dublin'
+
 /** A fresh browser context (empty sessionStorage) on the dashboard, recording every request it makes. */
-export async function openDashboard (browser: Browser, baseUrl: string, timezoneId = 'UTC'): Promise<DashboardPage> {
+export async function openDashboard (browser: Browser, baseUrl: string, timezoneId = browserZone): Promise<DashboardPage> {
   const context = await browser.newContext({ viewport: { width: 1200, height: 900 }, timezoneId, locale: 'en-US' })
   const page = await context.newPage()
   const requests: string[] = []

@@ -2,7 +2,7 @@ import t from 'tap'
 import { mkdirSync } from 'node:fs'
 import type { Locator, Page } from 'playwright-core'
 import { buildTestApp, bearer } from '../helper.js'
-import { applyFilters, chromiumPath, connect, hasChromium, launchChromium, listen, messageOf, openDashboard, shown, storedKey, tableText, viewsSettled, type DashboardPage } from './browser.js'
+import { applyFilters, browserZone, chromiumPath, connect, hasChromium, launchChromium, listen, messageOf, openDashboard, shown, storedKey, tableText, viewsSettled, type DashboardPage } from './browser.js'
 
 const manager = 'sb_demo_acme_manager'
 /** Set DASHBOARD_SCREENSHOTS=docs/screenshots to refresh the README's pictures. */
@@ -17,8 +17,8 @@ if (!hasChromium) {
   t.teardown(() => browser.close())
   const opened: DashboardPage[] = []
 
-  async function dashboard (key: string, timezoneId?: string) {
-    const view = await openDashboard(browser, baseUrl, timezoneId)
+  async function dashboard (key: string) {
+    const view = await openDashboard(browser, baseUrl)
     opened.push(view)
     t.teardown(view.close)
     await connect(view.page, key)
@@ -84,13 +84,14 @@ if (!hasChromium) {
     t.equal(await messageOf(page, 'channels-view'), 'Customer not found (HTTP 404)')
     t.same(await tableText(page, 'channels-view'), [], 'an error leaves no stale figures')
 
-    await applyFilters(page, 'volume-view', { interval: 'day', tz: 'UTC', from: '2020-02-10', to: '2020-02-13' })
+    t.equal(await page.locator('#volume-view [name="tz"]').inputValue(), browserZone, 'the time zone starts as the browser\'s')
+    await applyFilters(page, 'volume-view', { interval: 'day', from: '2020-02-10', to: '2020-02-13' })
     t.same((await tableText(page, 'volume-view')).map((row) => [row[0], row.at(-1)]),
-      [['2020-02-10', '0'], ['2020-02-11', '1'], ['2020-02-12', '0'], ['2020-02-13', '0']], 'the call of 11 Feb 16:10 UTC')
+      [['2020-02-10', '0'], ['2020-02-11', '1'], ['2020-02-12', '0'], ['2020-02-13', '0']], 'the call of 11 Feb 16:10 UTC (16:10 in Dublin)')
     await applyFilters(page, 'volume-view', { tz: 'Pacific/Kiritimati' })
     t.same((await tableText(page, 'volume-view')).map((row) => [row[0], row.at(-1)]),
       [['2020-02-10', '0'], ['2020-02-11', '0'], ['2020-02-12', '1'], ['2020-02-13', '0']], 'at UTC+14 the same call falls on 12 Feb')
-    await applyFilters(page, 'volume-view', { interval: 'week', tz: 'UTC', from: '2020-02-01', to: '2020-03-15' })
+    await applyFilters(page, 'volume-view', { interval: 'week', tz: browserZone, from: '2020-02-01', to: '2020-03-15' })
     t.same((await tableText(page, 'volume-view')).map((row) => row[0]),
       ['2020-01-27', '2020-02-03', '2020-02-10', '2020-02-17', '2020-02-24', '2020-03-02', '2020-03-09'], 'weeks start on Monday')
 
