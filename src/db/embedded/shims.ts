@@ -6,7 +6,7 @@ import { evalExpr } from 'mingo/core'
 import { Lazy, type Iterator } from 'mingo/lazy'
 import { $group } from 'mingo/operators/pipeline'
 import { $push } from 'mingo/operators/accumulator'
-import { $dateTrunc as mingoDateTrunc } from 'mingo/operators/expression'
+import * as expressionOperators from 'mingo/operators/expression'
 import type { Any, AnyObject, Options, SortSpec } from 'mingo/types'
 import { sortBy } from './sorting.js'
 import { isPlainObject, type Doc } from './values.js'
@@ -144,7 +144,7 @@ const dateTrunc = (obj: Any, expr: Any, options: Options): Any => {
   const args = evalExpr(obj, expr, options) as AnyObject
   const { date, unit, timezone } = args
   if (date === null || date === undefined || unit === null || unit === undefined) return null
-  if (!CALENDAR_UNITS.has(String(unit)) || !(date instanceof Date)) return mingoDateTrunc(obj as AnyObject, expr, options)
+  if (!CALENDAR_UNITS.has(String(unit)) || !(date instanceof Date)) return withMingoTimezone(expressionOperators.$dateTrunc)(obj as AnyObject, expr, options)
   const binSize = args.binSize === undefined || args.binSize === null ? 1 : Number(args.binSize)
   if (!(binSize > 0)) throw new Error("$dateTrunc requires 'binSize' to be greater than 0")
   const tz = typeof timezone === 'string' ? timezone : 'UTC'
@@ -176,5 +176,36 @@ function bucket (collection: Iterator, expr: AnyObject, options: Options): Itera
 }
 
 export const pipelineShims = { $sort: bsonSort, $bucket: bucket }
+// ---- Time zones: mingo only parses "Area/Location" names and fixed offsets, so "UTC", "GMT",
+// "Etc/GMT+1" or "America/Argentina/Buenos_Aires" fail. Such names are handed to mingo as the
+// fixed offset they have at the operator's date (exact for formatting and date parts).
+
+const MINGO_TIMEZONE = /^[a-zA-Z_]+\/[a-zA-Z_]+$/
+const OFFSET = /^[+-]\d{2}(:?\d{2})?$/
+
+function formatOffset (minutes: number): string {
+  const abs = Math.abs(minutes)
+  return `${minutes < 0 ? '-' : '+'}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`
+}
+
+type ExpressionOperator = (obj: AnyObject, expr: Any, options: Options) => Any
+
+function withMingoTimezone (operator: ExpressionOperator): ExpressionOperator {
+  return (obj, expr, options) => {
+    if (!isPlainObject(expr) || expr.timezone === undefined) return operator(obj, expr, options)
+    const timezone = evalExpr(obj, expr.timezone, options)
+    if (typeof timezone !== 'string' || MINGO_TIMEZONE.test(timezone) || OFFSET.test(timezone)) return operator(obj, expr, options)
+    const date = evalExpr(obj, expr.date ?? expr.startDate, options)
+    const at = date instanceof Date ? date.getTime() : Date.now()
+    return operator(obj, { ...expr, timezone: formatOffset(offsetAt(at, timezone)) }, options)
+  }
+}
+
+const TIMEZONE_OPERATORS = ['$dateToString', '$dateToParts', '$dateFromString', '$dateFromParts', '$dateAdd', '$dateSubtract', '$dateDiff',
+  '$year', '$month', '$dayOfMonth', '$dayOfWeek', '$dayOfYear', '$hour', '$minute', '$second', '$millisecond', '$week', '$isoWeek',
+  '$isoWeekYear', '$isoDayOfWeek'] as const
+
+const timezoneShims = Object.fromEntries(TIMEZONE_OPERATORS.map((name) => [name, withMingoTimezone(expressionOperators[name] as ExpressionOperator)]))
+
 export const accumulatorShims = { $percentile: percentileAccumulator, $median: medianAccumulator }
-export const expressionShims = { $percentile: percentileExpression, $median: medianExpression, $dateTrunc: dateTrunc }
+export const expressionShims = { ...timezoneShims, $percentile: percentileExpression, $median: medianExpression, $dateTrunc: dateTrunc }

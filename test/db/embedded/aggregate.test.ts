@@ -93,6 +93,31 @@ t.test('aggregation', async (t) => {
     ])
   })
 
+  t.test('date operators accept UTC, offsets and multi-part zone names', async (t) => {
+    const [row] = await sales.aggregate([
+      { $match: { _id: 3 } },
+      {
+        $project: {
+          _id: 0,
+          utc: { $dateToString: { date: '$at', format: '%Y-%m-%d %H:%M', timezone: 'UTC' } },
+          dublin: { $dateToString: { date: '$at', format: '%Y-%m-%d %H:%M', timezone: 'Europe/Dublin' } },
+          buenosAires: { $dateToString: { date: '$at', format: '%Y-%m-%d %H:%M', timezone: 'America/Argentina/Buenos_Aires' } },
+          offset: { $dateToString: { date: '$at', format: '%H:%M', timezone: '+05:30' } },
+          hour: { $hour: { date: '$at', timezone: 'Etc/GMT-2' } },
+          dayUtc: { $dateTrunc: { date: '$at', unit: 'day', timezone: 'UTC' } }
+        }
+      }
+    ]).toArray()
+    t.same(row, {
+      utc: '2024-03-31 23:30',
+      dublin: '2024-04-01 00:30',
+      buenosAires: '2024-03-31 20:30',
+      offset: '05:00',
+      hour: 1,
+      dayUtc: new Date('2024-03-31T00:00:00Z')
+    })
+  })
+
   t.test('$setWindowFields computes running totals and ranks per partition', async (t) => {
     const rows = await sales.aggregate([
       {
