@@ -96,13 +96,20 @@ t.test('a later file with corrections updates the affected records', async (t) =
   const tenant = await createTenant(app, 'corrected')
   await upload(app, tenant.keys.admin, seedWorkbook)
   const before = await dataCounts(app, tenant.id)
+  const get = (id: number) => app.inject({ method: 'GET', url: `/api/v1/customers/${id}`, headers: bearer(tenant.keys.agent) })
+  const expected = [{
+    sheet: 'customers-corrections.csv', kind: 'customers', ignoredColumns: [], read: 2, inserted: 0, updated: 2, unchanged: 0, duplicates: 0, rejected: 0, inferredCustomers: 0
+  }]
+
+  const dry = await upload(app, tenant.keys.admin, correctionsCsv, { fields: { dry_run: 'true' } })
+  t.same(dry.json().sheets, expected, 'a dry run foresees both updates')
+  t.match((await get(12)).json(), { occupation: 'Plummer' }, 'and changes nothing')
+  t.match((await get(4)).json(), { inferred: true })
+
   const res = await upload(app, tenant.keys.admin, correctionsCsv)
   t.equal(res.statusCode, 201, res.body)
-  t.same(res.json().sheets, [{
-    sheet: 'customers-corrections.csv', kind: 'customers', ignoredColumns: [], read: 2, inserted: 0, updated: 2, unchanged: 0, duplicates: 0, rejected: 0, inferredCustomers: 0
-  }])
+  t.same(res.json().sheets, expected)
   t.same(await dataCounts(app, tenant.id), before)
-  const get = (id: number) => app.inject({ method: 'GET', url: `/api/v1/customers/${id}`, headers: bearer(tenant.keys.agent) })
   t.match((await get(12)).json(), { customerId: 12, occupation: 'Plumber', type: 'Red', inferred: false })
   t.match((await get(4)).json(), { customerId: 4, occupation: 'Pilot', type: 'Blue', inferred: false })
   t.match((await get(1)).json(), { customerId: 1, occupation: 'Jedi', type: 'Red', inferred: false })
