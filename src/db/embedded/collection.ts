@@ -3,7 +3,7 @@ import { Binary, ObjectId } from 'bson'
 import { CommandError, badValue } from './errors.js'
 import { Index, duplicateKeyError, type IndexSpec } from './indexes.js'
 import { keyOf } from './keys.js'
-import { compileFilter, equalityConstraints, type Predicate } from './query.js'
+import { compileFilter, equalityConstraints } from './query.js'
 import { compileJsonSchema } from './validator.js'
 import { cloneValue, hasNumericWrapper, isPlainObject, toView, type Doc } from './values.js'
 
@@ -199,5 +199,3 @@ export const assertCollectionName = (name: unknown): string => {
   if (name.includes('$') || name.startsWith('.') || name.includes('\0')) throw badValue(`Invalid collection name: ${name}`)
   return name
 }
-
-export type { Predicate }

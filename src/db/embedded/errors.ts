@@ -13,11 +13,8 @@ export class CommandError extends Error {
 }
 
 export const badValue = (message: string): CommandError => new CommandError(2, 'BadValue', message)
-export const failedToParse = (message: string): CommandError => new CommandError(9, 'FailedToParse', message)
 export const typeMismatch = (message: string): CommandError => new CommandError(14, 'TypeMismatch', message)
 export const namespaceNotFound = (message: string): CommandError => new CommandError(26, 'NamespaceNotFound', message)
-export const namespaceExists = (message: string): CommandError => new CommandError(48, 'NamespaceExists', message)
-export const invalidNamespace = (message: string): CommandError => new CommandError(73, 'InvalidNamespace', message)
 
 /** Converts anything thrown while executing a command into a CommandError (mingo throws plain errors). */
 export function asCommandError (error: unknown): CommandError {

@@ -1,4 +1,4 @@
-import { Context, ProcessingMode } from 'mingo/core'
+import { Context, OpType, ProcessingMode } from 'mingo/core'
 import { Query } from 'mingo/query'
 import { Aggregator } from 'mingo/aggregator'
 import * as accumulatorOperators from 'mingo/operators/accumulator'
@@ -54,6 +54,10 @@ function prebuiltOptions (): Partial<Options> {
 }
 
 const BASE_OPTIONS = prebuiltOptions()
+
+/** True when `name` is an aggregation stage the engine knows ($out and $merge are handled by the engine). */
+export const isPipelineStage = (name: string): boolean =>
+  name === '$out' || name === '$merge' || CONTEXT.getOperator(OpType.PIPELINE, name) !== null
 
 export type Predicate = (view: Doc) => boolean
 

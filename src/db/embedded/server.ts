@@ -61,11 +61,11 @@ export class EmbeddedServer {
     const ctx = { store: this.store, cursors: this.cursors, connectionId }
     if (request.kind === 'query') {
       const db = request.collection.split('.')[0]
-      const reply = runCommand(request.query, { ...ctx, db, legacy: true })
+      const reply = runCommand(request.query, { ...ctx, db })
       socket.write(encodeOpReply(reply, request.header.requestId, requestId))
       return
     }
-    const reply = runCommand(request.body, { ...ctx, legacy: false })
+    const reply = runCommand(request.body, ctx)
     if ((request.flags & MORE_TO_COME) !== 0) return
     socket.write(encodeOpMsg(reply, request.header.requestId, requestId))
   }

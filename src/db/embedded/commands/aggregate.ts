@@ -1,7 +1,7 @@
 import { Collection, withId } from '../collection.js'
 import { CommandError } from '../errors.js'
 import { keyOf } from '../keys.js'
-import { compileFilter, runPipeline } from '../query.js'
+import { compileFilter, isPipelineStage, runPipeline } from '../query.js'
 import type { Store } from '../store.js'
 import { cloneValue, isPlainObject, resolvePath, toView, type Doc } from '../values.js'
 import { numberArg, type Handler } from './context.js'
@@ -80,6 +80,11 @@ const aggregate: Handler = (body, ctx) => {
   if (!Array.isArray(body.pipeline)) throw new CommandError(14, 'TypeMismatch', "'pipeline' option must be specified as an array")
   if (body.explain === true) throw new CommandError(115, 'CommandNotSupported', 'explain is not supported by the embedded engine')
   const pipeline = (toView(body.pipeline) as unknown[]).filter(isPlainObject)
+  for (const stage of pipeline) {
+    const stageName = Object.keys(stage)[0] ?? ''
+    if (Object.keys(stage).length !== 1) throw new CommandError(40323, 'Location40323', 'A pipeline stage specification object must contain exactly one field.')
+    if (!isPipelineStage(stageName)) throw new CommandError(40324, 'Location40324', `Unrecognized pipeline stage name: '${stageName}'`)
+  }
   const name = typeof body.aggregate === 'string' ? body.aggregate : undefined
   const last = pipeline[pipeline.length - 1]
   const writer = last === undefined ? undefined : outWriter(last, ctx.db)
@@ -95,15 +100,7 @@ const aggregate: Handler = (body, ctx) => {
     }
     return docs
   }
-  let results: Doc[]
-  try {
-    results = runPipeline(input, rest, { collectionResolver, variables: isPlainObject(body.let) ? body.let : undefined })
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error)
-    const unknown = /unknown pipeline operator|unregistered pipeline operator|pipeline operator/i.exec(message)
-    if (unknown !== null && !(error instanceof CommandError)) throw new CommandError(40324, 'Location40324', `Unrecognized pipeline stage name: ${message}`)
-    throw error
-  }
+  const results = runPipeline(input, rest, { collectionResolver, variables: isPlainObject(body.let) ? body.let : undefined })
   const cursor = isPlainObject(body.cursor) ? body.cursor : {}
   const ns = `${ctx.db}.${name ?? '$cmd.aggregate'}`
   if (writer !== undefined) {

@@ -12,8 +12,6 @@ export interface CommandContext {
   /** The database the command runs against (`$db`). */
   db: string
   connectionId: number
-  /** True for commands that arrived as OP_QUERY (the legacy handshake). */
-  legacy: boolean
 }
 
 export type Handler = (body: Doc, ctx: CommandContext) => Doc
