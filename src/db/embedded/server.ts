@@ -2,6 +2,7 @@ import { createServer, type Server, type Socket } from 'node:net'
 import { runCommand } from './commands/index.js'
 import { Cursors } from './cursors.js'
 import { Store } from './store.js'
+import type { Doc } from './values.js'
 import { MORE_TO_COME, MessageReader, encodeOpMsg, encodeOpReply, parseMessage } from './wire.js'
 
 /** The socket side of the engine: frames requests, runs each command synchronously, writes replies. */
@@ -61,7 +62,9 @@ export class EmbeddedServer {
     const ctx = { store: this.store, cursors: this.cursors, connectionId }
     if (request.kind === 'query') {
       const db = request.collection.split('.')[0]
-      const reply = runCommand(request.query, { ...ctx, db })
+      const wrapped = request.query.$query
+      const command = typeof wrapped === 'object' && wrapped !== null && !Array.isArray(wrapped) ? wrapped as Doc : request.query
+      const reply = runCommand(command, { ...ctx, db })
       socket.write(encodeOpReply(reply, request.header.requestId, requestId))
       return
     }

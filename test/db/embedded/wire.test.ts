@@ -92,6 +92,13 @@ t.test('wire protocol', async (t) => {
     t.equal(reply.doc.ok, 1)
   })
 
+  t.test('an OP_QUERY command wrapped in $query is unwrapped', async (t) => {
+    socket.write(opQuery(70, 'admin.$cmd', { $query: { ping: 1 }, $readPreference: { mode: 'primary' } }))
+    const reply = await next()
+    t.equal(reply.responseTo, 70)
+    t.same(reply.doc, { ok: 1 })
+  })
+
   t.test('a message split across two writes is answered once complete', async (t) => {
     const message = opMsg(8, { ping: 1, $db: 'admin' })
     socket.write(message.subarray(0, 10))
