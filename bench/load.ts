@@ -51,7 +51,9 @@ async function runScenario (scenario: Scenario, ctx: { proxy: TcpProxy, db: Mong
   let responses = 0
   let disrupted = false
   const disruption = Math.floor(sends.length * 0.4)
-  instance.on('response', () => {
+  const afterDisruption: Record<string, number> = {}
+  instance.on('response', (_client: unknown, status: number) => {
+    if (disrupted) afterDisruption[status] = (afterDisruption[status] ?? 0) + 1
     if (++responses !== disruption || disrupted) return
     disrupted = true
     if (scenario === 'outage') {
@@ -88,6 +90,7 @@ async function runScenario (scenario: Scenario, ctx: { proxy: TcpProxy, db: Mong
     scenario,
     ...summarise(result),
     acknowledgedDuringRun,
+    answersAfterDisruption: afterDisruption,
     replays: outcomes.reduce((sum, outcome) => sum + outcome.replays, 0),
     retriedAfterRun: retried,
     acknowledged: acked.length,
