@@ -11,7 +11,10 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   process.exit(2)
 }
 
-const mongo = await startEmbeddedMongo({ port, host: values.host })
+const mongo = await startEmbeddedMongo({ port, host: values.host }).catch((error: unknown) => {
+  process.stderr.write(`embedded MongoDB could not listen on ${values.host}:${port}: ${error instanceof Error ? error.message : String(error)}\n`)
+  process.exit(1)
+})
 process.stdout.write(`${mongo.uri}\n`)
 
 const shutdown = (): void => {
