@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { Binary, ObjectId } from 'bson'
 import { CommandError, badValue } from './errors.js'
-import { Index, duplicateKeyError, type IndexSpec } from './indexes.js'
+import { Index, duplicateKeyError, type IndexPlan, type IndexSpec } from './indexes.js'
 import { keyOf } from './keys.js'
 import { compileFilter, equalityConstraints } from './query.js'
 import { compileJsonSchema } from './validator.js'
@@ -11,6 +11,8 @@ import { cloneValue, hasNumericWrapper, isPlainObject, toView, type Doc } from '
 export interface StoredRecord {
   readonly doc: Doc
   readonly view: Doc
+  /** Insertion order (natural order); an update keeps it. */
+  readonly seq: number
 }
 
 export interface CollectionOptions extends Doc {
@@ -21,7 +23,7 @@ export interface CollectionOptions extends Doc {
 
 export const ID_INDEX: IndexSpec = { v: 2, key: { _id: 1 }, name: '_id_' }
 
-const makeRecord = (doc: Doc): StoredRecord => ({ doc, view: hasNumericWrapper(doc) ? toView(doc) as Doc : doc })
+const makeRecord = (doc: Doc, seq: number): StoredRecord => ({ doc, view: hasNumericWrapper(doc) ? toView(doc) as Doc : doc, seq })
 
 /** Puts `_id` first, generating an ObjectId when it is missing (as mongod does on insert). */
 export function withId (doc: Doc): Doc {
@@ -34,6 +36,7 @@ export function withId (doc: Doc): Doc {
 export class Collection {
   readonly uuid = new Binary(Buffer.from(randomUUID().replaceAll('-', ''), 'hex'), Binary.SUBTYPE_UUID)
   private records = new Map<string, StoredRecord>()
+  private nextSeq = 0
   private secondary: Index[] = []
   private validate?: (record: StoredRecord) => boolean
   options: CollectionOptions = {}
@@ -93,19 +96,24 @@ export class Collection {
       }
       return [...out.values()]
     }
-    const index = this.secondary.find((ix) => ix.complete && constraints.has(ix.fields[0]))
-    if (index === undefined) return this.all()
+    let best: IndexPlan | undefined
+    for (const index of this.secondary) {
+      if (!index.complete) continue
+      const plan = index.plan(constraints)
+      if (plan !== undefined && (best === undefined || plan.size < best.size)) best = plan
+    }
+    if (best === undefined) return this.all()
     const out: StoredRecord[] = []
-    for (const id of index.lookupFirstField(constraints.get(index.fields[0]) ?? [])) {
+    for (const id of best.ids()) {
       const record = this.records.get(id)
       if (record !== undefined) out.push(record)
     }
-    return out
+    return out.sort((a, b) => a.seq - b.seq)
   }
 
   /** Inserts a document with `_id` already set; throws 11000 / 121 without changing anything. */
   insert (doc: Doc, bypassValidation = false): StoredRecord {
-    const record = makeRecord(doc)
+    const record = makeRecord(doc, this.nextSeq)
     const id = keyOf(doc._id)
     if (Array.isArray(doc._id)) throw new CommandError(2, 'BadValue', "can't use an array for _id")
     if (!bypassValidation) this.checkValid(record)
@@ -114,12 +122,13 @@ export class Collection {
     this.checkUnique(keys, id)
     this.secondary.forEach((index, i) => index.add(keys[i], id))
     this.records.set(id, record)
+    this.nextSeq++
     return record
   }
 
   /** Replaces the stored document with the same `_id`; throws 11000 / 121 without changing anything. */
   replace (old: StoredRecord, doc: Doc, bypassValidation = false): StoredRecord {
-    const record = makeRecord(doc)
+    const record = makeRecord(doc, old.seq)
     const id = keyOf(old.doc._id)
     const exempt = bypassValidation || (this.options.validationLevel === 'moderate' && this.validate !== undefined && !this.validate(old))
     if (!exempt) this.checkValid(record)

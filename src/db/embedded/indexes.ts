@@ -12,7 +12,19 @@ export interface IndexSpec extends Doc {
   partialFilterExpression?: Doc
 }
 
-interface IndexKey { key: string; first: string; values: unknown[] }
+/** One key of one document: the key of every prefix of the index's fields (the last is the whole key). */
+interface IndexKey { key: string; prefixes: string[]; values: unknown[] }
+
+/** Candidates an index offers for a filter: how many, and (on demand) which. */
+export interface IndexPlan { size: number; ids: () => Set<string> }
+
+/** Length-prefixed, so concatenated parts never collide. */
+const part = (value: unknown): string => {
+  const key = keyOf(value)
+  return `${key.length}:${key}`
+}
+
+const MAX_LOOKUP_KEYS = 1000
 
 /** A secondary index: index key → ids of the documents holding it. */
 export class Index {
@@ -23,14 +35,17 @@ export class Index {
   /** Only ascending/descending keys are maintained; text, 2dsphere… indexes are kept as specs. */
   readonly maintained: boolean
   private readonly partial?: (view: Doc) => boolean
-  private readonly entries = new Map<string, Set<string>>()
-  /** For compound indexes: key of the first field → ids, so prefix lookups stay proportional to matches. */
-  private readonly byFirst = new Map<string, Set<string>>()
+  /**
+   * levels[k - 1]: key of the first k fields → ids. The last level is the whole key (uniqueness);
+   * the others let equality on any leading prefix read only the documents that match it.
+   */
+  private readonly levels: Array<Map<string, Set<string>>>
 
   constructor (spec: IndexSpec) {
     this.spec = spec
     this.fields = Object.keys(spec.key)
     this.paths = this.fields.map((field) => field.split('.'))
+    this.levels = this.fields.map(() => new Map())
     this.unique = spec.unique === true
     this.maintained = Object.values(spec.key).every((v) => typeof v === 'number')
     if (isPlainObject(spec.partialFilterExpression)) this.partial = compileFilter(spec.partialFilterExpression)
@@ -52,16 +67,20 @@ export class Index {
     })
     if (this.spec.sparse === true && perField.every((values) => values.every((v) => v === undefined))) return []
     if (perField.length === 1 && perField[0].length === 1) {
-      const key = keyOf(perField[0][0])
-      return [{ key, first: key, values: perField[0] }]
+      const key = part(perField[0][0])
+      return [{ key, prefixes: [key], values: perField[0] }]
     }
     let combos: unknown[][] = [[]]
     for (const values of perField) combos = combos.flatMap((combo) => values.map((v) => [...combo, v]))
     const out = new Map<string, IndexKey>()
     for (const values of combos) {
-      const parts = values.map(keyOf)
-      const key = parts.length === 1 ? parts[0] : JSON.stringify(parts)
-      out.set(key, { key, first: parts[0], values })
+      const prefixes: string[] = []
+      let key = ''
+      for (const value of values) {
+        key += part(value)
+        prefixes.push(key)
+      }
+      out.set(key, { key, prefixes, values })
     }
     return [...out.values()]
   }
@@ -70,7 +89,7 @@ export class Index {
   conflict (keys: IndexKey[], ownId: string): IndexKey | undefined {
     if (!this.unique) return undefined
     for (const k of keys) {
-      const ids = this.entries.get(k.key)
+      const ids = this.levels[this.levels.length - 1].get(k.key)
       if (ids === undefined) continue
       for (const id of ids) if (id !== ownId) return k
     }
@@ -78,25 +97,33 @@ export class Index {
   }
 
   add (keys: IndexKey[], id: string): void {
-    for (const { key, first } of keys) {
-      addTo(this.entries, key, id)
-      if (this.fields.length > 1) addTo(this.byFirst, first, id)
-    }
+    for (const { prefixes } of keys) prefixes.forEach((prefix, i) => addTo(this.levels[i], prefix, id))
   }
 
   remove (keys: IndexKey[], id: string): void {
-    for (const { key, first } of keys) {
-      removeFrom(this.entries, key, id)
-      if (this.fields.length > 1) removeFrom(this.byFirst, first, id)
-    }
+    for (const { prefixes } of keys) prefixes.forEach((prefix, i) => removeFrom(this.levels[i], prefix, id))
   }
 
-  /** Ids of documents whose first indexed field equals one of `values`. */
-  lookupFirstField (values: unknown[]): Set<string> {
-    const map = this.fields.length === 1 ? this.entries : this.byFirst
-    const out = new Set<string>()
-    for (const v of values) for (const id of map.get(keyOf(v)) ?? []) out.add(id)
-    return out
+  /**
+   * Candidates for equality constraints (field → accepted values) on the longest constrained
+   * prefix of this index's fields; undefined when its first field is unconstrained.
+   */
+  plan (constraints: Map<string, unknown[]>): IndexPlan | undefined {
+    let keys = ['']
+    let depth = 0
+    for (const field of this.fields) {
+      const values = constraints.get(field)
+      if (values === undefined || keys.length * values.length > MAX_LOOKUP_KEYS) break
+      keys = keys.flatMap((prefix) => values.map((v) => prefix + part(v)))
+      depth++
+    }
+    if (depth === 0) return undefined
+    const level = this.levels[depth - 1]
+    const sets = [...new Set(keys)].flatMap((key) => level.get(key) ?? [])
+    return {
+      size: sets.reduce((sum, ids) => sum + ids.size, 0),
+      ids: () => (sets.length === 1 ? sets[0] : new Set(sets.flatMap((ids) => [...ids])))
+    }
   }
 }
 

@@ -1,6 +1,5 @@
 import { ObjectId } from 'bson'
 import { update as mingoUpdate } from 'mingo/updater'
-import type { StoredRecord } from './collection.js'
 import { CommandError } from './errors.js'
 import { mingoOptions, runPipeline } from './query.js'
 import { asKind, cloneValue, compareBson, isPlainObject, numericKind, toView, widerKind, type Doc } from './values.js'
@@ -11,6 +10,9 @@ const QUERY_OPTIONS = mingoOptions()
 
 export type UpdateSpec = Doc | Doc[]
 
+/** A document in its stored and evaluation forms. */
+interface Forms { readonly doc: Doc; readonly view: Doc }
+
 export function isOperatorUpdate (u: UpdateSpec): u is Doc {
   return !Array.isArray(u) && Object.keys(u).some((k) => k.startsWith('$'))
 }
@@ -19,7 +21,7 @@ const immutableId = (): CommandError =>
   new CommandError(66, 'ImmutableField', "Performing an update on the path '_id' would modify the immutable field '_id'")
 
 /** The document an update produces from `base` (stored form), or undefined when nothing changed. */
-export function applyUpdate (base: StoredRecord, u: UpdateSpec, arrayFilters: Doc[] | undefined, inserting = false, filter: Doc = {}): Doc | undefined {
+export function applyUpdate (base: Forms, u: UpdateSpec, arrayFilters: Doc[] | undefined, inserting = false, filter: Doc = {}): Doc | undefined {
   let next: Doc
   if (Array.isArray(u)) {
     next = restoreTypes(runPipeline([cloneValue(base.view)], u.map((stage) => toView(stage) as Doc))[0] ?? {}, base.doc)
@@ -36,7 +38,7 @@ export function applyUpdate (base: StoredRecord, u: UpdateSpec, arrayFilters: Do
   return sameDocument(next, base.doc) ? undefined : next
 }
 
-function applyOperators (base: StoredRecord, u: Doc, arrayFilters: Doc[] | undefined, inserting: boolean, filter: Doc): Doc {
+function applyOperators (base: Forms, u: Doc, arrayFilters: Doc[] | undefined, inserting: boolean, filter: Doc): Doc {
   const spec: Doc = {}
   for (const [op, fields] of Object.entries(u)) {
     if (!OPERATORS.has(op)) {
@@ -174,7 +176,7 @@ function setPath (doc: Doc, path: string, value: unknown): void {
 /** Builds the document an upsert inserts. */
 export function upsertDocument (filter: Doc, u: UpdateSpec, arrayFilters: Doc[] | undefined): Doc {
   const seed = upsertSeed(filter)
-  const base: StoredRecord = { doc: seed, view: toView(seed) as Doc }
+  const base: Forms = { doc: seed, view: toView(seed) as Doc }
   let doc: Doc
   if (Array.isArray(u) || isOperatorUpdate(u)) {
     doc = applyUpdate(base, u, arrayFilters, true) ?? seed
