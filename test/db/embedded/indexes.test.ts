@@ -1,5 +1,5 @@
 import t from 'tap'
-import { MongoBulkWriteError, MongoServerError } from 'mongodb'
+import { MongoBulkWriteError, MongoServerError, ObjectId } from 'mongodb'
 import { setup, type Row } from './helper.js'
 
 t.test('indexes', async (t) => {
@@ -34,6 +34,12 @@ t.test('indexes', async (t) => {
     t.equal((error as MongoServerError).code, 11000)
     t.same((error as MongoServerError).keyPattern, { _id: 1 })
     t.same((error as MongoServerError).keyValue, { _id: 'a' })
+    const oid = new ObjectId('65a1b2c3d4e5f60718293a4b')
+    await things.insertOne({ _id: oid })
+    await t.rejects(things.insertOne({ _id: oid }), {
+      code: 11000,
+      message: `E11000 duplicate key error collection: ${db.databaseName}.things index: _id_ dup key: { _id: ObjectId('65a1b2c3d4e5f60718293a4b') }`
+    })
   })
 
   t.test('a unique violation on insert is MongoServerError 11000 with mongod message', async (t) => {
