@@ -47,6 +47,9 @@ async function startServer (uri: string) {
   return { child, address, output: () => output }
 }
 
+// Spawns a server under load: on a busy machine TypeScript start-up alone can take a while.
+t.setTimeout(300_000)
+
 t.test('SIGTERM under load: in-flight requests complete, later ones get 503, nothing acknowledged is lost', async (t) => {
   const engine = await startEmbeddedMongo({ port: 0 })
   t.teardown(() => engine.stop())
