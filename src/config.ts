@@ -19,7 +19,7 @@ export const ConfigSchema = Type.Object({
   REQUEST_TIMEOUT_MS: Type.Integer({ minimum: 1000, default: 30000, description: 'Time to receive a whole request' }),
   CONNECTION_TIMEOUT_MS: Type.Integer({ minimum: 1000, default: 60000, description: 'An idle socket is closed after this' }),
   HANDLER_TIMEOUT_MS: Type.Integer({ minimum: 1000, default: 30000, description: 'A request still unanswered after this gets 503 (routes may set their own)' }),
-  MONGODB_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10000, description: 'Longest a database operation may take' }),
+  MONGODB_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10000, description: 'Longest wait for a database answer or a free pooled connection (503 beyond)' }),
   MONGODB_SELECTION_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 3000, description: 'How long to wait for an unreachable database before answering 503' }),
   CORS_ORIGINS: Type.Optional(Type.String({ minLength: 1, description: 'Comma-separated origins allowed by CORS; unset = CORS off' }))
 }, { additionalProperties: true })
