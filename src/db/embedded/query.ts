@@ -62,11 +62,11 @@ export const isPipelineStage = (name: string): boolean =>
 export type Predicate = (view: Doc) => boolean
 
 /** Compiles a query filter (in evaluation form) into a predicate over evaluation-form documents. */
-export function compileFilter (filter: Doc): Predicate {
+export function compileFilter (filter: Doc, variables?: Doc): Predicate {
   if (Object.keys(filter).length === 0) return () => true
   const fast = equalityPredicate(filter)
   if (fast !== undefined) return fast
-  const query = new Query(filter, BASE_OPTIONS)
+  const query = new Query(filter, variables === undefined ? BASE_OPTIONS : mingoOptions({ variables }))
   return (view) => query.test(view)
 }
 

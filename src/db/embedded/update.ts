@@ -21,12 +21,12 @@ const immutableId = (): CommandError =>
   new CommandError(66, 'ImmutableField', "Performing an update on the path '_id' would modify the immutable field '_id'")
 
 /** The document an update produces from `base` (stored form), or undefined when nothing changed. */
-export function applyUpdate (base: Forms, u: UpdateSpec, arrayFilters: Doc[] | undefined, inserting = false, filter: Doc = {}): Doc | undefined {
+export function applyUpdate (base: Forms, u: UpdateSpec, arrayFilters: Doc[] | undefined, inserting = false, filter: Doc = {}, variables?: Doc): Doc | undefined {
   let next: Doc
   if (Array.isArray(u)) {
-    next = restoreTypes(runPipeline([cloneValue(base.view)], u.map((stage) => toView(stage) as Doc))[0] ?? {}, base.doc)
+    next = restoreTypes(runPipeline([cloneValue(base.view)], u.map((stage) => toView(stage) as Doc), { variables })[0] ?? {}, base.doc)
   } else if (isOperatorUpdate(u)) {
-    next = applyOperators(base, u, arrayFilters, inserting, filter)
+    next = applyOperators(base, u, arrayFilters, inserting, filter, variables)
   } else {
     const replacement: Doc = cloneValue(u)
     delete replacement._id
@@ -38,7 +38,7 @@ export function applyUpdate (base: Forms, u: UpdateSpec, arrayFilters: Doc[] | u
   return sameDocument(next, base.doc) ? undefined : next
 }
 
-function applyOperators (base: Forms, u: Doc, arrayFilters: Doc[] | undefined, inserting: boolean, filter: Doc): Doc {
+function applyOperators (base: Forms, u: Doc, arrayFilters: Doc[] | undefined, inserting: boolean, filter: Doc, variables?: Doc): Doc {
   const spec: Doc = {}
   for (const [op, fields] of Object.entries(u)) {
     if (!OPERATORS.has(op)) {
@@ -64,7 +64,7 @@ function applyOperators (base: Forms, u: Doc, arrayFilters: Doc[] | undefined, i
   }
   if (Object.keys(spec).length > 0) {
     try {
-      mingoUpdate(target, spec, arrayFilters?.map((f) => toView(f) as Doc), toView(filter) as Doc, { cloneMode: 'deep', queryOptions: QUERY_OPTIONS })
+      mingoUpdate(target, spec, arrayFilters?.map((f) => toView(f) as Doc), toView(filter) as Doc, { cloneMode: 'deep', queryOptions: variables === undefined ? QUERY_OPTIONS : mingoOptions({ variables }) })
     } catch (error) {
       throw translateUpdateError(error)
     }

@@ -152,6 +152,16 @@ t.test('more commands and their errors', async (t) => {
     t.same(await target.find().toArray(), [{ _id: 'keep', k: 0 }])
   })
 
+  t.test('let variables reach $expr in find, update and delete', async (t) => {
+    const c = db.collection<Row>('letVars')
+    await c.insertMany([{ _id: 1, a: 1 }, { _id: 2, a: 2 }, { _id: 3, a: 3 }])
+    t.same((await c.find({ $expr: { $gte: ['$a', '$$low'] } }, { let: { low: 2 } }).toArray()).map((d) => d._id), [2, 3])
+    await c.updateMany({ $expr: { $eq: ['$a', '$$target'] } }, { $set: { hit: true } }, { let: { target: 3 } })
+    t.same((await c.find({ hit: true }).toArray()).map((d) => d._id), [3])
+    await c.deleteMany({ $expr: { $lt: ['$a', '$$cut'] } }, { let: { cut: 2 } })
+    t.same((await c.find().toArray()).map((d) => d._id), [2, 3])
+  })
+
   t.test('killCursors reports unknown cursors as not found', async (t) => {
     const first = await db.command({ find: 'natural', filter: {}, batchSize: 1 })
     await db.command({ killCursors: 'natural', cursors: [first.cursor.id] })

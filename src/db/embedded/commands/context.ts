@@ -47,11 +47,14 @@ export function boolArg (body: Doc, field: string): boolean {
 export const filterOf = (value: unknown): Doc => (isPlainObject(value) ? toView(value) as Doc : {})
 
 /** Records of `collection` matching `filter` (evaluation form), using an index when one applies. */
-export function matching (collection: Collection | undefined, filter: Doc): StoredRecord[] {
+export function matching (collection: Collection | undefined, filter: Doc, variables?: Doc): StoredRecord[] {
   if (collection === undefined) return []
-  const test = compileFilter(filter)
+  const test = compileFilter(filter, variables)
   return collection.candidates(filter).filter((record) => test(record.view))
 }
+
+/** The command's `let` variables (evaluation form), if any. */
+export const letOf = (body: Doc): Doc | undefined => (isPlainObject(body.let) ? toView(body.let) as Doc : undefined)
 
 export const toLong = (value: unknown): Long => {
   if (value instanceof Long) return value

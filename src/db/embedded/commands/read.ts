@@ -1,7 +1,7 @@
 import { keyOf } from '../keys.js'
 import { project, sortBy } from '../query.js'
 import { compareBson, isPlainObject, resolvePath, type Doc } from '../values.js'
-import { docArg, filterOf, matching, numberArg, stringArg, toLong, boolArg, type Handler } from './context.js'
+import { docArg, filterOf, letOf, matching, numberArg, stringArg, toLong, boolArg, type Handler } from './context.js'
 import { CommandError } from '../errors.js'
 import type { StoredRecord } from '../collection.js'
 
@@ -27,7 +27,7 @@ const find: Handler = (body, ctx) => {
   const skip = numberArg(body, 'skip') ?? 0
   const limit = numberArg(body, 'limit') ?? 0
   if (skip < 0) throw new CommandError(51024, 'Location51024', "BSON field 'skip' value must be >= 0, actual value '" + skip + "'")
-  const records = window(matching(collection, filterOf(body.filter)), docArg(body, 'sort'), skip, limit)
+  const records = window(matching(collection, filterOf(body.filter), letOf(body)), docArg(body, 'sort'), skip, limit)
   const docs = project(records.map((r) => r.doc), docArg(body, 'projection'))
   const batchSize = numberArg(body, 'batchSize') ?? (limit > 0 ? Math.min(limit, DEFAULT_FIRST_BATCH) : DEFAULT_FIRST_BATCH)
   return { ...ctx.cursors.first(`${ctx.db}.${name}`, docs, batchSize, boolArg(body, 'singleBatch') || limit < 0), ok: 1 }
@@ -49,7 +49,7 @@ const killCursors: Handler = (body, ctx) => {
 
 const count: Handler = (body, ctx) => {
   const collection = ctx.store.get(ctx.db, stringArg(body, 'count'))
-  const records = window(matching(collection, filterOf(body.query)), undefined, numberArg(body, 'skip') ?? 0, numberArg(body, 'limit') ?? 0)
+  const records = window(matching(collection, filterOf(body.query), letOf(body)), undefined, numberArg(body, 'skip') ?? 0, numberArg(body, 'limit') ?? 0)
   return { n: records.length, ok: 1 }
 }
 
@@ -58,7 +58,7 @@ const distinct: Handler = (body, ctx) => {
   const key = body.key
   if (typeof key !== 'string') throw new CommandError(14, 'TypeMismatch', "BSON field 'distinct.key' is missing or not a string")
   const seen = new Map<string, unknown>()
-  for (const record of matching(collection, filterOf(body.query))) {
+  for (const record of matching(collection, filterOf(body.query), letOf(body))) {
     for (const value of resolvePath(record.doc, key)) {
       for (const v of Array.isArray(value) ? value : [value]) {
         if (v === undefined) continue

@@ -4,7 +4,7 @@ import { CommandError, asCommandError } from '../errors.js'
 import { project } from '../query.js'
 import { applyUpdate, upsertDocument, type UpdateSpec } from '../update.js'
 import { isPlainObject, toView, type Doc } from '../values.js'
-import { boolArg, docArg, filterOf, matching, numberArg, stringArg, type Handler } from './context.js'
+import { boolArg, docArg, filterOf, letOf, matching, numberArg, stringArg, type Handler } from './context.js'
 import { window } from './read.js'
 
 interface WriteError extends Doc {
@@ -48,11 +48,11 @@ const insert: Handler = (body, ctx) => {
 
 interface UpdateOutcome { matched: number; modified: number; upserted?: unknown }
 
-function updateOne (collection: Collection, statement: Doc, bypass: boolean): UpdateOutcome {
+function updateOne (collection: Collection, statement: Doc, bypass: boolean, variables?: Doc): UpdateOutcome {
   const filter = isPlainObject(statement.q) ? statement.q : {}
   const u = statement.u as UpdateSpec
   const arrayFilters = Array.isArray(statement.arrayFilters) ? statement.arrayFilters.filter(isPlainObject) : undefined
-  let records = matching(collection, toView(filter) as Doc)
+  let records = matching(collection, toView(filter) as Doc, variables)
   if (statement.multi !== true) records = records.slice(0, 1)
   if (records.length === 0) {
     if (statement.upsert !== true) return { matched: 0, modified: 0 }
@@ -62,7 +62,7 @@ function updateOne (collection: Collection, statement: Doc, bypass: boolean): Up
   }
   let modified = 0
   for (const record of records) {
-    const next = applyUpdate(record, u, arrayFilters, false, filter)
+    const next = applyUpdate(record, u, arrayFilters, false, filter, variables)
     if (next === undefined) continue
     collection.replace(record, next, bypass)
     modified++
@@ -87,7 +87,7 @@ const update: Handler = (body, ctx) => {
   statements.forEach((statement, index) => {
     if (ordered && errors.length > 0) return
     try {
-      const outcome = updateOne(collection, statement, bypass)
+      const outcome = updateOne(collection, statement, bypass, letOf(body))
       n += outcome.matched
       nModified += outcome.modified
       if (outcome.upserted !== undefined) {
@@ -116,7 +116,7 @@ const remove: Handler = (body, ctx) => {
     if (ordered && errors.length > 0) return
     try {
       const limit = limits[index]
-      let records = matching(collection, filterOf(statement.q))
+      let records = matching(collection, filterOf(statement.q), letOf(body))
       if (limit === 1) records = records.slice(0, 1)
       for (const record of records) collection?.remove(record)
       n += records.length
@@ -138,7 +138,7 @@ const findAndModify: Handler = (body, ctx) => {
   if (remove === (u !== undefined)) throw new CommandError(9, 'FailedToParse', 'Either an update or remove=true must be specified')
   const fields = docArg(body, 'fields')
   const arrayFilters = Array.isArray(body.arrayFilters) ? body.arrayFilters.filter(isPlainObject) : undefined
-  const [record] = window(matching(collection, toView(filter) as Doc), docArg(body, 'sort'), 0, 1)
+  const [record] = window(matching(collection, toView(filter) as Doc, letOf(body)), docArg(body, 'sort'), 0, 1)
   const shown = (doc: Doc | undefined): Doc | null => (doc === undefined ? null : project([doc], fields)[0] ?? null)
   if (remove) {
     if (record !== undefined) collection.remove(record)
@@ -150,7 +150,7 @@ const findAndModify: Handler = (body, ctx) => {
     const inserted = collection.insert(upsertDocument(filter, u, arrayFilters), bypass)
     return { lastErrorObject: { n: 1, updatedExisting: false, upserted: inserted.doc._id }, value: wantNew ? shown(inserted.doc) : null, ok: 1 }
   }
-  const next = applyUpdate(record, u, arrayFilters, false, filter)
+  const next = applyUpdate(record, u, arrayFilters, false, filter, letOf(body))
   const after: StoredRecord = next === undefined ? record : collection.replace(record, next, bypass)
   return { lastErrorObject: { n: 1, updatedExisting: true }, value: shown(wantNew ? after.doc : record.doc), ok: 1 }
 }
