@@ -40,6 +40,7 @@ export function applyUpdate (base: Forms, u: UpdateSpec, arrayFilters: Doc[] | u
 
 function applyOperators (base: Forms, u: Doc, arrayFilters: Doc[] | undefined, inserting: boolean, filter: Doc, variables?: Doc): Doc {
   const spec: Doc = {}
+  let onInsert: Doc | undefined
   for (const [op, fields] of Object.entries(u)) {
     if (!OPERATORS.has(op)) {
       throw new CommandError(9, 'FailedToParse', `Unknown modifier: ${op}. Expected a valid update modifier or pipeline-style update specified as an array`)
@@ -47,12 +48,19 @@ function applyOperators (base: Forms, u: Doc, arrayFilters: Doc[] | undefined, i
     if (!isPlainObject(fields)) throw new CommandError(9, 'FailedToParse', `Modifiers operate on fields but we found type ${typeof fields} instead.`)
     // Shim: mingo has no $setOnInsert; it is a $set that applies only when an upsert inserts.
     if (op === '$setOnInsert') {
-      if (inserting) spec.$set = { ...(spec.$set as Doc | undefined), ...fields }
+      onInsert = fields
       continue
     }
-    const operands = ARITHMETIC.includes(op) ? toView(fields) as Doc : fields
-    spec[op] = op === '$set' && isPlainObject(spec.$set) ? { ...spec.$set, ...operands } : operands
+    spec[op] = ARITHMETIC.includes(op) ? toView(fields) as Doc : fields
   }
+  if (onInsert !== undefined) {
+    const set = isPlainObject(spec.$set) ? spec.$set : {}
+    assertNoConflict(Object.keys(set), Object.keys(onInsert))
+    if (inserting) spec.$set = { ...set, ...onInsert }
+  }
+  // mingo refuses every update of `_id`; mongod allows setting it to the value it already has, and
+  // (when an upsert inserts a document whose query fixed no `_id`) to any value.
+  const newId = liftId(spec)
   const target = cloneValue(base.view)
   // mingo refuses any $set of _id; mongod allows setting it on insert (upsert) or to its current value.
   if (isPlainObject(spec.$set) && '_id' in spec.$set) {
@@ -69,12 +77,38 @@ function applyOperators (base: Forms, u: Doc, arrayFilters: Doc[] | undefined, i
       throw translateUpdateError(error)
     }
   }
-  const next = base.view === base.doc ? target : restoreTypes(target, base.doc)
+  let next = base.view === base.doc ? target : restoreTypes(target, base.doc)
   for (const op of ['$inc', '$mul']) {
     const fields = u[op]
     if (isPlainObject(fields)) for (const [path, operand] of Object.entries(fields)) keepNumericKind(next, base.doc, path, operand)
   }
+  if (newId !== undefined) {
+    if (base.doc._id !== undefined && compareBson(newId.value, base.doc._id) !== 0) throw immutableId()
+    if (base.doc._id === undefined) next = { _id: cloneValue(newId.value), ...next }
+  }
   return next
+}
+
+/** Takes a `$set` of exactly `_id` out of the update (`_id.x` paths stay, and mingo refuses them). */
+function liftId (spec: Doc): { value: unknown } | undefined {
+  const set = spec.$set
+  if (!isPlainObject(set) || !Object.hasOwn(set, '_id')) return undefined
+  const { _id: value, ...rest } = set
+  if (Object.keys(rest).length > 0) spec.$set = rest
+  else delete spec.$set
+  return { value }
+}
+
+/** mongod refuses a `$set` and a `$setOnInsert` of the same path (or of a path and its prefix). */
+function assertNoConflict (setPaths: string[], onInsertPaths: string[]): void {
+  for (const a of onInsertPaths) {
+    for (const b of setPaths) {
+      if (a === b || a.startsWith(`${b}.`) || b.startsWith(`${a}.`)) {
+        const [longer, shorter] = a.length >= b.length ? [a, b] : [b, a]
+        throw new CommandError(40, 'ConflictingUpdateOperators', `Updating the path '${longer}' would create a conflict at '${shorter}'`)
+      }
+    }
+  }
 }
 
 function translateUpdateError (error: unknown): unknown {
