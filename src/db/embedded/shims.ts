@@ -6,8 +6,8 @@ import { evalExpr } from 'mingo/core'
 import { Lazy, type Iterator } from 'mingo/lazy'
 import { $group } from 'mingo/operators/pipeline'
 import { $push } from 'mingo/operators/accumulator'
-import * as expressionOperators from 'mingo/operators/expression'
 import type { Any, AnyObject, Options, SortSpec } from 'mingo/types'
+import { dateShims } from './dates.js'
 import { sortBy } from './sorting.js'
 import { isPlainObject, type Doc } from './values.js'
 
@@ -60,99 +60,6 @@ const medianExpression = (obj: Any, expr: Any, options: Options): Any => {
   return percentiles(inputList(obj, args, options), [0.5], args.method)[0]
 }
 
-// ---- $dateTrunc: mingo counts days/weeks/months in UTC even when a timezone is given, so a
-// time just after local midnight lands in the previous local day. Calendar units are computed
-// here on the local wall clock; sub-day units still go to mingo.
-
-const CALENDAR_UNITS = new Set(['day', 'week', 'month', 'quarter', 'year'])
-const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat']
-const DAY_MS = 86_400_000
-
-const formatters = new Map<string, Intl.DateTimeFormat>()
-
-function wallClock (date: Date, timeZone: string): number {
-  let formatter = formatters.get(timeZone)
-  if (formatter === undefined) {
-    formatter = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric'
-    })
-    formatters.set(timeZone, formatter)
-  }
-  const parts: Record<string, number> = {}
-  for (const part of formatter.formatToParts(date)) if (part.type !== 'literal') parts[part.type] = Number(part.value)
-  return Date.UTC(parts.year, parts.month - 1, parts.day, parts.hour, parts.minute, parts.second)
-}
-
-/** Minutes east of UTC for a fixed offset ("+01:00", "-0530", "+03"), or undefined for an Olson name. */
-function fixedOffset (timezone: string): number | undefined {
-  if (timezone === 'UTC' || timezone === 'GMT' || timezone === 'Z') return 0
-  const match = /^([+-])(\d{2}):?(\d{2})?$/.exec(timezone)
-  if (match === null) return undefined
-  const minutes = Number(match[2]) * 60 + Number(match[3] ?? 0)
-  return match[1] === '-' ? -minutes : minutes
-}
-
-function offsetAt (instant: number, timezone: string): number {
-  const fixed = fixedOffset(timezone)
-  if (fixed !== undefined) return fixed
-  const whole = Math.floor(instant / 1000) * 1000
-  return (wallClock(new Date(whole), timezone) - whole) / 60_000
-}
-
-/** The UTC instant of a local wall-clock time (expressed as a UTC timestamp of that wall clock). */
-function fromWallClock (local: number, timezone: string): number {
-  const first = local - offsetAt(local, timezone) * 60_000
-  return local - offsetAt(first, timezone) * 60_000
-}
-
-function truncateLocal (local: number, unit: string, binSize: number, startOfWeek: string): number {
-  const date = new Date(local)
-  const floorBin = (n: number): number => Math.floor(n / binSize) * binSize
-  switch (unit) {
-    case 'day': {
-      const ref = Date.UTC(2000, 0, 1)
-      const days = Math.floor((local - ref) / DAY_MS)
-      return ref + floorBin(days) * DAY_MS
-    }
-    case 'week': {
-      const start = WEEKDAYS.indexOf(startOfWeek.toLowerCase().slice(0, 3))
-      if (start < 0) throw new Error(`$dateTrunc: startOfWeek '${startOfWeek}' is not valid`)
-      const ref = Date.UTC(2000, 0, 1) + ((start - 6 + 7) % 7) * DAY_MS
-      const days = Math.floor((local - ref) / DAY_MS)
-      return ref + floorBin(Math.floor(days / 7)) * 7 * DAY_MS
-    }
-    case 'month':
-    case 'quarter': {
-      const months = (date.getUTCFullYear() - 2000) * 12 + date.getUTCMonth()
-      const size = unit === 'quarter' ? 3 : 1
-      const bin = floorBin(Math.floor(months / size)) * size
-      return Date.UTC(2000 + Math.floor(bin / 12), ((bin % 12) + 12) % 12, 1)
-    }
-    default:
-      return Date.UTC(2000 + floorBin(date.getUTCFullYear() - 2000), 0, 1)
-  }
-}
-
-const dateTrunc = (obj: Any, expr: Any, options: Options): Any => {
-  const args = evalExpr(obj, expr, options) as AnyObject
-  const { date, unit, timezone } = args
-  if (date === null || date === undefined || unit === null || unit === undefined) return null
-  if (!CALENDAR_UNITS.has(String(unit)) || !(date instanceof Date)) return withMingoTimezone(expressionOperators.$dateTrunc)(obj as AnyObject, expr, options)
-  const binSize = args.binSize === undefined || args.binSize === null ? 1 : Number(args.binSize)
-  if (!(binSize > 0)) throw new Error("$dateTrunc requires 'binSize' to be greater than 0")
-  const tz = typeof timezone === 'string' ? timezone : 'UTC'
-  const local = date.getTime() + offsetAt(date.getTime(), tz) * 60_000
-  const truncated = truncateLocal(local, String(unit), binSize, typeof args.startOfWeek === 'string' ? args.startOfWeek : 'sun')
-  return new Date(fromWallClock(truncated, tz))
-}
-
 // ---- $sort: mingo orders mixed types and array fields differently from mongod; this one
 // uses the BSON comparison order (arrays sort by their smallest/largest element).
 
@@ -176,36 +83,5 @@ function bucket (collection: Iterator, expr: AnyObject, options: Options): Itera
 }
 
 export const pipelineShims = { $sort: bsonSort, $bucket: bucket }
-// ---- Time zones: mingo only parses "Area/Location" names and fixed offsets, so "UTC", "GMT",
-// "Etc/GMT+1" or "America/Argentina/Buenos_Aires" fail. Such names are handed to mingo as the
-// fixed offset they have at the operator's date (exact for formatting and date parts).
-
-const MINGO_TIMEZONE = /^[a-zA-Z_]+\/[a-zA-Z_]+$/
-const OFFSET = /^[+-]\d{2}(:?\d{2})?$/
-
-function formatOffset (minutes: number): string {
-  const abs = Math.abs(minutes)
-  return `${minutes < 0 ? '-' : '+'}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`
-}
-
-type ExpressionOperator = (obj: AnyObject, expr: Any, options: Options) => Any
-
-function withMingoTimezone (operator: ExpressionOperator): ExpressionOperator {
-  return (obj, expr, options) => {
-    if (!isPlainObject(expr) || expr.timezone === undefined) return operator(obj, expr, options)
-    const timezone = evalExpr(obj, expr.timezone, options)
-    if (typeof timezone !== 'string' || MINGO_TIMEZONE.test(timezone) || OFFSET.test(timezone)) return operator(obj, expr, options)
-    const date = evalExpr(obj, expr.date ?? expr.startDate, options)
-    const at = date instanceof Date ? date.getTime() : Date.now()
-    return operator(obj, { ...expr, timezone: formatOffset(offsetAt(at, timezone)) }, options)
-  }
-}
-
-const TIMEZONE_OPERATORS = ['$dateToString', '$dateToParts', '$dateFromString', '$dateFromParts', '$dateAdd', '$dateSubtract', '$dateDiff',
-  '$year', '$month', '$dayOfMonth', '$dayOfWeek', '$dayOfYear', '$hour', '$minute', '$second', '$millisecond', '$week', '$isoWeek',
-  '$isoWeekYear', '$isoDayOfWeek'] as const
-
-const timezoneShims = Object.fromEntries(TIMEZONE_OPERATORS.map((name) => [name, withMingoTimezone(expressionOperators[name] as ExpressionOperator)]))
-
 export const accumulatorShims = { $percentile: percentileAccumulator, $median: medianAccumulator }
-export const expressionShims = { ...timezoneShims, $percentile: percentileExpression, $median: medianExpression, $dateTrunc: dateTrunc }
+export const expressionShims = { $percentile: percentileExpression, $median: medianExpression, ...dateShims }
