@@ -85,7 +85,15 @@ export class Collection {
   /** Records that may match `filter` (evaluation form): an index's candidates when one applies, else all. */
   candidates (filter: Doc): StoredRecord[] {
     const constraints = equalityConstraints(filter)
-    if (constraints.size === 0) return this.all()
+    return (constraints.size === 0 ? undefined : this.candidatesFor(constraints)) ?? this.all()
+  }
+
+  /**
+   * Records whose fields may equal the constraints (field → accepted values, evaluation form), from
+   * the `_id` index or the most selective secondary index, in natural order; undefined when no
+   * index applies.
+   */
+  candidatesFor (constraints: Map<string, unknown[]>): StoredRecord[] | undefined {
     const ids = constraints.get('_id')
     if (ids !== undefined) {
       const out = new Map<string, StoredRecord>()
@@ -102,7 +110,7 @@ export class Collection {
       const plan = index.plan(constraints)
       if (plan !== undefined && (best === undefined || plan.size < best.size)) best = plan
     }
-    if (best === undefined) return this.all()
+    if (best === undefined) return undefined
     const out: StoredRecord[] = []
     for (const id of best.ids()) {
       const record = this.records.get(id)
