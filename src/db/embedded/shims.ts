@@ -8,6 +8,7 @@ import { $group } from 'mingo/operators/pipeline'
 import { $push } from 'mingo/operators/accumulator'
 import type { Any, AnyObject, Options, SortSpec } from 'mingo/types'
 import { dateShims } from './dates.js'
+import { lookup } from './lookup.js'
 import { sortBy } from './sorting.js'
 import { isPlainObject, type Doc } from './values.js'
 
@@ -82,6 +83,6 @@ function bucket (collection: Iterator, expr: AnyObject, options: Options): Itera
   return bsonSort($group(collection, { _id: key, ...output }, options), { _id: 1 }, options)
 }
 
-export const pipelineShims = { $sort: bsonSort, $bucket: bucket }
+export const pipelineShims = { $sort: bsonSort, $bucket: bucket, $lookup: lookup }
 export const accumulatorShims = { $percentile: percentileAccumulator, $median: medianAccumulator }
 export const expressionShims = { $percentile: percentileExpression, $median: medianExpression, ...dateShims }

@@ -1,6 +1,7 @@
 import { Collection, withId } from '../collection.js'
 import { CommandError } from '../errors.js'
 import { keyOf } from '../keys.js'
+import { withForeignSource } from '../lookup.js'
 import { compileFilter, isPipelineStage, runPipeline } from '../query.js'
 import type { Store } from '../store.js'
 import { cloneValue, isPlainObject, resolvePath, toView, type Doc } from '../values.js'
@@ -92,14 +93,20 @@ const aggregate: Handler = (body, ctx) => {
   const collection = name === undefined ? undefined : ctx.store.get(ctx.db, name)
   const [input, rest] = source(collection, stages)
   const resolved = new Map<string, Doc[]>()
-  const collectionResolver = (other: string): Doc[] => {
+  const collectionResolver = withForeignSource((other: string): Doc[] => {
     let docs = resolved.get(other)
     if (docs === undefined) {
       docs = (ctx.store.get(ctx.db, other)?.all() ?? []).map((r) => cloneValue(r.view))
       resolved.set(other, docs)
     }
     return docs
-  }
+  }, {
+    candidates: (other, constraints) => {
+      const foreign = ctx.store.get(ctx.db, other)
+      return foreign === undefined ? [] : foreign.candidatesFor(constraints)?.map((r) => r.view)
+    },
+    all: (other) => (ctx.store.get(ctx.db, other)?.all() ?? []).map((r) => r.view)
+  })
   const results = runPipeline(input, rest, { collectionResolver, variables: isPlainObject(body.let) ? body.let : undefined })
   const cursor = isPlainObject(body.cursor) ? body.cursor : {}
   const ns = `${ctx.db}.${name ?? '$cmd.aggregate'}`
