@@ -10,7 +10,7 @@ import * as windowOperators from 'mingo/operators/window'
 import type { Options } from 'mingo/types'
 import { accumulatorShims, expressionShims, pipelineShims } from './shims.js'
 import { compileJsonSchema } from './validator.js'
-import { compareBson, isPlainObject, resolvePath, type Doc } from './values.js'
+import { cloneValue, compareBson, isPlainObject, resolvePath, type Doc } from './values.js'
 
 export { sortBy } from './sorting.js'
 
@@ -98,9 +98,10 @@ function equalityPredicate (filter: Doc): Predicate | undefined {
   }))
 }
 
+/** Projects copies of `docs` (mingo's projection edits nested documents in place; stored documents must not change). */
 export function project (docs: Doc[], projection: Doc | undefined): Doc[] {
   if (projection === undefined || Object.keys(projection).length === 0) return docs
-  return new Query({}, BASE_OPTIONS).find<Doc>(docs, projection).all()
+  return new Query({}, BASE_OPTIONS).find<Doc>(docs.map(cloneValue), projection).all()
 }
 
 export function runPipeline (docs: Doc[], pipeline: Doc[], extra: Partial<Options> = {}): Doc[] {
