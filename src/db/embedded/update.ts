@@ -137,7 +137,8 @@ function keepNumericKind (doc: Doc, old: Doc, path: string, operand: unknown): v
   if (typeof value !== 'number' || operandKind === undefined) return
   const oldValue = isPlainObject(previous) || Array.isArray(previous) ? (previous as Doc)[last] : undefined
   const kind = widerKind(numericKind(oldValue) ?? 'int', operandKind)
-  if (kind !== 'int' || !Number.isInteger(value)) container[last] = asKind(value, kind)
+  // int32 results that overflow become longs, as in mongod; other kinds keep their BSON type.
+  container[last] = asKind(value, kind)
 }
 
 /**
