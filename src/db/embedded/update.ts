@@ -58,9 +58,6 @@ function applyOperators (base: Forms, u: Doc, arrayFilters: Doc[] | undefined, i
     assertNoConflict(Object.keys(set), Object.keys(onInsert))
     if (inserting) spec.$set = { ...set, ...onInsert }
   }
-  // mingo refuses every update of `_id`; mongod allows setting it to the value it already has, and
-  // (when an upsert inserts a document whose query fixed no `_id`) to any value.
-  const newId = liftId(spec)
   const target = cloneValue(base.view)
   // mingo refuses any $set of _id; mongod allows setting it on insert (upsert) or to its current value.
   if (isPlainObject(spec.$set) && '_id' in spec.$set) {
@@ -77,26 +74,12 @@ function applyOperators (base: Forms, u: Doc, arrayFilters: Doc[] | undefined, i
       throw translateUpdateError(error)
     }
   }
-  let next = base.view === base.doc ? target : restoreTypes(target, base.doc)
+  const next = base.view === base.doc ? target : restoreTypes(target, base.doc)
   for (const op of ['$inc', '$mul']) {
     const fields = u[op]
     if (isPlainObject(fields)) for (const [path, operand] of Object.entries(fields)) keepNumericKind(next, base.doc, path, operand)
   }
-  if (newId !== undefined) {
-    if (base.doc._id !== undefined && compareBson(newId.value, base.doc._id) !== 0) throw immutableId()
-    if (base.doc._id === undefined) next = { _id: cloneValue(newId.value), ...next }
-  }
   return next
-}
-
-/** Takes a `$set` of exactly `_id` out of the update (`_id.x` paths stay, and mingo refuses them). */
-function liftId (spec: Doc): { value: unknown } | undefined {
-  const set = spec.$set
-  if (!isPlainObject(set) || !Object.hasOwn(set, '_id')) return undefined
-  const { _id: value, ...rest } = set
-  if (Object.keys(rest).length > 0) spec.$set = rest
-  else delete spec.$set
-  return { value }
 }
 
 /** mongod refuses a `$set` and a `$setOnInsert` of the same path (or of a path and its prefix). */
