@@ -23,8 +23,12 @@ const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 200: ReadySchema, 503: ReadySchema }
     }
   }, async (_request, reply) => {
-    const ping = app.mongo.db.command({ ping: 1 }, { timeoutMS: PING_TIMEOUT_MS })
-    const up = await ping.then(() => true, () => false)
+    // The driver ignores timeoutMS, so the ping's answer is bounded here.
+    let timer: NodeJS.Timeout | undefined
+    const timeout = new Promise<false>((resolve) => { timer = setTimeout(() => resolve(false), PING_TIMEOUT_MS) })
+    const ping = app.mongo.db.command({ ping: 1 }).then(() => true, () => false)
+    const up = await Promise.race([ping, timeout])
+    clearTimeout(timer)
     if (up) return { status: 'ready' as const, database: 'up' as const }
     return reply.code(503).send({ status: 'unavailable', database: 'down' })
   })
