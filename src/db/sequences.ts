@@ -7,14 +7,27 @@ function counterId (clientId: ObjectId, name: string): string {
   return `${clientId.toHexString()}:${name}`
 }
 
-/** Reserves `count` consecutive ids atomically and returns the first. */
+/** The largest id a sequence hands out: ids are 32-bit integers (the API's IntegerId, the collections' validators). */
+export const MAX_SEQUENCE_ID = 2_147_483_647
+
+/**
+ * Reserves `count` consecutive ids atomically and returns the first. When they would pass MAX_SEQUENCE_ID (a client
+ * stored an explicit id at the very top of the range), the request is refused with a 409 instead of failing on the
+ * validator; the counter stays past the end, so every later request is refused the same way.
+ */
 export async function reserveIds (db: Db, clientId: ObjectId, name: string, count = 1): Promise<number> {
   const counter = await db.collection<Counter>('counters').findOneAndUpdate(
     { _id: counterId(clientId, name) },
     { $inc: { seq: count } },
     { upsert: true, returnDocument: 'after' }
   )
-  return (counter?.seq ?? count) - count + 1
+  const last = Number(counter?.seq ?? count)
+  if (last > MAX_SEQUENCE_ID) {
+    throw Object.assign(new Error(`Ids of this client's ${name} run up to ${MAX_SEQUENCE_ID} and the highest is taken: no new one can be given`), {
+      statusCode: 409, code: 'IDS_EXHAUSTED'
+    })
+  }
+  return last - count + 1
 }
 
 /** Makes sure the next id handed out is above `usedId` (after data was written with explicit ids). */

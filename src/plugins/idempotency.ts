@@ -18,7 +18,8 @@ interface IdempotencyDocument {
   clientId: ObjectId | null
   key: string
   requestHash: string
-  state: 'pending' | 'done'
+  /** `failed`: the attempt answered 5xx; whether it stored anything is unknown, so a retry re-runs it with the same id. */
+  state: 'pending' | 'done' | 'failed'
   statusCode?: number
   contentType?: string
   body?: string
@@ -45,7 +46,9 @@ function handlerTimedOut (request: FastifyRequest): boolean {
  * `Idempotency-Key` for create routes: the first response is stored per client and key and replayed for a retry;
  * the same key with a different request is 422; a retry while the first is still running is 409; keys expire after 24 h.
  * A claim whose request never finished (it crashed, or lost the database before it could record its answer) is taken
- * over by a retry once it is older than the lease: the longest a request may run.
+ * over by a retry once it is older than the lease: the longest a request may run. A claim whose request answered 5xx
+ * is taken over by the next retry at once. A take-over keeps the record's id, which `creationId` turns into the ids of
+ * the documents the request stores, so a re-run finds what an earlier attempt stored instead of storing it again.
  */
 export default fp(async function idempotencyPlugin (app) {
   const records: Collection<IdempotencyDocument> = app.mongo.db.collection('idempotencyKeys')
@@ -75,14 +78,15 @@ export default fp(async function idempotencyPlugin (app) {
     const existing = await records.findOne({ clientId, key })
     const age = existing ? Date.now() - existing.createdAt.getTime() : 0
     const expired = age > IDEMPOTENCY_TTL_MS
-    const abandoned = existing?.state === 'pending' && existing.requestHash === hash && age > leaseMs
-    if (existing && !expired && !abandoned) return existing
+    const resumable = existing?.requestHash === hash &&
+      (existing.state === 'failed' || (existing.state === 'pending' && age > leaseMs))
+    if (existing && !expired && !resumable) return existing
     if (attempts === 0) throw httpError(409, 'A request with this Idempotency-Key is still being processed; retry shortly')
     if (existing && expired) await records.deleteOne({ _id: existing._id, createdAt: existing.createdAt })
-    if (existing && abandoned) {
+    if (existing && resumable) {
       const takeover = await records.updateOne(
-        { _id: existing._id, state: 'pending', createdAt: existing.createdAt },
-        { $set: { createdAt: new Date() } }
+        { _id: existing._id, state: existing.state, createdAt: existing.createdAt },
+        { $set: { state: 'pending', createdAt: new Date() } }
       )
       if (takeover.modifiedCount === 1) return existing._id
     }
@@ -109,7 +113,7 @@ export default fp(async function idempotencyPlugin (app) {
       return
     }
     if (existing.requestHash !== hash) throw httpError(422, 'This Idempotency-Key was already used with a different request')
-    if (existing.state === 'pending') {
+    if (existing.state !== 'done') {
       reply.header('retry-after', '1')
       throw httpError(409, 'A request with this Idempotency-Key is still being processed; retry shortly')
     }
@@ -123,8 +127,10 @@ export default fp(async function idempotencyPlugin (app) {
     if (!record) return payload
     request.idempotencyRecord = null
     if (reply.statusCode >= 500) {
-      // A timed-out handler may still be writing: its claim stays until the lease ends, so a retry cannot run beside it.
-      if (!handlerTimedOut(request)) await settle(request, () => records.deleteOne({ _id: record, state: 'pending' }))
+      // The attempt may have stored something before it failed, so the record (and with it the ids of what it stores)
+      // is kept for the retry. A timed-out handler may still be writing: its claim stays pending until the lease ends,
+      // so a retry cannot run beside it.
+      if (!handlerTimedOut(request)) await settle(request, () => records.updateOne({ _id: record, state: 'pending' }, { $set: { state: 'failed' } }))
       return payload
     }
     const body = typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload.toString('utf8') : ''

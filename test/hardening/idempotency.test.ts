@@ -1,7 +1,8 @@
 import t from 'tap'
 import { ObjectId } from 'mongodb'
 import { buildTestApp, bearer, createTenant } from '../helper.js'
-import { creationId, insertOnce } from '../../src/plugins/idempotent-writes.js'
+import { creationId } from '../../src/plugins/idempotent-writes.js'
+import { insertOnce } from '../../src/db/insert-once.js'
 import type { FastifyRequest } from 'fastify'
 
 t.test('Idempotency-Key records that never finished', async (t) => {

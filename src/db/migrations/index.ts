@@ -6,6 +6,7 @@ import * as messenger from './006-messenger.js'
 import * as interactions from './004-interactions.js'
 import * as chats from './005-chats.js'
 import * as importRuns from './007-import-runs.js'
+import * as idempotencyFailedState from './008-idempotency-failed-state.js'
 
 /** Every migration in the order it is applied. Add new ones at the end; never edit an applied one. */
 export const migrations: Migration[] = [
@@ -15,5 +16,6 @@ export const migrations: Migration[] = [
   messenger,
   interactions,
   chats,
-  importRuns
+  importRuns,
+  idempotencyFailedState
 ]

@@ -2,6 +2,7 @@ import fp from 'fastify-plugin'
 import { ObjectId, type Collection, type Db, type Filter } from 'mongodb'
 import type { FastifyInstance } from 'fastify'
 import { reserveIds } from '../../db/sequences.js'
+import { insertOnce } from '../../db/insert-once.js'
 import type { Chat, ChatState } from './schemas.js'
 
 export interface ChatDocument {
@@ -33,11 +34,10 @@ export interface ChatListFilter { limit: number, afterChatId?: number, state?: C
 /** Every state change is one conditional update, so two concurrent transitions can never both win. */
 function createChatsRepository (db: Db, collection: Collection<ChatDocument>) {
   return {
-    async create (clientId: ObjectId, customerName: string, created = new Date()): Promise<ChatDocument> {
+    /** Opens a queued chat with the next id of the client; an earlier attempt's chat with the same `_id` is returned as stored. */
+    async create (clientId: ObjectId, customerName: string, { created = new Date(), _id = new ObjectId() } = {}): Promise<ChatDocument> {
       const chatId = await reserveIds(db, clientId, 'chats')
-      const doc: ChatDocument = { _id: new ObjectId(), clientId, chatId, customerName, state: 'queued', created }
-      await collection.insertOne(doc)
-      return doc
+      return insertOnce(collection, { _id, clientId, chatId, customerName, state: 'queued', created })
     },
 
     async findById (clientId: ObjectId, chatId: number): Promise<ChatDocument | null> {

@@ -5,6 +5,7 @@ import { Page, errorResponses } from '../../schemas/common.js'
 import { decodeChatPosition, encodeCursor } from './cursors.js'
 import { toChat, type ChatDocument } from './chats-repository.js'
 import { AssignChatBodySchema, ChatParamsSchema, ChatSchema, CreateChatBodySchema, ListChatsQuerySchema } from './schemas.js'
+import { creationId } from '../../plugins/idempotent-writes.js'
 
 /** The chat lifecycle: queued (created for a customer) → open (assigned: handle start) → closed (handle end). */
 const chatsRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -25,7 +26,7 @@ const chatsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 201: ChatSchema, ...errorResponses(400, 409, 422) }
     }
   }, async (request, reply) => {
-    const doc = await app.chatsRepository.create(callerClientId(request), request.body.customerName.trim())
+    const doc = await app.chatsRepository.create(callerClientId(request), request.body.customerName.trim(), { _id: creationId(request) })
     return reply.code(201).send(toChat(doc))
   })
 

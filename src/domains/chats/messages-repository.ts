@@ -2,6 +2,7 @@ import fp from 'fastify-plugin'
 import { ObjectId, type Collection, type Db, type Filter } from 'mongodb'
 import type { FastifyInstance } from 'fastify'
 import { reserveIds } from '../../db/sequences.js'
+import { insertOnce } from '../../db/insert-once.js'
 import type { Message } from './message-schemas.js'
 
 export interface MessageDocument {
@@ -26,12 +27,12 @@ export function toMessage (doc: MessageDocument): Message {
 
 function createMessagesRepository (db: Db, collection: Collection<MessageDocument>) {
   return {
-    async create (clientId: ObjectId, message: NewMessage): Promise<MessageDocument> {
+    /** Stores a message with the next id of the client; an earlier attempt's message with the same `_id` is returned as stored. */
+    async create (clientId: ObjectId, message: NewMessage, _id = new ObjectId()): Promise<MessageDocument> {
       const messageId = await reserveIds(db, clientId, 'messages')
-      const doc: MessageDocument = { _id: new ObjectId(), clientId, messageId, chatId: message.chatId, text: message.text, sentAt: message.sentAt }
+      const doc: MessageDocument = { _id, clientId, messageId, chatId: message.chatId, text: message.text, sentAt: message.sentAt }
       if (message.userId !== undefined) doc.userId = message.userId
-      await collection.insertOne(doc)
-      return doc
+      return insertOnce(collection, doc)
     },
 
     /** A chat's messages in the order they were sent (ties by id), after `after` when given. */

@@ -9,6 +9,7 @@ import {
   MessageSchema, PostMessageBodySchema
 } from './message-schemas.js'
 import { ChatParamsSchema } from './schemas.js'
+import { creationId } from '../../plugins/idempotent-writes.js'
 
 const RULES = `Rejected with nothing stored: text empty, only whitespace or over ${MAX_MESSAGE_LENGTH} characters, or unknown fields (400); ` +
   'unknown chat (404); a closed chat, an agent writing in a queued chat or a user other than the chat\'s agent (409); ' +
@@ -29,7 +30,7 @@ const messagesRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request, reply) => {
     const { text, user_id: userId, sent_at: sentAt } = request.body
-    const doc = await postMessage(app, callerClientId(request), request.params.chat_id, { text, userId, sentAt }, 'sent_at')
+    const doc = await postMessage(app, callerClientId(request), request.params.chat_id, { text, userId, sentAt }, 'sent_at', creationId(request))
     const message = toMessage(doc)
     return reply.code(201).send({ message_id: message.id, chat_id: message.chatId, text: message.text, user_id: message.userId, sent_at: message.sentAt })
   })
@@ -45,7 +46,7 @@ const messagesRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 201: MessageSchema, ...errorResponses(400, 404, 409, 422) }
     }
   }, async (request, reply) => {
-    const doc = await postMessage(app, callerClientId(request), request.params.chatId, request.body, 'sentAt')
+    const doc = await postMessage(app, callerClientId(request), request.params.chatId, request.body, 'sentAt', creationId(request))
     return reply.code(201).send(toMessage(doc))
   })
 

@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin'
 import { ObjectId, type Collection } from 'mongodb'
 import type { FastifyInstance } from 'fastify'
+import { insertOnce } from '../../db/insert-once.js'
 import type { Client, CreateClientBody } from './schemas.js'
 
 export interface ClientDocument {
@@ -16,10 +17,9 @@ export function toClient (doc: ClientDocument): Client {
 
 function createClientsRepository (collection: Collection<ClientDocument>) {
   return {
-    async create (body: CreateClientBody): Promise<ClientDocument> {
-      const doc: ClientDocument = { _id: new ObjectId(), name: body.name.trim(), nickName: body.nickName, createdAt: new Date() }
-      await collection.insertOne(doc)
-      return doc
+    /** Stores a client; an earlier attempt's client with the same `_id` is returned as stored, another with its nickName is a 409. */
+    async create (body: CreateClientBody, _id = new ObjectId()): Promise<ClientDocument> {
+      return insertOnce(collection, { _id, name: body.name.trim(), nickName: body.nickName, createdAt: new Date() })
     },
 
     /** Clients in creation order, after `afterId` when given; `onlyId` restricts the list to one client. */

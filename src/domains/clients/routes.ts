@@ -10,12 +10,13 @@ import {
 } from './schemas.js'
 import { toClient } from './repository.js'
 import { toApiKey } from './api-keys-repository.js'
+import { creationId } from '../../plugins/idempotent-writes.js'
 
 const clientsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const notFound = (id: string) => app.httpErrors.notFound(`Client ${id} not found`)
 
   app.post('/api/v1/clients', {
-    config: { auth: { platform: true } },
+    config: { auth: { platform: true }, idempotent: true },
     schema: {
       tags: ['clients'],
       summary: 'Create a client (platform key)',
@@ -23,7 +24,7 @@ const clientsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 201: ClientSchema, ...errorResponses(400, 409) }
     }
   }, async (request, reply) => {
-    const doc = await app.clientsRepository.create(request.body)
+    const doc = await app.clientsRepository.create(request.body, creationId(request))
     return reply.code(201).send(toClient(doc))
   })
 
@@ -66,6 +67,7 @@ const clientsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: {
       tags: ['clients'],
       summary: 'Create an API key for a client (platform key, or the client\'s admin key). The key is shown once.',
+      description: 'Takes no Idempotency-Key: the answer holds the key, which Switchboard never stores. Revoke a key created twice.',
       params: ClientParamsSchema,
       body: CreateApiKeyBodySchema,
       response: { 201: CreatedApiKeySchema, ...errorResponses(400, 404) }

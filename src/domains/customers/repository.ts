@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin'
 import { ObjectId, type Collection, type Db, type Filter } from 'mongodb'
 import type { FastifyInstance } from 'fastify'
+import { insertOnce } from '../../db/insert-once.js'
 import { advanceSequence, reserveIds } from '../../db/sequences.js'
 import type { CreateCustomerBody, Customer } from './schemas.js'
 
@@ -39,9 +40,9 @@ export function createCustomersRepository (db: Db) {
   return {
     /**
      * Records a customer. An inferred customer with the same id becomes a recorded one;
-     * a recorded one with the same id is a duplicate (409).
+     * a recorded one with the same id is a duplicate (409). An earlier attempt's customer with the same `_id` is returned as stored.
      */
-    async create (clientId: ObjectId, body: CreateCustomerBody): Promise<CustomerDocument> {
+    async create (clientId: ObjectId, body: CreateCustomerBody, _id = new ObjectId()): Promise<CustomerDocument> {
       const customerId = body.customerId ?? await reserveIds(db, clientId, SEQUENCE)
       const completed = await collection.findOneAndUpdate(
         { clientId, customerId, inferred: true },
@@ -49,8 +50,7 @@ export function createCustomersRepository (db: Db) {
         { returnDocument: 'after' }
       )
       if (completed) return completed
-      const doc: CustomerDocument = { _id: new ObjectId(), clientId, customerId, ...details(body), createdAt: new Date() }
-      await collection.insertOne(doc)
+      const doc = await insertOnce(collection, { _id, clientId, customerId, ...details(body), createdAt: new Date() })
       if (body.customerId) await advanceSequence(db, clientId, SEQUENCE, customerId)
       return doc
     },

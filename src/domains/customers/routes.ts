@@ -4,10 +4,11 @@ import { decodeCursor, encodeCursor } from '../../lib/cursor.js'
 import { Page, errorResponses } from '../../schemas/common.js'
 import { CreateCustomerBodySchema, CustomerListQuerySchema, CustomerParamsSchema, CustomerSchema } from './schemas.js'
 import { toCustomer } from './repository.js'
+import { creationId } from '../../plugins/idempotent-writes.js'
 
 const customersRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/api/v1/customers', {
-    config: { auth: { role: 'manager' } },
+    config: { auth: { role: 'manager' }, idempotent: true },
     schema: {
       tags: ['customers'],
       summary: 'Record a customer',
@@ -17,7 +18,7 @@ const customersRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 201: CustomerSchema, ...errorResponses(400, 409) }
     }
   }, async (request, reply) => {
-    const doc = await app.customersRepository.create(callerClientId(request), request.body)
+    const doc = await app.customersRepository.create(callerClientId(request), request.body, creationId(request))
     return reply.code(201).send(toCustomer(doc))
   })
 

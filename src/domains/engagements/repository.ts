@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin'
 import { ObjectId, type Collection } from 'mongodb'
 import type { FastifyInstance } from 'fastify'
+import { insertOnce } from '../../db/insert-once.js'
 import type { CreateEngagementBody, Engagement } from './schemas.js'
 
 export interface EngagementDocument {
@@ -23,10 +24,9 @@ export const MAX_ENGAGEMENTS = 1000
 /** Channels are listed in creation order (first appearance in the source data), ties broken by id. */
 export function createEngagementsRepository (collection: Collection<EngagementDocument>) {
   return {
-    async create (clientId: ObjectId, body: CreateEngagementBody): Promise<EngagementDocument> {
-      const doc: EngagementDocument = { _id: new ObjectId(), clientId, name: body.name, ...(body.source ? { source: body.source } : {}), createdAt: new Date() }
-      await collection.insertOne(doc)
-      return doc
+    /** Stores a channel; an earlier attempt's channel with the same `_id` is returned as stored, another with its name is a 409. */
+    async create (clientId: ObjectId, body: CreateEngagementBody, _id = new ObjectId()): Promise<EngagementDocument> {
+      return insertOnce(collection, { _id, clientId, name: body.name, ...(body.source ? { source: body.source } : {}), createdAt: new Date() })
     },
 
     /** Creates the channels that do not exist yet (natural key: name), in the order given; returns every one by name. */

@@ -5,10 +5,11 @@ import { decodeCursor, encodeCursor } from '../../lib/cursor.js'
 import { Page, errorResponses } from '../../schemas/common.js'
 import { CreateEngagementBodySchema, EngagementListQuerySchema, EngagementParamsSchema, EngagementSchema } from './schemas.js'
 import { toEngagement, type EngagementPosition } from './repository.js'
+import { creationId } from '../../plugins/idempotent-writes.js'
 
 const engagementsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/api/v1/engagements', {
-    config: { auth: { role: 'manager' } },
+    config: { auth: { role: 'manager' }, idempotent: true },
     schema: {
       tags: ['engagements'],
       summary: 'Create a channel (engagement) of the caller\'s client',
@@ -16,7 +17,7 @@ const engagementsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 201: EngagementSchema, ...errorResponses(400, 409) }
     }
   }, async (request, reply) => {
-    const doc = await app.engagementsRepository.create(callerClientId(request), request.body)
+    const doc = await app.engagementsRepository.create(callerClientId(request), request.body, creationId(request))
     return reply.code(201).send(toEngagement(doc))
   })
 

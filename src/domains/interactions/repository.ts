@@ -2,6 +2,7 @@ import fp from 'fastify-plugin'
 import { createHash } from 'node:crypto'
 import { ObjectId, type Collection, type Filter } from 'mongodb'
 import type { FastifyInstance } from 'fastify'
+import { insertOnce } from '../../db/insert-once.js'
 import type { Interaction, SourceValue } from './schemas.js'
 import { addMonths, type InstantRange } from './periods.js'
 import { createInteractionStats, type InteractionStats } from './stats.js'
@@ -96,9 +97,9 @@ export function createInteractionsRepository (collection: Collection<Interaction
   const newestFirst = { interactionDate: -1, _id: -1 } as const
 
   return {
+    /** Stores an interaction; an earlier attempt's interaction with the same `_id` is returned as stored, the same facts stored before are a 409. */
     async insert (doc: InteractionDocument): Promise<InteractionDocument> {
-      await collection.insertOne(doc)
-      return doc
+      return insertOnce(collection, doc)
     },
 
     /** Stores interactions not stored yet (natural key: clientId + contentKey); existing ones are left as they are. */

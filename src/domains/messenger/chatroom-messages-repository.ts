@@ -25,13 +25,20 @@ function createChatroomMessagesRepository (db: Db, collection: Collection<Chatro
   return {
     /**
      * Stores already validated messages with consecutive ids in one insertMany; if the database refuses any,
-     * the ones it took are removed again, so a batch is stored whole or not at all.
+     * the ones it took are removed again, so a batch is stored whole or not at all. `ids` are the documents' `_id`s
+     * (`creationId` of the request): when an earlier attempt stored the whole batch, that batch is returned as stored;
+     * what an attempt cut short left behind is removed before the batch is stored anew.
      */
-    async insertBatch (clientId: ObjectId, chatroomId: number, messages: NewChatroomMessage[]): Promise<ChatroomMessageDocument[]> {
+    async insertBatch (
+      clientId: ObjectId, chatroomId: number, messages: NewChatroomMessage[], ids = messages.map(() => new ObjectId())
+    ): Promise<ChatroomMessageDocument[]> {
+      const earlier = await collection.find({ clientId, _id: { $in: ids } }).sort({ messageId: 1 }).toArray()
+      if (earlier.length === messages.length) return earlier
+      if (earlier.length > 0) await collection.deleteMany({ clientId, _id: { $in: ids } })
       const firstId = await reserveIds(db, clientId, 'chatroomMessages', messages.length)
       const createdAt = new Date()
       const docs = messages.map((message, index): ChatroomMessageDocument =>
-        ({ _id: new ObjectId(), clientId, chatroomId, messageId: firstId + index, ...message, createdAt }))
+        ({ _id: ids[index] as ObjectId, clientId, chatroomId, messageId: firstId + index, ...message, createdAt }))
       try {
         await collection.insertMany(docs, { ordered: true })
       } catch (error) {

@@ -7,6 +7,7 @@ import { toChatroomMessage } from './chatroom-messages-repository.js'
 import {
   ChatroomMessageSchema, ChatroomParamsSchema, ListChatroomMessagesQuerySchema, PostChatroomMessageBodySchema
 } from './chatrooms-schemas.js'
+import { creationId } from '../../plugins/idempotent-writes.js'
 
 /** Messages posted into a chatroom by its members. */
 const chatroomMessagesRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -28,7 +29,7 @@ const chatroomMessagesRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const room = await chatrooms.room(clientId, request.params.chatroomId)
     const { senderId, text } = request.body
     await chatrooms.requireMember(clientId, room, senderId)
-    const [doc] = await chatrooms.store(clientId, room, [{ senderId, text, sentAt: new Date() }])
+    const [doc] = await chatrooms.store(clientId, room, [{ senderId, text, sentAt: new Date() }], [creationId(request)])
     return reply.code(201).send(toChatroomMessage(doc))
   })
 

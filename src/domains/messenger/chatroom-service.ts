@@ -55,9 +55,9 @@ export function chatroomService (app: FastifyInstance) {
       return null
     },
 
-    /** Stores validated messages in one batch, then delivers each to the room's open streams. */
-    async store (clientId: ObjectId, room: ChatroomDocument, messages: NewChatroomMessage[]): Promise<ChatroomMessageDocument[]> {
-      const docs = await app.chatroomMessagesRepository.insertBatch(clientId, room.chatroomId, messages)
+    /** Stores validated messages in one batch (`ids`: their `_id`s, see insertBatch), then delivers each to the room's open streams. */
+    async store (clientId: ObjectId, room: ChatroomDocument, messages: NewChatroomMessage[], ids?: ObjectId[]): Promise<ChatroomMessageDocument[]> {
+      const docs = await app.chatroomMessagesRepository.insertBatch(clientId, room.chatroomId, messages, ids)
       const channel = chatroomChannel(clientId, room.chatroomId)
       for (const doc of docs) app.messengerLive.bus.publish(channel, { id: doc._id, name: 'chatroom-message', data: toChatroomMessage(doc) })
       return docs

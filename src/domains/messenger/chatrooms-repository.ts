@@ -2,6 +2,7 @@ import fp from 'fastify-plugin'
 import { ObjectId, type Collection, type Db, type Filter } from 'mongodb'
 import type { FastifyInstance } from 'fastify'
 import { reserveIds } from '../../db/sequences.js'
+import { insertOnce } from '../../db/insert-once.js'
 import type { Chatroom } from './chatrooms-schemas.js'
 
 export interface ChatroomDocument {
@@ -24,11 +25,10 @@ export function isMember (room: ChatroomDocument, userId: number): boolean {
 
 function createChatroomsRepository (db: Db, collection: Collection<ChatroomDocument>) {
   return {
-    async create (clientId: ObjectId, room: { name: string, createdBy: number, memberIds: number[] }): Promise<ChatroomDocument> {
+    /** Stores a room with the next id of the client; an earlier attempt's room with the same `_id` is returned as stored. */
+    async create (clientId: ObjectId, room: { name: string, createdBy: number, memberIds: number[] }, _id = new ObjectId()): Promise<ChatroomDocument> {
       const chatroomId = await reserveIds(db, clientId, 'chatrooms')
-      const doc: ChatroomDocument = { _id: new ObjectId(), clientId, chatroomId, ...room, createdAt: new Date() }
-      await collection.insertOne(doc)
-      return doc
+      return insertOnce(collection, { _id, clientId, chatroomId, ...room, createdAt: new Date() })
     },
 
     async findById (clientId: ObjectId, chatroomId: number): Promise<ChatroomDocument | null> {

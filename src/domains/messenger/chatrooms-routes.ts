@@ -9,6 +9,7 @@ import { toChatroom, type ChatroomDocument } from './chatrooms-repository.js'
 import {
   ChatroomParamsSchema, ChatroomSchema, CreateChatroomBodySchema, InviteBodySchema, ListChatroomsQuerySchema, MAX_CHATROOM_MEMBERS
 } from './chatrooms-schemas.js'
+import { creationId } from '../../plugins/idempotent-writes.js'
 
 function chatroomPage (docs: ChatroomDocument[], limit: number) {
   const page = docs.slice(0, limit)
@@ -35,7 +36,7 @@ const chatroomsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const { name, createdBy, memberIds = [] } = request.body
     const members = [...new Set([createdBy, ...memberIds])]
     await chatrooms.requireUsers(clientId, members)
-    const doc = await app.chatroomsRepository.create(clientId, { name, createdBy, memberIds: members })
+    const doc = await app.chatroomsRepository.create(clientId, { name, createdBy, memberIds: members }, creationId(request))
     return reply.code(201).send(toChatroom(doc))
   })
 

@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin'
 import { ObjectId, type Collection, type Filter, type FindCursor } from 'mongodb'
 import type { FastifyInstance } from 'fastify'
+import { insertOnce } from '../../db/insert-once.js'
 import { RECENT_WINDOW_MS, type DirectMessage } from './direct-messages-schemas.js'
 
 export interface DirectMessageDocument {
@@ -34,10 +35,11 @@ export function recentWindowStart (now: Date): Date {
 
 function createDirectMessagesRepository (collection: Collection<DirectMessageDocument>) {
   return {
-    async send (clientId: ObjectId, message: { senderId: number, recipientId: number, text: string }, sentAt = new Date()): Promise<DirectMessageDocument> {
-      const doc: DirectMessageDocument = { _id: new ObjectId(), clientId, ...message, sentAt }
-      await collection.insertOne(doc)
-      return doc
+    /** Stores a message; an earlier attempt's message with the same `_id` is returned as stored. */
+    async send (
+      clientId: ObjectId, message: { senderId: number, recipientId: number, text: string }, { sentAt = new Date(), _id = new ObjectId() } = {}
+    ): Promise<DirectMessageDocument> {
+      return insertOnce(collection, { _id, clientId, ...message, sentAt })
     },
 
     /** A recipient's messages newest first, never older than the 30-day window before `now` nor than `since`. */

@@ -8,6 +8,7 @@ import {
   DirectMessageSchema, RECENT_RULE, RecentMessagesQuerySchema, RecipientParamsSchema, SendDirectMessageBodySchema
 } from './direct-messages-schemas.js'
 import { recipientChannel } from './events.js'
+import { creationId } from '../../plugins/idempotent-writes.js'
 
 /** Direct messages: one user sends a short text to another; a recipient reads the recent ones. */
 const directMessagesRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -34,7 +35,7 @@ const directMessagesRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const { senderId, recipientId, text } = request.body
     if (senderId === recipientId) throw app.httpErrors.badRequest('senderId and recipientId must be different users')
     await requireUsers(clientId, [{ role: 'Sender user', userId: senderId }, { role: 'Recipient user', userId: recipientId }])
-    const doc = await app.directMessagesRepository.send(clientId, { senderId, recipientId, text })
+    const doc = await app.directMessagesRepository.send(clientId, { senderId, recipientId, text }, { _id: creationId(request) })
     const message = toDirectMessage(doc)
     app.messengerLive.bus.publish(recipientChannel(clientId, recipientId), { id: doc._id, name: 'direct-message', data: message })
     return reply.code(201).send(message)

@@ -5,6 +5,7 @@ import { chatroomService } from './chatroom-service.js'
 import {
   LegacyBatchBodySchema, LegacyBatchResponseSchema, LegacyChatroomParamsSchema, legacyValidationError
 } from './legacy-schemas.js'
+import { creationId } from '../../plugins/idempotent-writes.js'
 
 function httpError (statusCode: number, message: string) {
   return Object.assign(new Error(message), { statusCode })
@@ -44,7 +45,7 @@ const legacyMessengerRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const field = problem.field === 'sender' ? 'sender_user_id' : 'message_sent_ts'
       throw httpError(problem.statusCode, `data[${problem.index}].${field}: ${problem.message}`)
     }
-    const docs = await chatrooms.store(clientId, room, messages)
+    const docs = await chatrooms.store(clientId, room, messages, messages.map((_, index) => creationId(request, index)))
     return reply.code(201).send({ data: docs.map((doc) => ({ message_id: doc.messageId })) })
   })
 }

@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin'
 import { ObjectId, type Collection, type Filter } from 'mongodb'
 import type { FastifyInstance } from 'fastify'
+import { insertOnce } from '../../db/insert-once.js'
 import type { CreateTopicBody, Topic } from './schemas.js'
 
 export interface TopicDocument {
@@ -20,10 +21,9 @@ export function toTopic (doc: TopicDocument): Topic {
 /** The products-of-discussion calendar: which product each month of a client was about. */
 export function createTopicsRepository (collection: Collection<TopicDocument>) {
   return {
-    async create (clientId: ObjectId, body: CreateTopicBody): Promise<TopicDocument> {
-      const doc: TopicDocument = { _id: new ObjectId(), clientId, month: body.month, product: body.product, createdAt: new Date() }
-      await collection.insertOne(doc)
-      return doc
+    /** Stores a calendar entry; an earlier attempt's entry with the same `_id` is returned as stored, another for its month and product is a 409. */
+    async create (clientId: ObjectId, body: CreateTopicBody, _id = new ObjectId()): Promise<TopicDocument> {
+      return insertOnce(collection, { _id, clientId, month: body.month, product: body.product, createdAt: new Date() })
     },
 
     /** Upserts calendar entries on their natural key (month, product); returns how many were new. */

@@ -4,10 +4,11 @@ import { decodeCursor, encodeCursor } from '../../lib/cursor.js'
 import { Page, errorResponses } from '../../schemas/common.js'
 import { CreateTopicBodySchema, CreatedTopicSchema, TopicListQuerySchema, TopicSchema } from './schemas.js'
 import { toTopic, type TopicPosition } from './repository.js'
+import { creationId } from '../../plugins/idempotent-writes.js'
 
 const topicsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/api/v1/topics', {
-    config: { auth: { role: 'manager' } },
+    config: { auth: { role: 'manager' }, idempotent: true },
     schema: {
       tags: ['topics'],
       summary: 'Register a product of discussion for a month',
@@ -18,7 +19,7 @@ const topicsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request, reply) => {
     const clientId = callerClientId(request)
-    const doc = await app.topicsRepository.create(clientId, request.body)
+    const doc = await app.topicsRepository.create(clientId, request.body, creationId(request))
     const interactionsTagged = await app.interactionsRepository.tagCalendarMonth(clientId, doc.month, doc.product)
     return reply.code(201).send({ ...toTopic(doc), interactionsTagged })
   })

@@ -2,6 +2,7 @@ import fp from 'fastify-plugin'
 import { ObjectId, type Collection, type Db, type Filter } from 'mongodb'
 import type { FastifyInstance } from 'fastify'
 import { reserveIds } from '../../db/sequences.js'
+import { insertOnce } from '../../db/insert-once.js'
 import type { Role } from '../clients/schemas.js'
 import type { User } from './schemas.js'
 
@@ -20,11 +21,10 @@ export function toUser (doc: UserDocument): User {
 
 function createUsersRepository (db: Db, collection: Collection<UserDocument>) {
   return {
-    async create (clientId: ObjectId, user: { name: string, role: Role }): Promise<UserDocument> {
+    /** Stores a user with the next id of the client; an earlier attempt's user with the same `_id` is returned as stored. */
+    async create (clientId: ObjectId, user: { name: string, role: Role }, _id = new ObjectId()): Promise<UserDocument> {
       const userId = await reserveIds(db, clientId, 'users')
-      const doc: UserDocument = { _id: new ObjectId(), clientId, userId, name: user.name, role: user.role, createdAt: new Date() }
-      await collection.insertOne(doc)
-      return doc
+      return insertOnce(collection, { _id, clientId, userId, name: user.name, role: user.role, createdAt: new Date() })
     },
 
     async findById (clientId: ObjectId, userId: number): Promise<UserDocument | null> {

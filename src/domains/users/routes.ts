@@ -4,6 +4,7 @@ import { decodeCursor, encodeCursor } from '../../lib/cursor.js'
 import { LegacyErrorSchema, Page, errorResponses } from '../../schemas/common.js'
 import { toUser } from './repository.js'
 import { CreateUserBodySchema, LegacyUserParamsSchema, LegacyUserSchema, ListUsersQuerySchema, UserParamsSchema, UserSchema } from './schemas.js'
+import { creationId } from '../../plugins/idempotent-writes.js'
 
 /** Users of a client: the agents, managers and admins who chat with customers and message each other. */
 const usersRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -47,7 +48,7 @@ const usersRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 201: UserSchema, ...errorResponses(400, 409, 422) }
     }
   }, async (request, reply) => {
-    const doc = await app.usersRepository.create(callerClientId(request), { name: request.body.name.trim(), role: request.body.role ?? 'agent' })
+    const doc = await app.usersRepository.create(callerClientId(request), { name: request.body.name.trim(), role: request.body.role ?? 'agent' }, creationId(request))
     return reply.code(201).send(toUser(doc))
   })
 
