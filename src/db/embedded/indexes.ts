@@ -15,13 +15,26 @@ export interface IndexSpec extends Doc {
 /** One key of one document: the key of every prefix of the index's fields (the last is the whole key). */
 interface IndexKey { key: string; prefixes: string[]; values: unknown[] }
 
+/**
+ * The ids holding one key: a bare id while it is the only one (most keys of an index whose fields end in a unique value,
+ * such as `_id`), a Set once there are more. Keeping a Set per document per level cost about 3 KB per document
+ * for an interactions collection with nine indexes.
+ */
+type Ids = string | Set<string>
+
+const sizeOf = (ids: Ids): number => (typeof ids === 'string' ? 1 : ids.size)
+const idList = (ids: Ids): Iterable<string> => (typeof ids === 'string' ? [ids] : ids)
+
 /** Candidates an index offers for a filter: how many, and (on demand) which. */
 export interface IndexPlan { size: number; ids: () => Set<string> }
 
-/** Length-prefixed, so concatenated parts never collide. */
+/**
+ * Length-prefixed, so concatenated parts never collide. Stored keys are built with `join`, which gives flat strings:
+ * `+` and template literals give V8 cons strings, which a Map keeps as they are (about 30 bytes more per key, per level).
+ */
 const part = (value: unknown): string => {
   const key = keyOf(value)
-  return `${key.length}:${key}`
+  return [key.length, ':', key].join('')
 }
 
 const MAX_LOOKUP_KEYS = 1000
@@ -39,7 +52,7 @@ export class Index {
    * levels[k - 1]: key of the first k fields → ids. The last level is the whole key (uniqueness);
    * the others let equality on any leading prefix read only the documents that match it.
    */
-  private readonly levels: Array<Map<string, Set<string>>>
+  private readonly levels: Array<Map<string, Ids>>
 
   constructor (spec: IndexSpec) {
     this.spec = spec
@@ -74,12 +87,9 @@ export class Index {
     for (const values of perField) combos = combos.flatMap((combo) => values.map((v) => [...combo, v]))
     const out = new Map<string, IndexKey>()
     for (const values of combos) {
-      const prefixes: string[] = []
-      let key = ''
-      for (const value of values) {
-        key += part(value)
-        prefixes.push(key)
-      }
+      const parts = values.map(part)
+      const prefixes = parts.map((_, k) => parts.slice(0, k + 1).join(''))
+      const key = prefixes[prefixes.length - 1]
       out.set(key, { key, prefixes, values })
     }
     return [...out.values()]
@@ -91,7 +101,7 @@ export class Index {
     for (const k of keys) {
       const ids = this.levels[this.levels.length - 1].get(k.key)
       if (ids === undefined) continue
-      for (const id of ids) if (id !== ownId) return k
+      for (const id of idList(ids)) if (id !== ownId) return k
     }
     return undefined
   }
@@ -119,26 +129,31 @@ export class Index {
     }
     if (depth === 0) return undefined
     const level = this.levels[depth - 1]
-    const sets = [...new Set(keys)].flatMap((key) => level.get(key) ?? [])
+    const found = [...new Set(keys)].flatMap((key) => {
+      const ids = level.get(key)
+      return ids === undefined ? [] : [ids]
+    })
     return {
-      size: sets.reduce((sum, ids) => sum + ids.size, 0),
-      ids: () => (sets.length === 1 ? sets[0] : new Set(sets.flatMap((ids) => [...ids])))
+      size: found.reduce((sum, ids) => sum + sizeOf(ids), 0),
+      ids: () => (found.length === 1 && typeof found[0] !== 'string' ? found[0] : new Set(found.flatMap((ids) => [...idList(ids)])))
     }
   }
 }
 
-function addTo (map: Map<string, Set<string>>, key: string, id: string): void {
-  let ids = map.get(key)
-  if (ids === undefined) {
-    ids = new Set()
-    map.set(key, ids)
-  }
-  ids.add(id)
+function addTo (map: Map<string, Ids>, key: string, id: string): void {
+  const ids = map.get(key)
+  if (ids === undefined) map.set(key, id)
+  else if (typeof ids !== 'string') ids.add(id)
+  else if (ids !== id) map.set(key, new Set([ids, id]))
 }
 
-function removeFrom (map: Map<string, Set<string>>, key: string, id: string): void {
+function removeFrom (map: Map<string, Ids>, key: string, id: string): void {
   const ids = map.get(key)
   if (ids === undefined) return
+  if (typeof ids === 'string') {
+    if (ids === id) map.delete(key)
+    return
+  }
   ids.delete(id)
   if (ids.size === 0) map.delete(key)
 }

@@ -1,6 +1,9 @@
 import { EJSON } from 'bson'
 import { bsonTypeName, toView } from './values.js'
 
+/** A flat string: keys are kept in Maps for as long as their documents, and `+` would keep them as V8 cons strings. */
+const flat = (...pieces: unknown[]): string => pieces.join('')
+
 /**
  * Canonical string for an indexed value: values mongod considers equal in an index
  * (1, 1.0, NumberLong(1); null and missing) share a key.
@@ -15,12 +18,13 @@ export function keyOf (value: unknown): string {
     case 'double':
     case 'decimal': {
       const n = toView(value) as number
-      return Number.isNaN(n) ? 'NaN' : `d${Object.is(n, -0) ? 0 : n}`
+      return Number.isNaN(n) ? 'NaN' : flat('d', Object.is(n, -0) ? 0 : n)
     }
-    case 'string': return `s${value as string}`
+    case 'string': return flat('s', value as string)
     case 'bool': return value === true ? 'T' : 'F'
-    case 'date': return `t${(value as Date).getTime()}`
-    case 'objectId': return `o${(value as { toHexString(): string }).toHexString()}`
-    default: return `${type}:${EJSON.stringify(toView(value), { relaxed: true })}`
+    case 'date': return flat('t', (value as Date).getTime())
+    // Its 12 bytes as 12 one-byte characters: half the size of hex, in every index key that holds an id.
+    case 'objectId': return flat('o', String.fromCharCode(...(value as { id: Uint8Array }).id))
+    default: return flat(type, ':', EJSON.stringify(toView(value), { relaxed: true }))
   }
 }

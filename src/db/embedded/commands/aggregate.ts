@@ -1,6 +1,6 @@
 import { Collection, withId } from '../collection.js'
 import { CommandError } from '../errors.js'
-import { keyOf } from '../keys.js'
+import { duplicateKeyError } from '../indexes.js'
 import { withForeignSource } from '../lookup.js'
 import { compileFilter, isPipelineStage, runPipeline } from '../query.js'
 import type { Store } from '../store.js'
@@ -60,7 +60,7 @@ function mergeWriter (spec: Doc | string, db: string): Writer {
         continue
       }
       if (whenMatched === 'fail') {
-        throw new CommandError(11000, 'DuplicateKey', `E11000 duplicate key error collection: ${collection.ns} index: _id_ dup key: { _id: ${keyOf(doc._id)} }`)
+        throw duplicateKeyError(collection.ns, { name: '_id_', key: { _id: 1 }, fields: ['_id'] }, [doc._id])
       }
       if (whenMatched === 'keepExisting') continue
       let next: Doc
