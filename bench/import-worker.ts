@@ -24,6 +24,8 @@ export interface BenchResult {
   baselineRssMiB: number
   peakRssMiB: number
   maxRssMiB: number
+  /** The engine process's peak RSS (bench/import.ts adds it; the importer cannot see it). */
+  enginePeakRssMiB?: number
   importerCpuSeconds: number
   inserted: number
   duplicates: number
