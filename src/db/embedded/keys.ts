@@ -24,7 +24,10 @@ export function keyOf (value: unknown): string {
     case 'bool': return value === true ? 'T' : 'F'
     case 'date': return flat('t', (value as Date).getTime())
     // Its 12 bytes as 12 one-byte characters: half the size of hex, in every index key that holds an id.
-    case 'objectId': return flat('o', String.fromCharCode(...(value as { id: Uint8Array }).id))
+    case 'objectId': {
+      const bytes = (value as { id: Uint8Array }).id
+      return flat('o', Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).latin1Slice())
+    }
     default: return flat(type, ':', EJSON.stringify(toView(value), { relaxed: true }))
   }
 }
