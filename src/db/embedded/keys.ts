@@ -26,7 +26,7 @@ export function keyOf (value: unknown): string {
     // Its 12 bytes as 12 one-byte characters: half the size of hex, in every index key that holds an id.
     case 'objectId': {
       const bytes = (value as { id: Uint8Array }).id
-      return flat('o', Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).latin1Slice())
+      return flat('o', Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1'))
     }
     default: return flat(type, ':', EJSON.stringify(toView(value), { relaxed: true }))
   }
