@@ -60,7 +60,7 @@ async function measure (rows: number, discard: boolean): Promise<BenchResult> {
 function table (results: BenchResult[], withEngine = false): string {
   const rows = results.map((r) =>
     `| ${r.rows.toLocaleString('en')} | ${r.seconds} s | ${r.rowsPerSecond.toLocaleString('en')} | ${r.importerCpuSeconds} s | ${r.baselineRssMiB} MiB | ${r.peakRssMiB} MiB | ${r.maxRssMiB} MiB | ` +
-    `${withEngine ? `${r.enginePeakRssMiB ?? '?'} MiB | ` : ''}${r.inserted.toLocaleString('en')} / ${r.duplicates.toLocaleString('en')} / ${r.rejected.toLocaleString('en')} |`)
+    `${withEngine ? `${r.enginePeakRssMiB?.toLocaleString('en') ?? '?'} MiB | ` : ''}${r.inserted.toLocaleString('en')} / ${r.duplicates.toLocaleString('en')} / ${r.rejected.toLocaleString('en')} |`)
   const smallest = results.at(0)
   const largest = results.at(-1)
   const ratio = smallest && largest && largest !== smallest
