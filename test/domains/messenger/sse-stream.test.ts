@@ -26,7 +26,11 @@ t.test('opens with event-stream headers, sends heartbeat comments, and stops on 
   stream.open({ 'x-request-id': 'r1', 'content-type': 'application/json' })
   t.match(raw.head, { status: 200, headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', 'x-request-id': 'r1' } })
   t.equal(raw.written, 'retry: 3000\n: connected\n\n')
+  // The heartbeat timer is unref'd (a stream must not keep a closing server alive) and a fake response holds no
+  // socket, so without a ref'd timer of its own this process could exit before the first heartbeat.
+  const keepAlive = setTimeout(() => {}, 10_000)
   const [heartbeat] = await once(raw, 'written')
+  clearTimeout(keepAlive)
   t.equal(heartbeat, ': heartbeat\n\n')
 
   stream.close()
