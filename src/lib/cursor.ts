@@ -27,3 +27,13 @@ export function decodeCursor<T extends Document> (cursor: string, keys: (keyof T
   if (!Object.values(position).every(isScalar)) throw new InvalidCursor()
   return position as T
 }
+
+/**
+ * One page of a list read `limit + 1` documents deep: the first `limit` as items, and the cursor after the last of
+ * them when the extra document shows there is more.
+ */
+export function pageOf<D, T> (docs: D[], limit: number, toItem: (doc: D) => T, position: (last: D) => Document): { data: T[], nextCursor: string | null } {
+  const page = docs.slice(0, limit)
+  const last = page.at(-1)
+  return { data: page.map((doc) => toItem(doc)), nextCursor: docs.length > limit && last !== undefined ? encodeCursor(position(last)) : null }
+}

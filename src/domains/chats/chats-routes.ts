@@ -2,7 +2,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { ObjectId } from 'mongodb'
 import { callerClientId } from '../../plugins/auth.js'
 import { Page, errorResponses } from '../../schemas/common.js'
-import { decodeChatPosition, encodeCursor } from './cursors.js'
+import { pageOf } from '../../lib/cursor.js'
+import { decodeChatPosition } from './cursors.js'
 import { toChat, type ChatDocument } from './chats-repository.js'
 import { AssignChatBodySchema, ChatParamsSchema, ChatSchema, CreateChatBodySchema, ListChatsQuerySchema } from './schemas.js'
 import { creationId } from '../../plugins/idempotent-writes.js'
@@ -42,9 +43,7 @@ const chatsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const { limit, cursor, state, userId } = request.query
     const afterChatId = cursor ? decodeChatPosition(cursor) : undefined
     const docs = await app.chatsRepository.list(callerClientId(request), { limit: limit + 1, afterChatId, state, userId })
-    const page = docs.slice(0, limit)
-    const last = page.at(-1)
-    return { data: page.map(toChat), nextCursor: docs.length > limit && last ? encodeCursor({ chatId: last.chatId }) : null }
+    return pageOf(docs, limit, toChat, (last) => ({ chatId: last.chatId }))
   })
 
   app.get('/api/v1/chats/:chatId', {

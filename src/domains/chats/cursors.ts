@@ -1,9 +1,7 @@
 import createError from '@fastify/error'
 import { Int32 } from 'bson'
-import { decodeCursor, encodeCursor } from '../../lib/cursor.js'
+import { decodeCursor } from '../../lib/cursor.js'
 import type { MessagePosition } from './messages-repository.js'
-
-export { encodeCursor }
 
 const InvalidCursor = createError('INVALID_CURSOR', 'querystring/cursor is not a cursor this API issued', 400)
 

@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { callerClientId } from '../../plugins/auth.js'
 import { LegacyErrorSchema, Page, errorResponses } from '../../schemas/common.js'
-import { decodeMessagePosition, encodeCursor } from './cursors.js'
+import { pageOf } from '../../lib/cursor.js'
+import { decodeMessagePosition } from './cursors.js'
 import { toMessage } from './messages-repository.js'
 import { postMessage } from './post-message.js'
 import {
@@ -66,12 +67,7 @@ const messagesRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const after = cursor ? decodeMessagePosition(cursor) : undefined
     if (!await app.chatsRepository.findById(clientId, chatId)) throw app.httpErrors.notFound(`Chat ${chatId} not found`)
     const docs = await app.messagesRepository.listByChat(clientId, chatId, { limit: limit + 1, after })
-    const page = docs.slice(0, limit)
-    const last = page.at(-1)
-    return {
-      data: page.map(toMessage),
-      nextCursor: docs.length > limit && last ? encodeCursor({ sentAt: last.sentAt, messageId: last.messageId }) : null
-    }
+    return pageOf(docs, limit, toMessage, (last) => ({ sentAt: last.sentAt, messageId: last.messageId }))
   })
 }
 

@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { ObjectId } from 'mongodb'
 import { canSeeClient } from '../../plugins/auth.js'
-import { decodeCursor, encodeCursor } from '../../lib/cursor.js'
+import { decodeCursor, pageOf } from '../../lib/cursor.js'
 import { Page, PageQuerySchema, errorResponses } from '../../schemas/common.js'
 import {
   ApiKeyParamsSchema, ApiKeySchema, ClientParamsSchema, ClientSchema, CreateApiKeyBodySchema,
@@ -42,9 +42,7 @@ const clientsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const afterId = cursor ? decodeCursor<{ id: ObjectId }>(cursor, ['id']).id : undefined
     const onlyId = caller?.kind === 'client' ? caller.clientId : undefined
     const docs = await app.clientsRepository.list({ limit: limit + 1, afterId, onlyId })
-    const page = docs.slice(0, limit)
-    const last = page.at(-1)
-    return { data: page.map(toClient), nextCursor: docs.length > limit && last ? encodeCursor({ id: last._id }) : null }
+    return pageOf(docs, limit, toClient, (last) => ({ id: last._id }))
   })
 
   app.get('/api/v1/clients/:clientId', {

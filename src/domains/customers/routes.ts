@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { callerClientId } from '../../plugins/auth.js'
-import { decodeCursor, encodeCursor } from '../../lib/cursor.js'
+import { decodeCursor, pageOf } from '../../lib/cursor.js'
 import { Page, errorResponses } from '../../schemas/common.js'
 import { CreateCustomerBodySchema, CustomerListQuerySchema, CustomerParamsSchema, CustomerSchema } from './schemas.js'
 import { toCustomer } from './repository.js'
@@ -34,9 +34,7 @@ const customersRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const { limit, cursor, inferred } = request.query
     const after = cursor ? decodeCursor<{ customerId: number }>(cursor, ['customerId']).customerId : undefined
     const docs = await app.customersRepository.list(callerClientId(request), { limit: limit + 1, afterCustomerId: after, inferred })
-    const page = docs.slice(0, limit)
-    const last = page.at(-1)
-    return { data: page.map(toCustomer), nextCursor: docs.length > limit && last ? encodeCursor({ customerId: last.customerId }) : null }
+    return pageOf(docs, limit, toCustomer, (last) => ({ customerId: last.customerId }))
   })
 
   app.get('/api/v1/customers/:customerId', {

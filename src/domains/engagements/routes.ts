@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { ObjectId } from 'mongodb'
 import { callerClientId } from '../../plugins/auth.js'
-import { decodeCursor, encodeCursor } from '../../lib/cursor.js'
+import { decodeCursor, pageOf } from '../../lib/cursor.js'
 import { Page, errorResponses } from '../../schemas/common.js'
 import { CreateEngagementBodySchema, EngagementListQuerySchema, EngagementParamsSchema, EngagementSchema } from './schemas.js'
 import { toEngagement, type EngagementPosition } from './repository.js'
@@ -34,9 +34,7 @@ const engagementsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const { limit, cursor } = request.query
     const after = cursor ? decodeCursor<EngagementPosition>(cursor, ['createdAt', 'id']) : undefined
     const docs = await app.engagementsRepository.list(callerClientId(request), { limit: limit + 1, after })
-    const page = docs.slice(0, limit)
-    const last = page.at(-1)
-    return { data: page.map(toEngagement), nextCursor: docs.length > limit && last ? encodeCursor({ createdAt: last.createdAt, id: last._id }) : null }
+    return pageOf(docs, limit, toEngagement, (last) => ({ createdAt: last.createdAt, id: last._id }))
   })
 
   app.get('/api/v1/engagements/:engagementId', {

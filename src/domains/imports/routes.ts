@@ -3,7 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { ObjectId } from 'mongodb'
 import { callerClientId } from '../../plugins/auth.js'
-import { decodeCursor, encodeCursor } from '../../lib/cursor.js'
+import { decodeCursor, pageOf } from '../../lib/cursor.js'
 import { Page, errorResponses } from '../../schemas/common.js'
 import { MappingError, parseMapping } from './mapping.js'
 import { ImportError, runImport } from './pipeline.js'
@@ -86,9 +86,7 @@ const importsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const { limit, cursor } = request.query
     const after = cursor ? decodeCursor<{ startedAt: Date, id: ObjectId }>(cursor, ['startedAt', 'id']) : undefined
     const docs = await app.importRunsRepository.list(callerClientId(request), { limit: limit + 1, after })
-    const page = docs.slice(0, limit)
-    const last = page.at(-1)
-    return { data: page.map(toImportRun), nextCursor: docs.length > limit && last ? encodeCursor({ startedAt: last.startedAt, id: last._id }) : null }
+    return pageOf(docs, limit, toImportRun, (last) => ({ startedAt: last.startedAt, id: last._id }))
   })
 
   app.get('/api/v1/imports/:importId', {

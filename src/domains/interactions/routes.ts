@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { ObjectId } from 'mongodb'
 import { callerClientId } from '../../plugins/auth.js'
-import { decodeCursor, encodeCursor } from '../../lib/cursor.js'
+import { decodeCursor, pageOf } from '../../lib/cursor.js'
 import { Page, errorResponses } from '../../schemas/common.js'
 import { CreateInteractionBodySchema, InteractionListQuerySchema, InteractionParamsSchema, InteractionSchema } from './schemas.js'
 import { toInteraction, type InteractionPosition } from './repository.js'
@@ -47,9 +47,7 @@ const interactionsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const filter = toInteractionFilter(query)
     const after = cursor ? decodeCursor<InteractionPosition>(cursor, ['date', 'id']) : undefined
     const docs = await app.interactionsRepository.list(callerClientId(request), filter, { limit: limit + 1, after })
-    const page = docs.slice(0, limit)
-    const last = page.at(-1)
-    return { data: page.map(toInteraction), nextCursor: docs.length > limit && last ? encodeCursor({ date: last.interactionDate, id: last._id }) : null }
+    return pageOf(docs, limit, toInteraction, (last) => ({ date: last.interactionDate, id: last._id }))
   })
 
   app.get('/api/v1/interactions/by-id/:interactionId', {

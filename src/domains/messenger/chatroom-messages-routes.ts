@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { callerClientId } from '../../plugins/auth.js'
-import { decodeCursor, encodeCursor } from '../../lib/cursor.js'
+import { decodeCursor, pageOf } from '../../lib/cursor.js'
 import { Page, errorResponses } from '../../schemas/common.js'
 import { chatroomService } from './chatroom-service.js'
 import { toChatroomMessage } from './chatroom-messages-repository.js'
@@ -51,9 +51,7 @@ const chatroomMessagesRoutes: FastifyPluginAsyncTypebox = async (app) => {
     await chatrooms.requireMember(clientId, room, userId)
     const afterId = cursor ? decodeCursor<{ messageId: number }>(cursor, ['messageId']).messageId : undefined
     const docs = await app.chatroomMessagesRepository.list(clientId, room.chatroomId, { limit: limit + 1, order, senderId, afterId })
-    const page = docs.slice(0, limit)
-    const last = page.at(-1)
-    return { data: page.map(toChatroomMessage), nextCursor: docs.length > limit && last ? encodeCursor({ messageId: last.messageId }) : null }
+    return pageOf(docs, limit, toChatroomMessage, (last) => ({ messageId: last.messageId }))
   })
 }
 

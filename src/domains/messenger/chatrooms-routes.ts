@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { callerClientId } from '../../plugins/auth.js'
-import { decodeCursor, encodeCursor } from '../../lib/cursor.js'
+import { decodeCursor, encodeCursor, pageOf } from '../../lib/cursor.js'
 import { Page, errorResponses } from '../../schemas/common.js'
 import { UserParamsSchema, UserSchema } from '../users/schemas.js'
 import { toUser } from '../users/repository.js'
@@ -12,9 +12,7 @@ import {
 import { creationId } from '../../plugins/idempotent-writes.js'
 
 function chatroomPage (docs: ChatroomDocument[], limit: number) {
-  const page = docs.slice(0, limit)
-  const last = page.at(-1)
-  return { data: page.map(toChatroom), nextCursor: docs.length > limit && last ? encodeCursor({ chatroomId: last.chatroomId }) : null }
+  return pageOf(docs, limit, toChatroom, (last) => ({ chatroomId: last.chatroomId }))
 }
 
 const afterChatroom = (cursor?: string) => cursor ? decodeCursor<{ chatroomId: number }>(cursor, ['chatroomId']).chatroomId : undefined

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { ObjectId } from 'mongodb'
 import { callerClientId } from '../../plugins/auth.js'
-import { decodeCursor, encodeCursor } from '../../lib/cursor.js'
+import { decodeCursor, pageOf } from '../../lib/cursor.js'
 import { Page, errorResponses } from '../../schemas/common.js'
 import { recentWindowStart, toDirectMessage, type RecentPosition } from './direct-messages-repository.js'
 import {
@@ -66,9 +66,7 @@ const directMessagesRoutes: FastifyPluginAsyncTypebox = async (app) => {
     await requireUsers(clientId, users)
 
     const docs = await app.directMessagesRepository.recent(clientId, { recipientId: userId, senderId, limit: limit + 1, since, after }, now)
-    const page = docs.slice(0, limit)
-    const last = page.at(-1)
-    return { data: page.map(toDirectMessage), nextCursor: docs.length > limit && last ? encodeCursor({ sentAt: last.sentAt, id: last._id }) : null }
+    return pageOf(docs, limit, toDirectMessage, (last) => ({ sentAt: last.sentAt, id: last._id }))
   })
 }
 

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { callerClientId } from '../../plugins/auth.js'
-import { decodeCursor, encodeCursor } from '../../lib/cursor.js'
+import { decodeCursor, pageOf } from '../../lib/cursor.js'
 import { Page, errorResponses } from '../../schemas/common.js'
 import { CreateTopicBodySchema, CreatedTopicSchema, TopicListQuerySchema, TopicSchema } from './schemas.js'
 import { toTopic, type TopicPosition } from './repository.js'
@@ -36,9 +36,7 @@ const topicsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const { limit, cursor, month } = request.query
     const after = cursor ? decodeCursor<TopicPosition>(cursor, ['month', 'product']) : undefined
     const docs = await app.topicsRepository.list(callerClientId(request), { limit: limit + 1, after, month })
-    const page = docs.slice(0, limit)
-    const last = page.at(-1)
-    return { data: page.map(toTopic), nextCursor: docs.length > limit && last ? encodeCursor({ month: last.month, product: last.product }) : null }
+    return pageOf(docs, limit, toTopic, (last) => ({ month: last.month, product: last.product }))
   })
 }
 

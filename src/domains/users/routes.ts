@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { callerClientId } from '../../plugins/auth.js'
-import { decodeCursor, encodeCursor } from '../../lib/cursor.js'
+import { decodeCursor, pageOf } from '../../lib/cursor.js'
 import { LegacyErrorSchema, Page, errorResponses } from '../../schemas/common.js'
 import { toUser } from './repository.js'
 import { CreateUserBodySchema, LegacyUserParamsSchema, LegacyUserSchema, ListUsersQuerySchema, UserParamsSchema, UserSchema } from './schemas.js'
@@ -34,9 +34,7 @@ const usersRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const { limit, cursor, role } = request.query
     const afterUserId = cursor ? decodeCursor<{ userId: number }>(cursor, ['userId']).userId : undefined
     const docs = await app.usersRepository.list(callerClientId(request), { limit: limit + 1, afterUserId, role })
-    const page = docs.slice(0, limit)
-    const last = page.at(-1)
-    return { data: page.map(toUser), nextCursor: docs.length > limit && last ? encodeCursor({ userId: last.userId }) : null }
+    return pageOf(docs, limit, toUser, (last) => ({ userId: last.userId }))
   })
 
   app.post('/api/v1/users', {
