@@ -10,6 +10,8 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     idempotencyRecord: ObjectId | null
+    /** This attempt took its key over from one that failed or never finished, which may have stored something. */
+    idempotencyResumed: boolean
   }
 }
 
@@ -54,6 +56,7 @@ export default fp(async function idempotencyPlugin (app) {
   const records: Collection<IdempotencyDocument> = app.mongo.db.collection('idempotencyKeys')
   const leaseMs = app.config.HANDLER_TIMEOUT_MS + app.config.MONGODB_TIMEOUT_MS
   app.decorateRequest('idempotencyRecord', null)
+  app.decorateRequest('idempotencyResumed', false)
 
   app.addHook('onRoute', (route) => {
     if (!route.config?.idempotent) return
@@ -66,12 +69,15 @@ export default fp(async function idempotencyPlugin (app) {
     }
   })
 
-  /** Either claims the key for this request (the record's id, kept across take-overs) or returns the record that holds it. */
-  async function claim (clientId: ObjectId | null, key: string, hash: string, attempts = 3): Promise<ObjectId | IdempotencyDocument> {
+  /**
+   * Either claims the key for this request (the record's id, kept across take-overs, and whether this is a take-over)
+   * or returns the record that holds it.
+   */
+  async function claim (clientId: ObjectId | null, key: string, hash: string, attempts = 3): Promise<{ id: ObjectId, resumed: boolean } | IdempotencyDocument> {
     try {
       const _id = new ObjectId()
       await records.insertOne({ _id, clientId, key, requestHash: hash, state: 'pending', createdAt: new Date() })
-      return _id
+      return { id: _id, resumed: false }
     } catch (error) {
       if (!(error instanceof MongoServerError) || Number(error.code) !== 11000) throw error
     }
@@ -88,7 +94,7 @@ export default fp(async function idempotencyPlugin (app) {
         { _id: existing._id, state: existing.state, createdAt: existing.createdAt },
         { $set: { state: 'pending', createdAt: new Date() } }
       )
-      if (takeover.modifiedCount === 1) return existing._id
+      if (takeover.modifiedCount === 1) return { id: existing._id, resumed: true }
     }
     return claim(clientId, key, hash, attempts - 1)
   }
@@ -108,8 +114,9 @@ export default fp(async function idempotencyPlugin (app) {
     const clientId = request.caller?.kind === 'client' ? request.caller.clientId : null
     const hash = requestHash(request)
     const existing = await claim(clientId, key, hash)
-    if (existing instanceof ObjectId) {
-      request.idempotencyRecord = existing
+    if ('resumed' in existing) {
+      request.idempotencyRecord = existing.id
+      request.idempotencyResumed = existing.resumed
       return
     }
     if (existing.requestHash !== hash) throw httpError(422, 'This Idempotency-Key was already used with a different request')

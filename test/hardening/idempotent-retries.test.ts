@@ -74,6 +74,24 @@ t.test('a retry after a failed attempt that had stored its document answers with
     })
   }
 
+  t.test('a message whose attempt failed after storing it is the answer even when the chat has closed since', async (t) => {
+    const open = (await app.inject({ method: 'POST', url: '/api/v1/chats', headers: admin, payload: { customerName: 'Flo' } })).json()
+    const headers = { ...admin, 'idempotency-key': 'message-then-close' }
+    const url = `/api/v1/chats/${open.id}/messages`
+    const first = await app.inject({ method: 'POST', url, headers, payload: { text: 'last words' } })
+    t.equal(first.statusCode, 201)
+    t.equal((await app.inject({ method: 'POST', url: `/api/v1/chats/${open.id}/assign`, headers: admin, payload: { userId: 1 } })).statusCode, 200)
+    t.equal((await app.inject({ method: 'POST', url: `/api/v1/chats/${open.id}/close`, headers: admin })).statusCode, 200)
+    await records.updateOne({ key: 'message-then-close' }, { $set: { state: 'failed' }, $unset: { statusCode: '', contentType: '', body: '' } })
+
+    const retry = await app.inject({ method: 'POST', url, headers, payload: { text: 'last words' } })
+    t.equal(retry.statusCode, 201, 'not 409: the message was stored before the chat closed')
+    t.same(retry.json(), first.json())
+    const other = await app.inject({ method: 'POST', url, headers: { ...admin, 'idempotency-key': 'after-close' }, payload: { text: 'too late' } })
+    t.equal(other.statusCode, 409, 'a new message in the closed chat is still refused')
+    t.equal(await app.mongo.db.collection('messages').countDocuments({ clientId: tenant.id, chatId: open.id }), 1)
+  })
+
   t.test('a failed attempt\'s key with a different body is 422 and stores nothing', async (t) => {
     const headers = { ...admin, 'idempotency-key': 'retry-0' }
     await records.updateOne({ key: 'retry-0' }, { $set: { state: 'failed' } })

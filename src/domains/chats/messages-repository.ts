@@ -35,6 +35,11 @@ function createMessagesRepository (db: Db, collection: Collection<MessageDocumen
       return insertOnce(collection, doc)
     },
 
+    /** The message of `chatId` stored with `_id` (by an earlier attempt of the same idempotent request), if any. */
+    async findCreated (clientId: ObjectId, chatId: number, _id: ObjectId): Promise<MessageDocument | null> {
+      return collection.findOne({ _id, clientId, chatId })
+    },
+
     /** A chat's messages in the order they were sent (ties by id), after `after` when given. */
     async listByChat (clientId: ObjectId, chatId: number, { limit, after }: { limit: number, after?: MessagePosition }): Promise<MessageDocument[]> {
       const filter: Filter<MessageDocument> = { clientId, chatId }

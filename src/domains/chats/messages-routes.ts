@@ -31,7 +31,7 @@ const messagesRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request, reply) => {
     const { text, user_id: userId, sent_at: sentAt } = request.body
-    const doc = await postMessage(app, callerClientId(request), request.params.chat_id, { text, userId, sentAt }, 'sent_at', creationId(request))
+    const doc = await postMessage(app, callerClientId(request), request.params.chat_id, { text, userId, sentAt }, 'sent_at', { _id: creationId(request), resumed: request.idempotencyResumed })
     const message = toMessage(doc)
     return reply.code(201).send({ message_id: message.id, chat_id: message.chatId, text: message.text, user_id: message.userId, sent_at: message.sentAt })
   })
@@ -47,7 +47,7 @@ const messagesRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 201: MessageSchema, ...errorResponses(400, 404, 409, 422) }
     }
   }, async (request, reply) => {
-    const doc = await postMessage(app, callerClientId(request), request.params.chatId, request.body, 'sentAt', creationId(request))
+    const doc = await postMessage(app, callerClientId(request), request.params.chatId, request.body, 'sentAt', { _id: creationId(request), resumed: request.idempotencyResumed })
     return reply.code(201).send(toMessage(doc))
   })
 

@@ -12,12 +12,19 @@ export type SentAtField = 'sent_at' | 'sentAt'
  * The rules of a new chat message, checked in this order, before anything is written:
  * blank text (400), unknown chat (404), unknown user (422), closed chat (409), an agent writing in a queued chat
  * or in another agent's chat (409), a send time in the future or before the chat (or the agent's handling) began (422).
- * `_id`: the stored message's id (`creationId` of the request), so that a re-run attempt finds the message it stored.
+ * `creation`: the stored message's id (`creationId` of the request), so that a re-run attempt finds the message it
+ * stored, and whether this attempt resumes one that failed: then a message already stored with that id is the answer,
+ * before any rule is checked again (the chat may have been closed since).
  */
 export async function postMessage (
-  app: FastifyInstance, clientId: ObjectId, chatId: number, input: MessageInput, sentAtField: SentAtField, _id?: ObjectId
+  app: FastifyInstance, clientId: ObjectId, chatId: number, input: MessageInput, sentAtField: SentAtField,
+  creation: { _id?: ObjectId, resumed?: boolean } = {}
 ): Promise<MessageDocument> {
   const { httpErrors } = app
+  if (creation._id && creation.resumed) {
+    const stored = await app.messagesRepository.findCreated(clientId, chatId, creation._id)
+    if (stored) return stored
+  }
   if (input.text.trim() === '') throw httpErrors.badRequest('text must contain something other than whitespace')
 
   const chat = await app.chatsRepository.findById(clientId, chatId)
@@ -46,5 +53,5 @@ export async function postMessage (
   if (userId !== undefined && chat.handleStart && sentAt < chat.handleStart) {
     throw httpErrors.unprocessableEntity(`${sentAtField} is before an agent started handling chat ${chatId} (${chat.handleStart.toISOString()})`)
   }
-  return app.messagesRepository.create(clientId, { chatId, text: input.text, userId, sentAt }, _id)
+  return app.messagesRepository.create(clientId, { chatId, text: input.text, userId, sentAt }, creation._id)
 }
