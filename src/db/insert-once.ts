@@ -6,9 +6,9 @@ function isDuplicateKey (error: unknown): boolean {
 
 /**
  * Inserts `doc` unless a document with its `_id` is already stored (an earlier attempt of the same idempotent request),
- * and returns the stored one. Pair with `creationId` (src/plugins/idempotent-writes.ts). Any duplicate-key refusal is checked against the `_id`, because
- * a re-run's document may collide on a natural key (a name, a content key) before the database reports the `_id`;
- * a duplicate of another document is thrown as it came.
+ * and returns the stored one. Pair with `creationId` (src/plugins/idempotent-writes.ts). Any duplicate-key refusal is
+ * checked against the `_id`, because a re-run's document may collide on a natural key (a name, a content key) before
+ * the database reports the `_id`; a duplicate of another document is thrown as it came.
  */
 export async function insertOnce<T extends Document & { _id: ObjectId }> (
   collection: Collection<T>, doc: OptionalUnlessRequiredId<T> & { _id: ObjectId }
