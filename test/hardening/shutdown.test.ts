@@ -31,7 +31,8 @@ async function prepareDatabase (uri: string): Promise<Tenant> {
 /** Starts src/server.ts as its own process and resolves with the address it prints. */
 async function startServer (uri: string) {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    env: { ...process.env, ...env(uri), PORT: '0', HOST: '127.0.0.1' },
+    // Under tsx, not tap's loader: kept out of coverage (see test/domains/imports/cli.test.ts).
+    env: { ...process.env, ...env(uri), PORT: '0', HOST: '127.0.0.1', _TAPJS_PROCESSINFO_COVERAGE_: '0' },
     stdio: ['ignore', 'pipe', 'pipe']
   })
   let output = ''
