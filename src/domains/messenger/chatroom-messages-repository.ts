@@ -26,15 +26,18 @@ function createChatroomMessagesRepository (db: Db, collection: Collection<Chatro
     /**
      * Stores already validated messages with consecutive ids in one insertMany; if the database refuses any,
      * the ones it took are removed again, so a batch is stored whole or not at all. `ids` are the documents' `_id`s
-     * (`creationId` of the request): when an earlier attempt stored the whole batch, that batch is returned as stored;
-     * what an attempt cut short left behind is removed before the batch is stored anew.
+     * (`creationId` of the request). When the attempt resumes one that failed (`resumed`), a batch that attempt stored
+     * whole is returned as stored, and what it left behind when cut short is removed before the batch is stored anew.
      */
     async insertBatch (
-      clientId: ObjectId, chatroomId: number, messages: NewChatroomMessage[], ids = messages.map(() => new ObjectId())
+      clientId: ObjectId, chatroomId: number, messages: NewChatroomMessage[],
+      { ids = messages.map(() => new ObjectId()), resumed = false }: { ids?: ObjectId[], resumed?: boolean } = {}
     ): Promise<ChatroomMessageDocument[]> {
-      const earlier = await collection.find({ clientId, _id: { $in: ids } }).sort({ messageId: 1 }).toArray()
-      if (earlier.length === messages.length) return earlier
-      if (earlier.length > 0) await collection.deleteMany({ clientId, _id: { $in: ids } })
+      if (resumed) {
+        const earlier = await collection.find({ clientId, _id: { $in: ids } }).sort({ messageId: 1 }).toArray()
+        if (earlier.length === messages.length) return earlier
+        if (earlier.length > 0) await collection.deleteMany({ clientId, _id: { $in: ids } })
+      }
       const firstId = await reserveIds(db, clientId, 'chatroomMessages', messages.length)
       const createdAt = new Date()
       const docs = messages.map((message, index): ChatroomMessageDocument =>

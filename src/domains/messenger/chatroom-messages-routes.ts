@@ -29,7 +29,9 @@ const chatroomMessagesRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const room = await chatrooms.room(clientId, request.params.chatroomId)
     const { senderId, text } = request.body
     await chatrooms.requireMember(clientId, room, senderId)
-    const [doc] = await chatrooms.store(clientId, room, [{ senderId, text, sentAt: new Date() }], [creationId(request)])
+    const [doc] = await chatrooms.store(clientId, room, [{ senderId, text, sentAt: new Date() }], {
+      ids: [creationId(request)], resumed: request.idempotencyResumed
+    })
     return reply.code(201).send(toChatroomMessage(doc))
   })
 

@@ -55,9 +55,14 @@ export function chatroomService (app: FastifyInstance) {
       return null
     },
 
-    /** Stores validated messages in one batch (`ids`: their `_id`s, see insertBatch), then delivers each to the room's open streams. */
-    async store (clientId: ObjectId, room: ChatroomDocument, messages: NewChatroomMessage[], ids?: ObjectId[]): Promise<ChatroomMessageDocument[]> {
-      const docs = await app.chatroomMessagesRepository.insertBatch(clientId, room.chatroomId, messages, ids)
+    /**
+     * Stores validated messages in one batch, then delivers each to the room's open streams.
+     * `creation`: the messages' `_id`s and whether the attempt resumes a failed one (see insertBatch).
+     */
+    async store (
+      clientId: ObjectId, room: ChatroomDocument, messages: NewChatroomMessage[], creation?: { ids: ObjectId[], resumed: boolean }
+    ): Promise<ChatroomMessageDocument[]> {
+      const docs = await app.chatroomMessagesRepository.insertBatch(clientId, room.chatroomId, messages, creation)
       const channel = chatroomChannel(clientId, room.chatroomId)
       for (const doc of docs) app.messengerLive.bus.publish(channel, { id: doc._id, name: 'chatroom-message', data: toChatroomMessage(doc) })
       return docs

@@ -45,7 +45,9 @@ const legacyMessengerRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const field = problem.field === 'sender' ? 'sender_user_id' : 'message_sent_ts'
       throw httpError(problem.statusCode, `data[${problem.index}].${field}: ${problem.message}`)
     }
-    const docs = await chatrooms.store(clientId, room, messages, messages.map((_, index) => creationId(request, index)))
+    const docs = await chatrooms.store(clientId, room, messages, {
+      ids: messages.map((_, index) => creationId(request, index)), resumed: request.idempotencyResumed
+    })
     return reply.code(201).send({ data: docs.map((doc) => ({ message_id: doc.messageId })) })
   })
 }
