@@ -3,9 +3,10 @@
  * documents of one client, and the users → chats → messages $lookup of GET /users/performance
  * at 1k and 10k chats. Run: npx tsx bench/embedded-joins.ts
  */
-import { cpus, loadavg, totalmem } from 'node:os'
+import { cpus, totalmem } from 'node:os'
 import { MongoClient, ObjectId, type Collection, type Document } from 'mongodb'
 import { startEmbeddedMongo } from '../src/db/embedded/index.js'
+import { cpuMs, load, log } from './measure.js'
 
 const BATCH = 1_000
 const SMALL = 10_000
@@ -15,15 +16,8 @@ const UPSERTS = 5_000
 const CONCURRENCY = 8
 const USERS = 20
 
-const log = (line: string): void => { process.stdout.write(`${line}\n`) }
 const fmt = (n: number): string => Math.round(n).toLocaleString('en')
-const load = (): string => loadavg().map((l) => l.toFixed(1)).join(' ')
 const median = (xs: number[]): number => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)]
-/** CPU time of this process (engine and driver both run in it), in milliseconds. */
-const cpuMs = (): number => {
-  const { user, system } = process.cpuUsage()
-  return (user + system) / 1000
-}
 
 interface Rate { wall: number; cpu: number }
 const rates = (count: number, wallMs: number, cpu: number): Rate => ({ wall: count / (wallMs / 1000), cpu: count / (cpu / 1000) })

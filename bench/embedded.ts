@@ -3,9 +3,9 @@
  * secondary index, then keyed lookups through the driver at 10k and at 1M documents.
  * Run: npm run bench:embedded
  */
-import { loadavg } from 'node:os'
 import { MongoClient } from 'mongodb'
 import { startEmbeddedMongo } from '../src/db/embedded/index.js'
+import { cpuMs, load, log } from './measure.js'
 
 const BATCH = 1_000
 const INSERT_DOCS = 100_000
@@ -16,13 +16,7 @@ const CONCURRENCY = 8
 /** Unmeasured lookups before each measurement, so both sizes are measured with warm JIT and pool. */
 const WARM_UP = 5_000
 
-const log = (line: string): void => { process.stdout.write(`${line}\n`) }
 const rate = (count: number, ms: number): number => Math.round(count / (ms / 1000))
-const cpuMs = (): number => {
-  const { user, system } = process.cpuUsage()
-  return (user + system) / 1000
-}
-const load = (): string => loadavg().map((l) => l.toFixed(1)).join(' ')
 
 /** A full collection before measuring (when run with --expose-gc), so no phase pays for the previous one's garbage. */
 const settle = (): void => { (globalThis as { gc?: () => void }).gc?.() }

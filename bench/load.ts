@@ -15,11 +15,11 @@ import { startEmbeddedMongo } from '../src/db/embedded/index.js'
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.js'
 import { prepareDatabase, startBareFastify, startSwitchboard, type ServerProcess } from './load-server.js'
 import { drive, newOutcomes, plan, settle, summarise, type Outcome } from './load-drive.js'
+import { log } from './measure.js'
 
 const MESSAGES = Number(process.env.LOAD_MESSAGES ?? 10_000)
 const CONNECTIONS = Number(process.env.LOAD_CONNECTIONS ?? 200)
 const CEILING_SECONDS = 10
-const log = (line: string): void => { process.stdout.write(`${line}\n`) }
 
 type Scenario = 'steady' | 'outage' | 'sigterm'
 
