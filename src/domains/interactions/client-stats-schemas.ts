@@ -14,14 +14,21 @@ function Compared<T extends TSchema> (summary: T, previousDescription = 'The sam
   return { current: summary, previous: Type.Union([summary, Type.Null()], { description: previousDescription }) }
 }
 
+/** Examples on the demo client acme (channels Email, Call, Bird); acme's interactions have no topic, so the topics example is made up. */
+const ids = { Email: '65a1f0c2e4b0a1b2c3d4e501', Call: '65a1f0c2e4b0a1b2c3d4e502', Bird: '65a1f0c2e4b0a1b2c3d4e503' }
+const cells = (email: number, call: number, bird: number) => [
+  { engagementId: ids.Email, name: 'Email', count: email }, { engagementId: ids.Call, name: 'Call', count: call }, { engagementId: ids.Bird, name: 'Bird', count: bird }
+]
+const allTime = { from: null, to: null }
+
 /** A page of ranked rows and the summary of the whole ranking. */
-function RankedPage<S extends TSchema, R extends TSchema> (title: string, summary: S, row: R) {
+function RankedPage<S extends TSchema, R extends TSchema> (title: string, summary: S, row: R, example: object) {
   return Type.Object({
     tz: Type.String({ description: 'The time zone whose local days bound the periods' }),
     summary: Type.Object(Compared(summary), { description: 'Figures over the whole ranking, not only this page' }),
     data: Type.Array(row, { description: 'One page of the ranking, best first' }),
     nextCursor: Type.Union([Type.String(), Type.Null()], { description: 'Pass as `cursor` to get the next page; null when there is none' })
-  }, { title })
+  }, { title, examples: [example] })
 }
 
 const TypeLabel = {
@@ -40,7 +47,19 @@ const ClientChannelsSchema = Type.Object({
     customers: Count('Distinct customers who used the channel')
   }), { description: 'Every channel of the client, in channel creation order, zero-filled' })
 })
-export const ClientChannelsResponseSchema = Type.Object({ tz: Type.String(), ...Compared(ClientChannelsSchema) }, { title: 'ClientChannels' })
+export const ClientChannelsResponseSchema = Type.Object({ tz: Type.String(), ...Compared(ClientChannelsSchema) }, {
+  title: 'ClientChannels',
+  examples: [{
+    tz: 'UTC',
+    current: {
+      period: { from: '2020-01-01', to: '2020-03-31' },
+      total: 2,
+      customers: 1,
+      channels: cells(0, 1, 1).map((cell) => ({ ...cell, customers: cell.count }))
+    },
+    previous: { period: { from: '2019-10-02', to: '2019-12-31' }, total: 1, customers: 1, channels: cells(1, 0, 0).map((cell) => ({ ...cell, customers: cell.count })) }
+  }]
+})
 
 const Breakdown = Type.Object({ total: Count('Interactions in the period'), channels: Channels })
 
@@ -54,7 +73,15 @@ export const CustomerRankingResponseSchema = RankedPage('CustomerRanking', Type.
   ...TypeLabel,
   current: Breakdown,
   previous: Type.Union([Breakdown, Type.Null()], { description: 'The same customer in the previous period; null unless compare=previous' })
-}))
+}), {
+  tz: 'UTC',
+  summary: { current: { period: allTime, customers: 3, interactions: 4, withoutCustomer: 0 }, previous: null },
+  data: [
+    { customerId: 4, type: null, inferred: true, current: { total: 2, channels: cells(0, 1, 1) }, previous: null },
+    { customerId: 1, type: 'Red', inferred: false, current: { total: 1, channels: cells(1, 0, 0) }, previous: null }
+  ],
+  nextCursor: 'eyJ0b3RhbCI6eyIkbnVtYmVySW50IjoiMSJ9LCJjdXN0b21lcklkIjp7IiRudW1iZXJJbnQiOiIxIn19'
+})
 
 const TopicBreakdown = Type.Object({
   total: Count('Interactions about the topic'),
@@ -70,7 +97,15 @@ export const TopicRankingResponseSchema = RankedPage('TopicRanking', Type.Object
   topic: Type.String(),
   current: TopicBreakdown,
   previous: Type.Union([TopicBreakdown, Type.Null()], { description: 'The same topic in the previous period; null unless compare=previous' })
-}))
+}), {
+  tz: 'UTC',
+  summary: { current: { period: allTime, topics: 2, untagged: 1 }, previous: null },
+  data: [
+    { topic: 'Sand', current: { total: 3, explicit: 1, calendar: 2, channels: cells(1, 2, 0) }, previous: null },
+    { topic: 'Boat', current: { total: 0, explicit: 0, calendar: 0, channels: cells(0, 0, 0) }, previous: null }
+  ],
+  nextCursor: null
+})
 
 export const TypeRankingResponseSchema = RankedPage('CustomerTypeInteractions', Type.Object({
   period: PeriodSchema,
@@ -81,7 +116,18 @@ export const TypeRankingResponseSchema = RankedPage('CustomerTypeInteractions', 
   ...TypeLabel,
   current: Breakdown,
   previous: Type.Union([Breakdown, Type.Null()], { description: 'The same type in the previous period; null unless compare=previous' })
-}))
+}), {
+  tz: 'UTC',
+  summary: {
+    current: { period: { from: '2020-01-01', to: '2020-12-31' }, types: 4, interactions: 2, withoutCustomer: 0 },
+    previous: { period: { from: '2018-12-31', to: '2019-12-31' }, types: 4, interactions: 1, withoutCustomer: 0 }
+  },
+  data: [
+    { type: null, inferred: true, current: { total: 2, channels: cells(0, 1, 1) }, previous: { total: 0, channels: cells(0, 0, 0) } },
+    { type: 'Blue', inferred: false, current: { total: 0, channels: cells(0, 0, 0) }, previous: { total: 0, channels: cells(0, 0, 0) } }
+  ],
+  nextCursor: 'eyJ0b3RhbCI6eyIkbnVtYmVySW50IjoiMCJ9LCJjYXRlZ29yeSI6eyIkbnVtYmVySW50IjoiMCJ9LCJ0eXBlIjoiQmx1ZSJ9'
+})
 
 const Active = Type.Object({ active: Count('Customers of the type with at least one interaction in the period') })
 export const TypeCustomersResponseSchema = Type.Object({
@@ -99,4 +145,15 @@ export const TypeCustomersResponseSchema = Type.Object({
     previous: Type.Union([Active, Type.Null()], { description: 'null unless compare=previous' })
   }), { description: 'One page of the types, most customers first' }),
   nextCursor: Type.Union([Type.String(), Type.Null()], { description: 'Pass as `cursor` to get the next page; null when there is none' })
-}, { title: 'CustomerTypeCustomers' })
+}, {
+  title: 'CustomerTypeCustomers',
+  examples: [{
+    tz: 'UTC',
+    summary: { types: 4, customers: 6, current: { period: { from: '2020-01-01', to: '2020-12-31' }, active: 1 }, previous: null },
+    data: [
+      { type: 'Orange', inferred: false, customers: 2, current: { active: 0 }, previous: null },
+      { type: 'Red', inferred: false, customers: 2, current: { active: 0 }, previous: null }
+    ],
+    nextCursor: 'eyJjdXN0b21lcnMiOnsiJG51bWJlckludCI6IjIifSwiY2F0ZWdvcnkiOnsiJG51bWJlckludCI6IjAifSwidHlwZSI6IlJlZCJ9'
+  }]
+})

@@ -1,6 +1,9 @@
 import t from 'tap'
 import { bearer, buildTestApp, createTenant } from '../../helper.js'
+import { FormatRegistry, type TSchema } from '@sinclair/typebox'
+import { Value } from '@sinclair/typebox/value'
 import { encodeCursor } from '../../../src/lib/cursor.js'
+import * as schemas from '../../../src/domains/interactions/client-stats-schemas.js'
 import { handClient, neighbourClient } from './client-fixture.js'
 
 const all = { from: null, to: null }
@@ -254,6 +257,16 @@ t.test('client-wide statistics on a hand-computed client', async (t) => {
       const res = await get(route, tenant.keys.agent)
       t.strictSame([res.status, res.body], [403, { statusCode: 403, code: 'FORBIDDEN', error: 'This route needs the manager role; this key has agent' }], route)
       t.equal((await app.inject({ method: 'GET', url: route })).statusCode, 401, `${route} without a key`)
+    }
+  })
+
+  t.test('every response schema carries an example that it accepts', async (t) => {
+    if (!FormatRegistry.Has('date')) FormatRegistry.Set('date', (value) => /^\d{4}-\d{2}-\d{2}$/.test(value))
+    const responses = Object.entries(schemas).filter(([name]) => name.endsWith('ResponseSchema')) as [string, TSchema][]
+    t.equal(responses.length, 5)
+    for (const [name, schema] of responses) {
+      t.equal(schema.examples?.length, 1, name)
+      t.ok(Value.Check(schema, schema.examples[0]), `${name}: ${[...Value.Errors(schema, schema.examples[0])].map((error) => `${error.path} ${error.message}`).join('; ')}`)
     }
   })
 
