@@ -279,6 +279,7 @@ t.test('client-wide statistics on a hand-computed client', async (t) => {
       const names = operation.parameters.map((param: { name: string }) => param.name).sort()
       t.strictSame(names, route === '/api/v1/stats/channels' ? ['compare', 'from', 'to', 'tz'] : ['compare', 'cursor', 'from', 'limit', 'to', 'tz'], route)
       t.ok(operation.description.length > 40, `${route} is described`)
+      t.type(operation.responses['200'].content['application/json'].example, 'object', `${route} shows an example answer`)
     }
   })
 })
