@@ -12,10 +12,15 @@ export function clearChart (canvas) {
   canvas.setAttribute('aria-label', 'No chart: nothing to show')
 }
 
-/** Draws a chart on the canvas, replacing the one drawn there before; the canvas's label says what it shows. */
-export function drawChart (canvas, { type, labels, datasets, yTitle }) {
+/**
+ * Draws a chart on the canvas, replacing the one drawn there before; the canvas's label says what it shows.
+ * `stacked` piles the datasets up; `horizontal` lays bars along the x axis (the value title then names that axis).
+ */
+export function drawChart (canvas, { type, labels, datasets, yTitle, stacked = false, horizontal = false }) {
   clearChart(canvas)
   canvas.setAttribute('aria-label', describe(type, labels, datasets))
+  const valueAxis = { beginAtZero: true, stacked, title: { display: Boolean(yTitle), text: yTitle }, ticks: { precision: 0 } }
+  const categoryAxis = { stacked }
   return new window.Chart(canvas, {
     type,
     data: {
@@ -26,8 +31,9 @@ export function drawChart (canvas, { type, labels, datasets, yTitle }) {
       animation: false,
       responsive: true,
       maintainAspectRatio: false,
+      indexAxis: horizontal ? 'y' : 'x',
       plugins: { legend: { display: datasets.length > 1, position: 'bottom' } },
-      scales: { y: { beginAtZero: true, title: { display: Boolean(yTitle), text: yTitle }, ticks: { precision: 0 } } }
+      scales: horizontal ? { x: valueAxis, y: categoryAxis } : { x: categoryAxis, y: valueAxis }
     }
   })
 }

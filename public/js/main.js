@@ -2,6 +2,7 @@ import { apiKey, getAll, getJson, unauthorizedEvent } from './api.js'
 import { describeError, fillDatalist } from './dom.js'
 import { agentsView } from './views/agents.js'
 import { channelsView } from './views/channels.js'
+import { overviewView } from './views/overview.js'
 import { volumeView } from './views/volume.js'
 
 const byId = (id) => document.getElementById(id)
@@ -13,7 +14,8 @@ const session = byId('session')
 const dashboard = [
   channelsView(byId('channels-view')),
   volumeView(byId('volume-view')),
-  agentsView(byId('agents-view'))
+  agentsView(byId('agents-view')),
+  overviewView(byId('overview-view'))
 ]
 
 function showKeyPanel (message = '') {
@@ -86,7 +88,7 @@ byId('forget-key').addEventListener('click', () => {
 
 const browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone
 fillDatalist('time-zones', [...new Set(['UTC', ...Intl.supportedValuesOf('timeZone')])])
-for (const form of ['volume-view', 'agents-view']) field(form, 'tz').value = browserZone
+for (const form of ['volume-view', 'agents-view', 'overview-view']) field(form, 'tz').value = browserZone
 
 if (apiKey.get()) connect()
 else showKeyPanel()

@@ -1,7 +1,7 @@
 import { EJSON, type Document } from 'bson'
 import createError from '@fastify/error'
 
-const InvalidCursor = createError('INVALID_CURSOR', 'querystring/cursor is not a cursor this API issued', 400)
+export const InvalidCursor = createError('INVALID_CURSOR', 'querystring/cursor is not a cursor this API issued', 400)
 
 /** Encodes the sort key of the last item of a page as an opaque, URL-safe cursor. */
 export function encodeCursor (position: Document): string {

@@ -11,7 +11,8 @@ export const apiDescription = [
   '',
   'Errors use one envelope: `{"statusCode": 404, "code": "NOT_FOUND", "error": "Chat 9 not found"}`;',
   'the seed-compatible routes (`/users/...`, `/chats/...`, `/clients`, `/interactions/...`, `/chatrooms/...`,',
-  '`/api/v1/interactions/{customer_id}`) answer errors as `{"error": "..."}` exactly as their original contracts.',
+  '`/api/v1/interactions/{customer_id}`, `/api/v1/stats/interactions/{customer_id}`) answer errors as `{"error": "..."}` exactly as',
+  'their original contracts.',
   '',
   'Lists are paginated: pass the `nextCursor` of one page as `cursor` to get the next; `limit` is 1–100.',
   'Times are ISO 8601 UTC strings; durations are seconds.'

@@ -45,7 +45,7 @@ export async function openDashboard (browser: Browser, baseUrl: string, timezone
   return { page, requests, problems, close: () => context.close() }
 }
 
-/** Pastes the key and waits until the three views have finished loading (ready or error). */
+/** Pastes the key and waits until every view has finished loading (ready or error). */
 export async function connect (page: Page, key: string): Promise<void> {
   await page.getByLabel('API key', { exact: true }).fill(key)
   await page.getByRole('button', { name: 'Connect' }).click()
@@ -53,7 +53,9 @@ export async function connect (page: Page, key: string): Promise<void> {
   await viewsSettled(page)
 }
 
-export async function viewsSettled (page: Page, ids = ['channels-view', 'volume-view', 'agents-view']): Promise<void> {
+export const viewIds = ['channels-view', 'volume-view', 'agents-view', 'overview-view']
+
+export async function viewsSettled (page: Page, ids = viewIds): Promise<void> {
   for (const id of ids) await page.locator(`#${id}[data-state="ready"], #${id}[data-state="error"]`).waitFor()
 }
 

@@ -118,7 +118,7 @@ if (!hasChromium) {
   t.test('an agent key sees the interactions and a clear error on the manager views', async (t) => {
     const { page } = await dashboard('sb_demo_acme_agent')
     t.same(await tableText(page, 'channels-view'), [['Email', '1'], ['Call', '0'], ['Bird', '0']])
-    for (const view of ['volume-view', 'agents-view']) {
+    for (const view of ['volume-view', 'agents-view', 'overview-view']) {
       t.equal(await messageOf(page, view), 'This key may not see this view: This route needs the manager role; this key has agent')
       t.same(await tableText(page, view), [])
     }

@@ -32,7 +32,7 @@ t.test('dashboard files', async (t) => {
   })
 
   t.test('the browser modules are served as JavaScript', async (t) => {
-    for (const file of ['main.js', 'api.js', 'views/channels.js', 'views/volume.js', 'views/agents.js']) {
+    for (const file of ['main.js', 'api.js', 'views/channels.js', 'views/volume.js', 'views/agents.js', 'views/overview.js']) {
       const res = await app.inject({ method: 'GET', url: `/dashboard/js/${file}` })
       t.equal(res.statusCode, 200, file)
       t.match(res.headers['content-type'], /javascript/, file)

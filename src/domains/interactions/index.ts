@@ -10,6 +10,8 @@ import interactionsRoutes from './routes.js'
 import seedContractRoutes from './seed-routes.js'
 import statsRoutes from './stats-routes.js'
 import exportRoutes from './export-routes.js'
+import clientStats from './client-stats.js'
+import clientStatsRoutes from './client-stats-routes.js'
 
 /** Engagements (channels), customers, topics and interactions of each client, with their statistics; repositories decorate the root app. */
 export default fp(async function interactionsDomain (app) {
@@ -17,6 +19,7 @@ export default fp(async function interactionsDomain (app) {
   await app.register(customersRepository)
   await app.register(topicsRepository)
   await app.register(interactionsRepository)
+  await app.register(clientStats)
   await app.register(engagementsRoutes)
   await app.register(customersRoutes)
   await app.register(topicsRoutes)
@@ -24,4 +27,5 @@ export default fp(async function interactionsDomain (app) {
   await app.register(seedContractRoutes)
   await app.register(statsRoutes)
   await app.register(exportRoutes)
+  await app.register(clientStatsRoutes)
 }, { name: 'interactions-domain', dependencies: ['mongo', 'auth', 'users-domain'] })

@@ -7,7 +7,7 @@ import { callerClientId } from '../../plugins/auth.js'
 import { LegacyErrorSchema, ObjectIdString } from '../../schemas/common.js'
 import { ProductSchema } from '../topics/schemas.js'
 import { instantRange } from './periods.js'
-import { channelCountsByName } from './summaries.js'
+import { channelCounts, channelCountsByName } from './summaries.js'
 import type { InteractionDocument } from './repository.js'
 
 const legacyErrors = { 400: LegacyErrorSchema, 404: LegacyErrorSchema }
@@ -26,6 +26,18 @@ const CustomerChannelsResponse = Type.Object({
     interactions: Type.Record(Type.String(), Type.Integer({ minimum: 0 }), { description: 'Every channel of the client, in channel creation order, zero-filled' })
   })
 }, { examples: [{ data: { customer_id: 1, interactions: { Email: 1, Call: 0, Bird: 0 } } }] })
+
+/** Seed 001's own solution: dates only, no topic, and its channels in alphabetical order. */
+const StatsInteractionsQuery = Type.Object({
+  start_date: CustomerChannelsQuery.properties.start_date,
+  end_date: CustomerChannelsQuery.properties.end_date
+}, { additionalProperties: false })
+const StatsInteractionsResponse = Type.Object({
+  data: Type.Object({
+    customer_id: Type.Integer(),
+    interactions: Type.Record(Type.String(), Type.Integer({ minimum: 0 }), { description: 'Every channel of the client, alphabetically by name (binary order), zero-filled' })
+  })
+}, { examples: [{ data: { customer_id: 4, interactions: { Bird: 1, Boat: 0, Call: 1, Email: 0, Post: 0 } } }] })
 
 const LegacyInteraction = Type.Object({
   _id: Type.Object({ $oid: ObjectIdString }),
@@ -121,6 +133,34 @@ const seedContractRoutes: FastifyPluginAsyncTypebox = async (app) => {
     // The exact text the seed prints: a JSON string is sent as it is, not re-serialised by the response schema.
     const legacyJson = EJSON.stringify(legacyView(doc), { legacy: true })
     return reply.type('application/json; charset=utf-8').send(legacyJson as unknown as Static<typeof LegacyInteraction>)
+  })
+
+  app.get('/api/v1/stats/interactions/:customer_id', {
+    config: { auth: { role: 'agent' }, legacyErrors: true },
+    attachValidation: true,
+    schema: {
+      tags: ['seed contracts'],
+      summary: 'Total interactions of a customer on each channel, channels alphabetically (spreadsheet seed\'s solution)',
+      description: 'Every channel of the caller\'s client is listed, zero-filled, alphabetically by name. `start_date` and `end_date` ' +
+        '(YYYY-MM-DD, UTC) include whole days. 400 `{"error": "Invalid customer_id provided"}` for a customer_id that is not a positive ' +
+        'integer, `{"error": "Invalid start_date format. Use YYYY-MM-DD."}` (or end_date) for a bad date; 404 `{"error": "Customer not found"}`.',
+      params: CustomerChannelsParams,
+      querystring: StatsInteractionsQuery,
+      response: { 200: StatsInteractionsResponse, ...legacyErrors }
+    }
+  }, async (request, reply) => {
+    const invalid = legacyValidationMessage(request)
+    if (invalid) return reply.code(400).send({ error: invalid })
+    const customerId = Number(request.params.customer_id)
+    if (customerId > 2147483647) return reply.code(400).send({ error: badInput.customer_id })
+    const { start_date: startDate, end_date: endDate } = request.query
+    if (startDate && endDate && startDate > endDate) return reply.code(400).send({ error: 'start_date must not be after end_date' })
+
+    const clientId = callerClientId(request)
+    if (!await app.customersRepository.findByCustomerId(clientId, customerId)) return reply.code(404).send({ error: 'Customer not found' })
+    const cells = await channelCounts(app, clientId, { customerId, ...instantRange(startDate, endDate) })
+    const alphabetical = cells.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    return { data: { customer_id: customerId, interactions: Object.fromEntries(alphabetical.map((cell) => [cell.name, cell.count])) } }
   })
 }
 

@@ -25,12 +25,12 @@ export const SentimentQuerySchema = Type.Composite([SummaryQuerySchema, Type.Obj
 
 export const CustomerStatsParamsSchema = Type.Object({ customerId: IntegerId })
 
-const PeriodSchema = Type.Object({
+export const PeriodSchema = Type.Object({
   from: Type.Union([CalendarDateSchema, Type.Null()]),
   to: Type.Union([CalendarDateSchema, Type.Null()])
 }, { description: 'Whole local days in `tz`, both included; null: open-ended' })
 
-const ChannelCellSchema = Type.Object({ engagementId: ObjectIdString, name: Type.String(), count: Type.Integer({ minimum: 0 }) })
+export const ChannelCellSchema = Type.Object({ engagementId: ObjectIdString, name: Type.String(), count: Type.Integer({ minimum: 0 }) })
 
 /** `{current, previous}`: previous is null unless compare=previous. */
 function Compared<T extends TSchema> (summary: T) {

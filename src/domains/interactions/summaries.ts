@@ -8,7 +8,7 @@ import { bucketLabels, type BucketUnit, type Period } from './periods.js'
 
 export interface ChannelCell { engagementId: string, name: string, count: number }
 
-function countsFor (engagements: EngagementDocument[], rows: { engagementId: ObjectId, count: number }[]): ChannelCell[] {
+export function countsFor (engagements: EngagementDocument[], rows: { engagementId: ObjectId, count: number }[]): ChannelCell[] {
   const counts = new Map<string, number>()
   for (const row of rows) counts.set(row.engagementId.toHexString(), (counts.get(row.engagementId.toHexString()) ?? 0) + row.count)
   return engagements.map((engagement) => ({
