@@ -20,7 +20,7 @@ const legacyMessengerRoutes: FastifyPluginAsyncTypebox = async (app) => {
     config: { auth: { role: 'agent' }, legacyErrors: true, idempotent: true },
     schemaErrorFormatter: legacyValidationError,
     schema: {
-      tags: ['seed contracts'],
+      tags: ['seed contracts', 'messenger'],
       summary: 'Store a batch of messages in a chatroom (messenger seed contract)',
       description: 'Identity: a key bound to a user posts as that user (`sender_user_id` may be omitted; naming another user is 403); ' +
         'an integration key must have the admin role (agent and manager integration keys: 403) and name each sender (400 without). ' +
