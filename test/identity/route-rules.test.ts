@@ -15,7 +15,7 @@ type Build = (ctx: IdentityTenant) => Promise<Call> | Call
  * - `manager statistics`: client-wide figures for the manager role (A's manager-bound key, manager and admin keys).
  */
 type Rule =
-  | { rule: 'messenger', self: Build, other: Build[], named: Build, selfSees?: { only: string, check: (ctx: IdentityTenant, body: any) => boolean } }
+  | { rule: 'messenger', self: Build, other: Build[], named: Build, selfSees?: { only: string, check: (ctx: IdentityTenant, body: { data: Record<string, unknown>[] }) => boolean } }
   | { rule: 'client records', reason: string, self: Build, named: Build }
   | { rule: 'chat agent', self: Build, other: Build[], named: Build }
   | { rule: 'manager statistics', reason: string, self: Build, named: Build }
@@ -31,7 +31,7 @@ const rules: Record<string, Rule> = {
   'GET /api/v1/users/{userId}/direct-messages': {
     rule: 'messenger',
     self: () => ({ method: 'GET', url: `/api/v1/users/${A}/direct-messages` }),
-    selfSees: { only: 'the messages A received', check: (_ctx, body) => body.data.length > 0 && body.data.every((message: { recipientId: number }) => message.recipientId === A) },
+    selfSees: { only: 'the messages A received', check: (_ctx, body) => body.data.length > 0 && body.data.every((message) => message.recipientId === A) },
     other: [() => ({ method: 'GET', url: `/api/v1/users/${B}/direct-messages` }), () => ({ method: 'GET', url: `/api/v1/users/${B}/direct-messages?senderId=${A}` })],
     named: () => ({ method: 'GET', url: `/api/v1/users/${A}/direct-messages` })
   },
@@ -47,7 +47,7 @@ const rules: Record<string, Rule> = {
     other: [],
     selfSees: {
       only: 'A\'s own rooms, not B\'s',
-      check: (ctx, body) => body.data.some((room: { id: number }) => room.id === ctx.rooms.ours) && !body.data.some((room: { id: number }) => room.id === ctx.rooms.bobs)
+      check: (ctx, body) => body.data.some((room) => room.id === ctx.rooms.ours) && !body.data.some((room) => room.id === ctx.rooms.bobs)
     },
     named: () => ({ method: 'GET', url: '/api/v1/chatrooms' })
   },
