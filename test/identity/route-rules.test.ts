@@ -205,6 +205,9 @@ t.test('every messenger and chat route of the OpenAPI document follows its ident
   t.same(operations.map((operation) => `${operation.method} ${operation.path}`).sort(), Object.keys(rules).sort(),
     'the table has a rule for exactly the documented messenger and chat routes (a new route needs one)')
 
+  const undocumented = operations.filter((operation) => !/Identity: /.test(doc.paths[operation.path][operation.method.toLowerCase()].description ?? ''))
+  t.same(undocumented.map((operation) => `${operation.method} ${operation.path}`), [], 'every one of them states its identity rule in the API docs')
+
   const ok = (status: number) => status >= 200 && status < 300
   for (const operation of operations) {
     const name = `${operation.method} ${operation.path}`
