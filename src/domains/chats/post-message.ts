@@ -66,8 +66,8 @@ export async function postMessage (
     throw httpErrors.unprocessableEntity(`${sentAtField} is before an agent started handling chat ${chatId} (${chat.handleStart.toISOString()})`)
   }
   if (!await app.chatsRepository.acceptMessage(clientId, chatId, userId, sentAt)) {
-    const now = await app.chatsRepository.findById(clientId, chatId)
-    throw (now && stateRefusal(app, now, userId)) ?? httpErrors.conflict(`Chat ${chatId} changed while the message was being stored; retry`)
+    const current = await app.chatsRepository.findById(clientId, chatId)
+    throw (current && stateRefusal(app, current, userId)) ?? httpErrors.conflict(`Chat ${chatId} changed while the message was being stored; retry`)
   }
   return app.messagesRepository.create(clientId, { chatId, text: input.text, userId, sentAt, createdByKeyId: input.createdByKeyId }, creation._id)
 }
