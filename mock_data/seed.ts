@@ -22,6 +22,9 @@ export async function seedDemo (db: Db, progress: SeedProgress = () => {}): Prom
 export function describeDemoClients (clients: DemoClient[]): string {
   return clients.map((client) =>
     `  ${client.nickName.padEnd(7)} ${client.name} — ${client.about}\n` +
-    `          admin: ${client.keys.admin}   manager: ${client.keys.manager}   agent: ${client.keys.agent}`
+    `          admin: ${client.keys.admin}   manager: ${client.keys.manager}   agent: ${client.keys.agent}` +
+    (client.userKeys.length === 0
+      ? ''
+      : `\n          bound to a user: ${client.userKeys.map((user) => `${user.userId} ${user.name}: ${user.key}`).join('   ')}`)
   ).join('\n')
 }

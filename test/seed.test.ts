@@ -36,5 +36,19 @@ t.test('demo data', async (t) => {
     const text = describeDemoClients(await seedDemo(db))
     t.match(text, /acme {4}Acme Contact Centre/)
     t.match(text, /admin: sb_demo_acme_admin {3}manager: sb_demo_acme_manager {3}agent: sb_demo_acme_agent/)
+    t.match(text, /bound to a user: 1 Test User 1: sb_demo_acme_user1 {3}2 Test User 2: sb_demo_acme_user2 {3}3 Test User 3: sb_demo_acme_user3/)
+    t.match(text, /bound to a user: 1 aaron: sb_demo_guild_aaron {3}2 betty: sb_demo_guild_betty {3}3 carol: sb_demo_guild_carol/)
+  })
+
+  t.test('each demo user has a bound key that acts as that user only', async (t) => {
+    for (const [key, userId] of [['sb_demo_guild_aaron', 1], ['sb_demo_guild_betty', 2], ['sb_demo_guild_carol', 3], ['sb_demo_acme_user1', 1], ['sb_demo_acme_user3', 3]] as const) {
+      const own = await app.inject({ method: 'GET', url: `/api/v1/users/${userId}/chatrooms`, headers: bearer(key) })
+      t.equal(own.statusCode, 200, `${key} reads user ${userId}'s rooms`)
+      const other = await app.inject({ method: 'GET', url: `/api/v1/users/${userId === 1 ? 2 : 1}/chatrooms`, headers: bearer(key) })
+      t.equal(other.statusCode, 403, `${key} reads nobody else's`)
+    }
+    const stored = await db.collection('apiKeys').find({ userId: { $exists: true } }).toArray()
+    t.equal(stored.length, 6)
+    t.ok(stored.every((key) => key.role === 'agent'))
   })
 })

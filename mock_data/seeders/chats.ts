@@ -1,6 +1,8 @@
 import type { Db, ObjectId } from 'mongodb'
 import { advanceSequence } from '../../src/db/sequences.js'
 import type { Seeder } from './types.js'
+import { demoKey, demoKeyId, demoUserKey } from '../demo-clients.js'
+import { demoUsers } from './users.js'
 
 /** The agent-chat seed's chats and messages (client acme); times are UTC, microseconds truncated to milliseconds. */
 export const demoChats = [
@@ -43,15 +45,23 @@ function chatDocument (clientId: ObjectId, chat: typeof demoChats[number]) {
   }
 }
 
-function messageDocument (clientId: ObjectId, message: typeof demoMessages[number]) {
+function messageDocument (clientId: ObjectId, message: typeof demoMessages[number], createdByKeyId: ObjectId) {
   return {
     clientId,
     chatId: message.chatId,
     messageId: message.messageId,
     text: message.text,
     ...('userId' in message ? { userId: message.userId } : {}),
-    sentAt: new Date(message.sentAt)
+    sentAt: new Date(message.sentAt),
+    createdByKeyId
   }
+}
+
+/** Who wrote each demo message: an agent's message by that agent's bound key, the customer's by the agent integration key (the chat widget). */
+async function authorKeyIds (db: Db, clientId: ObjectId): Promise<{ customer: ObjectId, agents: Map<number, ObjectId> }> {
+  const agents = new Map<number, ObjectId>()
+  for (const user of demoUsers.acme) agents.set(user.userId, await demoKeyId(db, clientId, demoUserKey('acme', user)))
+  return { customer: await demoKeyId(db, clientId, demoKey('acme', 'agent')), agents }
 }
 
 async function seedChats (db: Db, clientId: ObjectId): Promise<void> {
@@ -62,10 +72,12 @@ async function seedChats (db: Db, clientId: ObjectId): Promise<void> {
       { upsert: true }
     )
   }
+  const authors = await authorKeyIds(db, clientId)
   for (const message of demoMessages) {
+    const keyId = 'userId' in message ? authors.agents.get(message.userId) as ObjectId : authors.customer
     await db.collection('messages').updateOne(
       { clientId, messageId: message.messageId },
-      { $setOnInsert: messageDocument(clientId, message) },
+      { $setOnInsert: messageDocument(clientId, message, keyId) },
       { upsert: true }
     )
   }

@@ -1,6 +1,8 @@
 import type { Db, ObjectId } from 'mongodb'
 import { advanceSequence } from '../../src/db/sequences.js'
 import type { Seeder } from './types.js'
+import { demoKeyId, demoUserKey } from '../demo-clients.js'
+import { demoUsers } from './users.js'
 
 /** The messenger seed's example setup (client guild): "my chatroom" with aaron, betty and carol, and its five messages. */
 export const demoChatroom = {
@@ -29,9 +31,11 @@ async function seedChatroom (db: Db, clientId: ObjectId): Promise<void> {
   await advanceSequence(db, clientId, 'chatrooms', chatroomId)
 
   for (const message of demoChatroomMessages) {
+    const sender = demoUsers.guild.find((user) => user.userId === message.senderId) as typeof demoUsers.guild[number]
+    const createdByKeyId = await demoKeyId(db, clientId, demoUserKey('guild', sender))
     await db.collection('chatroomMessages').updateOne(
       { clientId, messageId: message.messageId },
-      { $setOnInsert: { clientId, chatroomId, ...message, sentAt: room.createdAt, createdAt: room.createdAt } },
+      { $setOnInsert: { clientId, chatroomId, ...message, sentAt: room.createdAt, createdAt: room.createdAt, createdByKeyId } },
       { upsert: true }
     )
   }

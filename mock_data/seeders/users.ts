@@ -1,6 +1,7 @@
 import type { Db, ObjectId } from 'mongodb'
 import { advanceSequence } from '../../src/db/sequences.js'
 import type { Seeder } from './types.js'
+import { demoUserKeys, storeDemoKey, type DemoClientNick } from '../demo-clients.js'
 
 /** The agent-chat seed's three agents (client acme) and the messenger seed's three users (client guild). */
 export const demoUsers = {
@@ -27,10 +28,17 @@ async function seedUsers (db: Db, clientId: ObjectId, users: readonly { userId: 
   await advanceSequence(db, clientId, 'users', Math.max(...users.map((user) => user.userId)))
 }
 
+/** One agent key bound to each demo user: it acts as that user only. */
+async function seedUserKeys (db: Db, clientId: ObjectId, nickName: DemoClientNick): Promise<void> {
+  for (const { userId, name, key } of demoUserKeys(nickName)) await storeDemoKey(db, clientId, key, { name: `demo ${name}`, role: 'agent', userId })
+}
+
 export const usersSeeder: Seeder = {
   name: 'users',
   async seed ({ db, clients }) {
     await seedUsers(db, clients.acme, demoUsers.acme)
     await seedUsers(db, clients.guild, demoUsers.guild)
+    await seedUserKeys(db, clients.acme, 'acme')
+    await seedUserKeys(db, clients.guild, 'guild')
   }
 }

@@ -14,9 +14,10 @@ export type Access = 'public' | { role?: Role, platform?: boolean }
 
 export interface RouteAccess { method: string, url: string, access: Access }
 
-export type Caller =
-  | { kind: 'platform' }
-  | { kind: 'client', clientId: ObjectId, role: Role, keyId: ObjectId }
+/** A client key: `userId` is the user it is bound to (it acts as that user only), null for an integration key. */
+export interface ClientCaller { kind: 'client', clientId: ObjectId, role: Role, keyId: ObjectId, userId: number | null }
+
+export type Caller = { kind: 'platform' } | ClientCaller
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -50,11 +51,16 @@ function sameSecret (a: string, b: string): boolean {
   return timingSafeEqual(Buffer.from(hashKey(a), 'hex'), Buffer.from(hashKey(b), 'hex'))
 }
 
-/** The client id of the authenticated client key (routes that allow only client keys). */
-export function callerClientId (request: FastifyRequest): ObjectId {
+/** The authenticated client key (routes that allow only client keys). */
+export function clientCaller (request: FastifyRequest): ClientCaller {
   const caller = request.caller
   if (caller?.kind !== 'client') throw httpError(403, 'This route needs a client API key')
-  return caller.clientId
+  return caller
+}
+
+/** The client id of the authenticated client key (routes that allow only client keys). */
+export function callerClientId (request: FastifyRequest): ObjectId {
+  return clientCaller(request).clientId
 }
 
 /** Requests from another client's key see nothing: the same 404 as a missing record. */
@@ -107,6 +113,6 @@ export default fp(async function authPlugin (app) {
     if (!stored) throw httpError(401, 'Invalid or revoked API key')
     if (!access.role) throw httpError(403, 'This route needs the platform key')
     if (rank[stored.role] < rank[access.role]) throw httpError(403, `This route needs the ${access.role} role; this key has ${stored.role}`)
-    request.caller = { kind: 'client', clientId: stored.clientId, role: stored.role, keyId: stored._id }
+    request.caller = { kind: 'client', clientId: stored.clientId, role: stored.role, keyId: stored._id, userId: stored.userId ?? null }
   })
 }, { name: 'auth', dependencies: ['@fastify/env', 'api-keys-repository'] })

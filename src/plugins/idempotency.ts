@@ -18,6 +18,8 @@ declare module 'fastify' {
 interface IdempotencyDocument {
   _id: ObjectId
   clientId: ObjectId | null
+  /** The API key that sent the request (null: the platform key): records are kept per key, so two users never share answers. */
+  keyId: ObjectId | null
   key: string
   requestHash: string
   /** `failed`: the attempt answered 5xx; whether it stored anything is unknown, so a retry re-runs it with the same id. */
@@ -45,7 +47,7 @@ function handlerTimedOut (request: FastifyRequest): boolean {
 }
 
 /**
- * `Idempotency-Key` for create routes: the first response is stored per client and key and replayed for a retry;
+ * `Idempotency-Key` for create routes: the first response is stored per API key and Idempotency-Key and replayed for a retry;
  * the same key with a different request is 422; a retry while the first is still running is 409; keys expire after 24 h.
  * A claim whose request never finished (it crashed, or lost the database before it could record its answer) is taken
  * over by a retry once it is older than the lease: the longest a request may run. A claim whose request answered 5xx
@@ -73,15 +75,18 @@ export default fp(async function idempotencyPlugin (app) {
    * Either claims the key for this request (the record's id, kept across take-overs, and whether this is a take-over)
    * or returns the record that holds it.
    */
-  async function claim (clientId: ObjectId | null, key: string, hash: string, attempts = 3): Promise<{ id: ObjectId, resumed: boolean } | IdempotencyDocument> {
+  async function claim (
+    scope: { clientId: ObjectId | null, keyId: ObjectId | null }, key: string, hash: string, attempts = 3
+  ): Promise<{ id: ObjectId, resumed: boolean } | IdempotencyDocument> {
+    const { clientId, keyId } = scope
     try {
       const _id = new ObjectId()
-      await records.insertOne({ _id, clientId, key, requestHash: hash, state: 'pending', createdAt: new Date() })
+      await records.insertOne({ _id, clientId, keyId, key, requestHash: hash, state: 'pending', createdAt: new Date() })
       return { id: _id, resumed: false }
     } catch (error) {
       if (!(error instanceof MongoServerError) || Number(error.code) !== 11000) throw error
     }
-    const existing = await records.findOne({ clientId, key })
+    const existing = await records.findOne({ clientId, keyId, key })
     const age = existing ? Date.now() - existing.createdAt.getTime() : 0
     const expired = age > IDEMPOTENCY_TTL_MS
     const resumable = existing?.requestHash === hash &&
@@ -96,7 +101,7 @@ export default fp(async function idempotencyPlugin (app) {
       )
       if (takeover.modifiedCount === 1) return { id: existing._id, resumed: true }
     }
-    return claim(clientId, key, hash, attempts - 1)
+    return claim(scope, key, hash, attempts - 1)
   }
 
   /** Best effort: a record left pending is freed by its lease. */
@@ -111,9 +116,9 @@ export default fp(async function idempotencyPlugin (app) {
   app.addHook('preHandler', async (request, reply) => {
     const key = request.headers['idempotency-key']
     if (!request.routeOptions.config?.idempotent || typeof key !== 'string') return
-    const clientId = request.caller?.kind === 'client' ? request.caller.clientId : null
+    const caller = request.caller?.kind === 'client' ? request.caller : null
     const hash = requestHash(request)
-    const existing = await claim(clientId, key, hash)
+    const existing = await claim({ clientId: caller?.clientId ?? null, keyId: caller?.keyId ?? null }, key, hash)
     if ('resumed' in existing) {
       request.idempotencyRecord = existing.id
       request.idempotencyResumed = existing.resumed

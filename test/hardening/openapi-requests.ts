@@ -1,7 +1,7 @@
 import fc from 'fast-check'
 import { breakValue, mutation, nastyValue, valid, type Hints, type JsonSchema } from './openapi-arbitraries.js'
 
-interface Parameter { in: 'path' | 'query' | 'header', name: string, required?: boolean, schema: JsonSchema }
+interface Parameter { in: 'path' | 'query' | 'header', name: string, required?: boolean, description?: string, schema: JsonSchema }
 
 export interface Operation {
   method: string

@@ -15,6 +15,8 @@ export interface ChatDocument {
   created: Date
   handleStart?: Date
   handleEnd?: Date
+  /** The latest send time of the chat's messages, kept by `acceptMessage` so that a close never ends the chat before it. */
+  lastMessageAt?: Date
 }
 
 export function toChat (doc: ChatDocument): Chat {
@@ -62,11 +64,26 @@ function createChatsRepository (db: Db, collection: Collection<ChatDocument>) {
       )
     },
 
-    /** Open → closed: the handle ends now. Null when the chat is not open. */
-    async close (clientId: ObjectId, chatId: number, at: Date): Promise<ChatDocument | null> {
+    /**
+     * Admits a message into the chat, as one conditional update of the chat: the customer's (`userId` undefined) while the chat
+     * is not closed, an agent's while the chat is open with that agent. Null when the chat is no longer so. The message is
+     * stored after this succeeds; a close that comes between sees its send time in `lastMessageAt` and ends the chat no earlier.
+     */
+    async acceptMessage (clientId: ObjectId, chatId: number, userId: number | undefined, sentAt: Date): Promise<boolean> {
+      const state = userId === undefined ? { state: { $in: ['queued', 'open'] as ChatState[] } } : { state: 'open' as const, userId }
+      const accepted = await collection.updateOne({ clientId, chatId, ...state }, { $max: { lastMessageAt: sentAt } })
+      return accepted.matchedCount === 1
+    },
+
+    /**
+     * Open → closed: the handle ends at `at`, or at the latest message's send time when that is later (a send time may be
+     * up to a minute ahead of the clock), so no message is ever dated after the end. `agentId`: only if the chat is that agent's.
+     * Null when the chat is not open (or not `agentId`'s).
+     */
+    async close (clientId: ObjectId, chatId: number, at: Date, agentId?: number): Promise<ChatDocument | null> {
       return collection.findOneAndUpdate(
-        { clientId, chatId, state: 'open', handleStart: { $lte: at } },
-        { $set: { state: 'closed', handleEnd: at } },
+        { clientId, chatId, state: 'open', handleStart: { $lte: at }, ...(agentId === undefined ? {} : { userId: agentId }) },
+        [{ $set: { state: 'closed', handleEnd: { $max: [at, { $ifNull: ['$lastMessageAt', at] }] } } }],
         { returnDocument: 'after' }
       )
     },

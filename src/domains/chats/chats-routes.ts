@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { ObjectId } from 'mongodb'
 import { callerClientId } from '../../plugins/auth.js'
+import { chatAssignee, ownChatsOnly } from '../../plugins/identity.js'
 import { Page, errorResponses } from '../../schemas/common.js'
 import { pageOf } from '../../lib/cursor.js'
 import { decodeChatPosition } from './cursors.js'
@@ -23,6 +24,7 @@ const chatsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: {
       tags: ['chats'],
       summary: 'Open a chat for a customer; it waits in the queue until an agent is assigned',
+      description: 'Identity: no user acts; any key of the client opens a chat.',
       body: CreateChatBodySchema,
       response: { 201: ChatSchema, ...errorResponses(400, 409, 422) }
     }
@@ -36,6 +38,7 @@ const chatsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: {
       tags: ['chats'],
       summary: 'List chats in id order, optionally by state and agent',
+      description: 'Identity: chats are the client\'s records, not a user\'s private data: any key of the client reads them.',
       querystring: ListChatsQuerySchema,
       response: { 200: Page(ChatSchema), ...errorResponses(400) }
     }
@@ -51,6 +54,7 @@ const chatsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: {
       tags: ['chats'],
       summary: 'Get one chat',
+      description: 'Identity: chats are the client\'s records, not a user\'s private data: any key of the client reads them.',
       params: ChatParamsSchema,
       response: { 200: ChatSchema, ...errorResponses(400, 404) }
     }
@@ -65,20 +69,26 @@ const chatsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: {
       tags: ['chats'],
       summary: 'Assign a chat to an agent: a queued chat opens (its handle starts now); an open chat changes agent',
-      description: 'An open chat keeps its handle start when it changes agent. A closed chat cannot be reassigned (409); ' +
+      description: 'Identity: an integration key names the agent in `userId` (400 without). A key bound to a user may omit `userId` ' +
+        '(it assigns its own user); an agent-role bound key assigns chats to its own user only and takes queued chats only, not another ' +
+        'agent\'s open chat (403); manager and admin bound keys assign anyone. ' +
+        'An open chat keeps its handle start when it changes agent. A closed chat cannot be reassigned (409); ' +
         'an unknown user is 422; assigning the agent who already has the chat is 409.',
       params: ChatParamsSchema,
       body: AssignChatBodySchema,
-      response: { 200: ChatSchema, ...errorResponses(400, 404, 409, 422) }
+      response: { 200: ChatSchema, ...errorResponses(400, 403, 404, 409, 422) }
     }
   }, async (request) => {
     const clientId = callerClientId(request)
     const { chatId } = request.params
-    const { userId } = request.body
+    const userId = chatAssignee(request, request.body.userId)
     const chat = await app.chatsRepository.findById(clientId, chatId)
     if (!chat) throw notFound(chatId)
     if (!await app.usersRepository.findById(clientId, userId)) throw app.httpErrors.unprocessableEntity(`User ${userId} does not exist`)
     if (chat.state === 'open' && chat.userId === userId) throw app.httpErrors.conflict(`Chat ${chatId} is already assigned to user ${userId}`)
+    if (chat.state === 'open' && ownChatsOnly(request) !== null) {
+      throw app.httpErrors.forbidden(`Chat ${chatId} is user ${chat.userId}'s: an agent key takes queued chats only; reassigning needs a manager key`)
+    }
 
     const assigned = chat.state === 'queued'
       ? await app.chatsRepository.assignQueued(clientId, chatId, userId, new Date())
@@ -95,17 +105,27 @@ const chatsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     config: { auth: { role: 'agent' } },
     schema: {
       tags: ['chats'],
-      summary: 'Close an open chat: its handle ends now',
-      description: 'A queued chat cannot be closed (its handling never started: 409); closing a closed chat is 409.',
+      summary: 'Close an open chat: its handle ends now (or at its latest message, if that is dated later)',
+      description: 'Identity: an agent-role key bound to a user closes its own user\'s chats only (403 for another agent\'s); ' +
+        'integration keys and manager or admin bound keys close any chat. ' +
+        'The handle end is never before a message of the chat: a message may be dated up to 60 s ahead, and the end is then that message\'s time. ' +
+        'A message posted while the chat closes is either stored before the end or refused (409), never stored after it. ' +
+        'A queued chat cannot be closed (its handling never started: 409); closing a closed chat is 409.',
       params: ChatParamsSchema,
-      response: { 200: ChatSchema, ...errorResponses(400, 404, 409) }
+      response: { 200: ChatSchema, ...errorResponses(400, 403, 404, 409) }
     }
   }, async (request) => {
     const clientId = callerClientId(request)
     const { chatId } = request.params
-    const closed = await app.chatsRepository.close(clientId, chatId, new Date())
+    const agentId = ownChatsOnly(request) ?? undefined
+    const closed = await app.chatsRepository.close(clientId, chatId, new Date(), agentId)
     if (!closed) {
-      throw await refusal(clientId, chatId, (now) => now.state === 'queued'
+      const chat = await app.chatsRepository.findById(clientId, chatId)
+      if (!chat) throw notFound(chatId)
+      if (chat.state === 'open' && agentId !== undefined && chat.userId !== agentId) {
+        throw app.httpErrors.forbidden(`Chat ${chatId} is user ${chat.userId}'s: an agent key closes its own user's chats only`)
+      }
+      throw app.httpErrors.conflict(chat.state === 'queued'
         ? `Chat ${chatId} is queued: it cannot end before an agent starts handling it; assign it first`
         : `Chat ${chatId} is already closed`)
     }

@@ -14,9 +14,11 @@ export interface MessageDocument {
   /** Absent: written by the customer. */
   userId?: number
   sentAt: Date
+  /** The API key that wrote it (never shown in answers). */
+  createdByKeyId: ObjectId
 }
 
-export interface NewMessage { chatId: number, text: string, userId?: number, sentAt: Date }
+export interface NewMessage { chatId: number, text: string, userId?: number, sentAt: Date, createdByKeyId: ObjectId }
 
 /** Where a page of a chat's messages ended: messages are ordered by sentAt, then messageId. */
 export interface MessagePosition { sentAt: Date, messageId: number }
@@ -30,7 +32,9 @@ function createMessagesRepository (db: Db, collection: Collection<MessageDocumen
     /** Stores a message with the next id of the client; an earlier attempt's message with the same `_id` is returned as stored. */
     async create (clientId: ObjectId, message: NewMessage, _id = new ObjectId()): Promise<MessageDocument> {
       const messageId = await reserveIds(db, clientId, 'messages')
-      const doc: MessageDocument = { _id, clientId, messageId, chatId: message.chatId, text: message.text, sentAt: message.sentAt }
+      const doc: MessageDocument = {
+        _id, clientId, messageId, chatId: message.chatId, text: message.text, sentAt: message.sentAt, createdByKeyId: message.createdByKeyId
+      }
       if (message.userId !== undefined) doc.userId = message.userId
       return insertOnce(collection, doc)
     },

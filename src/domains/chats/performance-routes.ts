@@ -16,7 +16,8 @@ const performanceRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: {
       tags: ['seed contracts', 'chats'],
       summary: 'Chats handled, handling times, first response time and messages sent, for every user of the client',
-      description: 'Every user of the client appears, including those with no chats (zeros and nulls). A chat counts in the period ' +
+      description: 'Identity: client-wide figures for the manager role; no user acts, so a manager key bound to a user sees the same figures as a manager integration key. ' +
+        'Every user of the client appears, including those with no chats (zeros and nulls). A chat counts in the period ' +
         'when its handle start falls on one of the days from `start_date` to `end_date` (inclusive) in the time zone `tz`; ' +
         'a message counts when it was sent on one of those days. Without dates, all time counts. Durations are in seconds. ' +
         'Percentiles use the nearest-rank definition: the value at rank ⌈p·n⌉ of the sorted handling times.',

@@ -26,7 +26,10 @@ export const CreateChatBodySchema = Type.Object({
 }, { additionalProperties: false })
 
 export const AssignChatBodySchema = Type.Object({
-  userId: IntegerId
+  userId: Type.Optional({
+    ...IntegerId,
+    description: 'The agent to assign: required with an integration key; with a key bound to a user, omitted means that user'
+  })
 }, { additionalProperties: false })
 
 export const ListChatsQuerySchema = Type.Composite([PageQuerySchema, Type.Object({

@@ -9,6 +9,8 @@ export interface ApiKeyDocument {
   clientId: ObjectId
   name: string
   role: Role
+  /** The user the key is bound to (it acts as that user only); absent for an integration key. */
+  userId?: number
   hash: string
   prefix: string
   createdAt: Date
@@ -29,6 +31,7 @@ export function toApiKey (doc: ApiKeyDocument): ApiKey {
     id: doc._id.toHexString(),
     name: doc.name,
     role: doc.role,
+    userId: doc.userId ?? null,
     prefix: doc.prefix,
     createdAt: doc.createdAt.toISOString(),
     revokedAt: doc.revokedAt?.toISOString() ?? null
@@ -37,9 +40,10 @@ export function toApiKey (doc: ApiKeyDocument): ApiKey {
 
 function createApiKeysRepository (collection: Collection<ApiKeyDocument>) {
   return {
-    /** Stores a key (hashed); `key` may be given for demo data, otherwise a new one is generated. */
-    async create (clientId: ObjectId, name: string, role: Role, key = generateKey()): Promise<{ doc: ApiKeyDocument, key: string }> {
+    /** Stores a key (hashed), bound to `userId` when given; `key` may be given for demo data, otherwise a new one is generated. */
+    async create (clientId: ObjectId, name: string, role: Role, { key = generateKey(), userId }: { key?: string, userId?: number } = {}): Promise<{ doc: ApiKeyDocument, key: string }> {
       const doc: ApiKeyDocument = { _id: new ObjectId(), clientId, name, role, hash: hashKey(key), prefix: key.slice(0, 10), createdAt: new Date() }
+      if (userId !== undefined) doc.userId = userId
       await collection.insertOne(doc)
       return { doc, key }
     },
@@ -48,8 +52,10 @@ function createApiKeysRepository (collection: Collection<ApiKeyDocument>) {
       return collection.findOne({ hash: hashKey(key), revokedAt: { $exists: false } })
     },
 
-    async list (clientId: ObjectId): Promise<ApiKeyDocument[]> {
-      return collection.find({ clientId }).sort({ createdAt: 1, _id: 1 }).toArray()
+    /** A client's keys in creation order; only those bound to `userId` when given. */
+    async list (clientId: ObjectId, { userId }: { userId?: number } = {}): Promise<ApiKeyDocument[]> {
+      const filter = userId === undefined ? { clientId } : { clientId, userId }
+      return collection.find(filter).sort({ createdAt: 1, _id: 1 }).toArray()
     },
 
     /** Marks a key revoked; returns null when the client has no such key. */

@@ -6,7 +6,7 @@ import { decodeCursor, pageOf } from '../../lib/cursor.js'
 import { Page, PageQuerySchema, errorResponses } from '../../schemas/common.js'
 import {
   ApiKeyParamsSchema, ApiKeySchema, ClientParamsSchema, ClientSchema, CreateApiKeyBodySchema,
-  CreateClientBodySchema, CreatedApiKeySchema
+  CreateClientBodySchema, CreatedApiKeySchema, ListApiKeysQuerySchema
 } from './schemas.js'
 import { toClient } from './repository.js'
 import { toApiKey } from './api-keys-repository.js'
@@ -65,16 +65,22 @@ const clientsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: {
       tags: ['clients'],
       summary: 'Create an API key for a client (platform key, or the client\'s admin key). The key is shown once.',
-      description: 'Takes no Idempotency-Key: the answer holds the key, which Switchboard never stores. Revoke a key created twice.',
+      description: 'With `userId` the key is bound to that user of the client and acts as that user only (its own direct messages, ' +
+        'rooms and chat messages); without it the key is an integration key acting for the client. ' +
+        'Takes no Idempotency-Key: the answer holds the key, which Switchboard never stores. Revoke a key created twice.',
       params: ClientParamsSchema,
       body: CreateApiKeyBodySchema,
-      response: { 201: CreatedApiKeySchema, ...errorResponses(400, 404) }
+      response: { 201: CreatedApiKeySchema, ...errorResponses(400, 404, 422) }
     }
   }, async (request, reply) => {
     const clientId = new ObjectId(request.params.clientId)
     const client = canSeeClient(request, clientId) ? await app.clientsRepository.findById(clientId) : null
     if (!client) throw notFound(request.params.clientId)
-    const { doc, key } = await app.apiKeysRepository.create(clientId, request.body.name.trim(), request.body.role)
+    const { name, role, userId } = request.body
+    if (userId !== undefined && !await app.usersRepository.findById(clientId, userId)) {
+      throw app.httpErrors.unprocessableEntity(`userId: client ${request.params.clientId} has no user ${userId} to bind the key to`)
+    }
+    const { doc, key } = await app.apiKeysRepository.create(clientId, name.trim(), role, { userId })
     return reply.code(201).send({ ...toApiKey(doc), key })
   })
 
@@ -82,15 +88,16 @@ const clientsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     config: { auth: { role: 'admin', platform: true } },
     schema: {
       tags: ['clients'],
-      summary: 'List a client\'s API keys (never the secrets)',
+      summary: 'List a client\'s API keys (never the secrets), optionally only those bound to one user',
       params: ClientParamsSchema,
+      querystring: ListApiKeysQuerySchema,
       response: { 200: Type.Object({ data: Type.Array(ApiKeySchema) }), ...errorResponses(400, 404) }
     }
   }, async (request) => {
     const clientId = new ObjectId(request.params.clientId)
     const client = canSeeClient(request, clientId) ? await app.clientsRepository.findById(clientId) : null
     if (!client) throw notFound(request.params.clientId)
-    const keys = await app.apiKeysRepository.list(clientId)
+    const keys = await app.apiKeysRepository.list(clientId, { userId: request.query.userId })
     return { data: keys.map(toApiKey) }
   })
 

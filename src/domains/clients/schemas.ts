@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox'
-import { IsoDateTime, ObjectIdString } from '../../schemas/common.js'
+import { IntegerId, IsoDateTime, ObjectIdString } from '../../schemas/common.js'
 
 export const RoleSchema = Type.Union([Type.Literal('agent'), Type.Literal('manager'), Type.Literal('admin')], {
   description: 'agent < manager < admin: a key may call every route needing its role or a lower one'
@@ -26,6 +26,9 @@ export const ApiKeySchema = Type.Object({
   id: ObjectIdString,
   name: Type.String(),
   role: RoleSchema,
+  userId: Type.Union([IntegerId, Type.Null()], {
+    description: 'The user the key is bound to: it acts as that user only. null: an integration key, acting for the client as a whole'
+  }),
   prefix: Type.String({ description: 'The first characters of the key, to recognise it' }),
   createdAt: IsoDateTime,
   revokedAt: Type.Union([IsoDateTime, Type.Null()])
@@ -38,8 +41,17 @@ export const CreatedApiKeySchema = Type.Intersect([ApiKeySchema, Type.Object({
 
 export const CreateApiKeyBodySchema = Type.Object({
   name: Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' }),
-  role: RoleSchema
+  role: RoleSchema,
+  userId: Type.Optional({
+    ...IntegerId,
+    description: 'Bind the key to this user of the client (422 if the client has no such user): it then sends, reads and writes as that user only. ' +
+      'Omit for an integration key, which acts for the client as a whole. A user may hold several keys.'
+  })
 }, { additionalProperties: false })
 export type CreateApiKeyBody = Static<typeof CreateApiKeyBodySchema>
+
+export const ListApiKeysQuerySchema = Type.Object({
+  userId: Type.Optional({ ...IntegerId, description: 'Only the keys bound to this user' })
+}, { additionalProperties: false })
 
 export const ApiKeyParamsSchema = Type.Object({ clientId: ObjectIdString, keyId: ObjectIdString })

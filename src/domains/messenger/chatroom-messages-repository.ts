@@ -13,9 +13,11 @@ export interface ChatroomMessageDocument {
   text: string
   sentAt: Date
   createdAt: Date
+  /** The API key that posted it (never shown in answers). */
+  createdByKeyId: ObjectId
 }
 
-export interface NewChatroomMessage { senderId: number, text: string, sentAt: Date }
+export interface NewChatroomMessage { senderId: number, text: string, sentAt: Date, createdByKeyId: ObjectId }
 
 export function toChatroomMessage (doc: ChatroomMessageDocument): ChatroomMessage {
   return { id: doc.messageId, chatroomId: doc.chatroomId, senderId: doc.senderId, text: doc.text, sentAt: doc.sentAt.toISOString() }

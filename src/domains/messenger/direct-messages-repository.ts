@@ -11,6 +11,8 @@ export interface DirectMessageDocument {
   recipientId: number
   text: string
   sentAt: Date
+  /** The API key that sent it (never shown in answers). */
+  createdByKeyId: ObjectId
 }
 
 /** Where a page of recent messages ended: the next page holds the messages strictly older than it. */
@@ -37,7 +39,7 @@ function createDirectMessagesRepository (collection: Collection<DirectMessageDoc
   return {
     /** Stores a message; an earlier attempt's message with the same `_id` is returned as stored. */
     async send (
-      clientId: ObjectId, message: { senderId: number, recipientId: number, text: string }, { sentAt = new Date(), _id = new ObjectId() } = {}
+      clientId: ObjectId, message: { senderId: number, recipientId: number, text: string, createdByKeyId: ObjectId }, { sentAt = new Date(), _id = new ObjectId() } = {}
     ): Promise<DirectMessageDocument> {
       return insertOnce(collection, { _id, clientId, ...message, sentAt })
     },

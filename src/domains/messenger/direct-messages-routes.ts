@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { ObjectId } from 'mongodb'
 import { callerClientId } from '../../plugins/auth.js'
+import { creatingKeyId, messengerUser } from '../../plugins/identity.js'
 import { decodeCursor, pageOf } from '../../lib/cursor.js'
 import { Page, errorResponses } from '../../schemas/common.js'
 import { recentWindowStart, toDirectMessage, type RecentPosition } from './direct-messages-repository.js'
@@ -24,18 +25,21 @@ const directMessagesRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: {
       tags: ['messenger'],
       summary: 'Send a direct message from one user to another',
-      description: 'The key\'s client sends on behalf of its users: the body names the sender and the recipient, two different users ' +
-        'of that client (a message to oneself is refused with 400). The message is stored with the server\'s time as `sentAt` and ' +
-        'delivered at once to the recipient\'s open event streams. Send an `Idempotency-Key` to make a retry safe.',
+      description: 'Identity: a key bound to a user sends as that user (omit `senderId`; naming another user is 403). ' +
+        'An integration key must have the admin role (agent and manager integration keys: 403) and name the sender in `senderId` (400 without). ' +
+        'The sender and the recipient are two different users of the key\'s client (a message to oneself is refused with 400). ' +
+        'The message is stored with the server\'s time as `sentAt` and delivered at once to the recipient\'s open event streams. ' +
+        'Send an `Idempotency-Key` to make a retry safe.',
       body: SendDirectMessageBodySchema,
-      response: { 201: DirectMessageSchema, ...errorResponses(400, 404, 409, 422) }
+      response: { 201: DirectMessageSchema, ...errorResponses(400, 403, 404, 409, 422) }
     }
   }, async (request, reply) => {
     const clientId = callerClientId(request)
-    const { senderId, recipientId, text } = request.body
+    const senderId = messengerUser(request, 'senderId', request.body.senderId)
+    const { recipientId, text } = request.body
     if (senderId === recipientId) throw app.httpErrors.badRequest('senderId and recipientId must be different users')
     await requireUsers(clientId, [{ role: 'Sender user', userId: senderId }, { role: 'Recipient user', userId: recipientId }])
-    const doc = await app.directMessagesRepository.send(clientId, { senderId, recipientId, text }, { _id: creationId(request) })
+    const doc = await app.directMessagesRepository.send(clientId, { senderId, recipientId, text, createdByKeyId: creatingKeyId(request) }, { _id: creationId(request) })
     const message = toDirectMessage(doc)
     app.messengerLive.bus.publish(recipientChannel(clientId, recipientId), { id: doc._id, name: 'direct-message', data: message })
     return reply.code(201).send(message)
@@ -46,14 +50,15 @@ const directMessagesRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: {
       tags: ['messenger'],
       summary: 'Recent direct messages received by a user, from one sender (senderId) or from all',
-      description: RECENT_RULE,
+      description: `Identity: a user's direct messages are private. A key bound to a user reads its own user's only (another \`userId\` is 403); ` +
+        `an integration key needs the admin role (agent and manager integration keys: 403). ${RECENT_RULE}`,
       params: RecipientParamsSchema,
       querystring: RecentMessagesQuerySchema,
-      response: { 200: Page(DirectMessageSchema), ...errorResponses(400, 404) }
+      response: { 200: Page(DirectMessageSchema), ...errorResponses(400, 403, 404) }
     }
   }, async (request) => {
     const clientId = callerClientId(request)
-    const { userId } = request.params
+    const userId = messengerUser(request, 'userId', request.params.userId)
     const { senderId, limit, cursor } = request.query
     const now = new Date()
     const since = request.query.since === undefined ? undefined : new Date(request.query.since)

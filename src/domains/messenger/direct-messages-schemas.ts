@@ -29,7 +29,8 @@ export const DirectMessageSchema = Type.Object({
 export type DirectMessage = Static<typeof DirectMessageSchema>
 
 export const SendDirectMessageBodySchema = Type.Object({
-  senderId: UserIdField('The user the message is from (a user of the key\'s client)'),
+  senderId: Type.Optional(UserIdField('The user the message is from. Omit with a key bound to a user (it sends as that user); ' +
+    'required with an admin integration key')),
   recipientId: UserIdField('The user the message is for (a user of the key\'s client, not the sender)'),
   text: MessageText
 }, { additionalProperties: false })

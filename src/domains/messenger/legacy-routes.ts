@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { callerClientId } from '../../plugins/auth.js'
+import { creatingKeyId, messengerUser } from '../../plugins/identity.js'
 import { LegacyErrorSchema } from '../../schemas/common.js'
 import { chatroomService } from './chatroom-service.js'
 import {
@@ -19,9 +20,11 @@ const legacyMessengerRoutes: FastifyPluginAsyncTypebox = async (app) => {
     config: { auth: { role: 'agent' }, legacyErrors: true, idempotent: true },
     schemaErrorFormatter: legacyValidationError,
     schema: {
-      tags: ['seed contracts'],
+      tags: ['seed contracts', 'messenger'],
       summary: 'Store a batch of messages in a chatroom (messenger seed contract)',
-      description: 'Every item is checked before any is stored: the text (1–1,000 characters, not only whitespace), the send time ' +
+      description: 'Identity: a key bound to a user posts as that user (`sender_user_id` may be omitted; naming another user is 403); ' +
+        'an integration key must have the admin role (agent and manager integration keys: 403) and name each sender (400 without). ' +
+        'Every item is checked before any is stored: the text (1–1,000 characters, not only whitespace), the send time ' +
         '(Unix seconds, not in the future) and the sender (a user of the client and a member of the room). If any item fails, ' +
         'nothing is stored and the error names the item, e.g. `{"error": "data[1].sender_user_id: user 9 is not a member of chatroom 1"}` ' +
         '(items count from 0). The messenger seed\'s unfinished routes live in the canonical API: `GET /chatrooms` → `GET /api/v1/chatrooms`; ' +
@@ -31,14 +34,22 @@ const legacyMessengerRoutes: FastifyPluginAsyncTypebox = async (app) => {
         '`GET /users/<id>/chatrooms` → `GET /api/v1/users/{userId}/chatrooms`; `GET|POST /users` → `GET|POST /api/v1/users`.',
       params: LegacyChatroomParamsSchema,
       body: LegacyBatchBodySchema,
-      response: { 201: LegacyBatchResponseSchema, 400: LegacyErrorSchema, 404: LegacyErrorSchema, 409: LegacyErrorSchema, 422: LegacyErrorSchema }
+      response: {
+        201: LegacyBatchResponseSchema, 400: LegacyErrorSchema, 403: LegacyErrorSchema, 404: LegacyErrorSchema, 409: LegacyErrorSchema, 422: LegacyErrorSchema
+      }
     }
   }, async (request, reply) => {
     const clientId = callerClientId(request)
+    const createdByKeyId = creatingKeyId(request)
+    const messages = request.body.data.map((item, index) => ({
+      senderId: messengerUser(request, `data[${index}].sender_user_id`, item.sender_user_id),
+      text: item.message_str,
+      sentAt: new Date(item.message_sent_ts * 1000),
+      createdByKeyId
+    }))
     const chatroomId = request.params.chatroom_id
     const room = await app.chatroomsRepository.findById(clientId, chatroomId)
     if (!room) throw app.httpErrors.notFound(`chatroom ${chatroomId} not found`)
-    const messages = request.body.data.map((item) => ({ senderId: item.sender_user_id, text: item.message_str, sentAt: new Date(item.message_sent_ts * 1000) }))
 
     const problem = await chatrooms.batchProblem(clientId, room, messages)
     if (problem) {

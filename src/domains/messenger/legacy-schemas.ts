@@ -8,7 +8,12 @@ export const LegacyChatroomParamsSchema = Type.Object({ chatroom_id: IntegerId }
 export const LegacyBatchItemSchema = Type.Object({
   message_str: MessageText,
   message_sent_ts: Type.Integer({ minimum: 0, maximum: 253402300799, description: 'When it was sent: Unix time in seconds, not in the future', examples: [1637029963] }),
-  sender_user_id: Type.Integer({ minimum: 1, maximum: 2147483647, description: 'A member of the chatroom', examples: [2] })
+  sender_user_id: Type.Optional(Type.Integer({
+    minimum: 1,
+    maximum: 2147483647,
+    description: 'A member of the chatroom. May be omitted with a key bound to a user (it posts as that user); required with an admin integration key',
+    examples: [2]
+  }))
 }, { additionalProperties: false })
 
 export const LegacyBatchBodySchema = Type.Object({

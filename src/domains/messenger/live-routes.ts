@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { ObjectId } from 'mongodb'
 import { callerClientId } from '../../plugins/auth.js'
+import { messengerUser } from '../../plugins/identity.js'
 import { errorResponses } from '../../schemas/common.js'
 import { chatroomService } from './chatroom-service.js'
 import { toChatroomMessage } from './chatroom-messages-repository.js'
@@ -25,14 +26,15 @@ const liveRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: {
       tags: ['messenger'],
       summary: 'Stream of the direct messages a user receives (Server-Sent Events, event name `direct-message`)',
-      description: STREAM_RULES,
+      description: 'Identity: a key bound to a user opens its own user\'s stream only (another `userId` is 403); an integration key needs ' +
+        `the admin role (agent and manager integration keys: 403). ${STREAM_RULES}`,
       params: RecipientParamsSchema,
       headers: LastEventIdHeadersSchema,
-      response: { 200: EventStreamResponse('Events named `direct-message` whose data is a DirectMessage'), ...errorResponses(400, 404) }
+      response: { 200: EventStreamResponse('Events named `direct-message` whose data is a DirectMessage'), ...errorResponses(400, 403, 404) }
     }
   }, async (request, reply) => {
     const clientId = callerClientId(request)
-    const { userId } = request.params
+    const userId = messengerUser(request, 'userId', request.params.userId)
     if (!await app.usersRepository.findById(clientId, userId)) throw app.httpErrors.notFound(`User ${userId} not found`)
     await app.messengerLive.open(request, reply, {
       channel: recipientChannel(clientId, userId),
@@ -50,7 +52,9 @@ const liveRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: {
       tags: ['messenger'],
       summary: 'Stream of the messages posted into a chatroom, for a member (Server-Sent Events, event name `chatroom-message`)',
-      description: `${STREAM_RULES} \`userId\` names the member listening: a user who is not a member gets 403.`,
+      description: 'Identity: only members listen. A key bound to a user listens as that user (omit `userId`; naming another user is 403); ' +
+        'an integration key must have the admin role (agent and manager integration keys: 403) and name the listening member in `userId` ' +
+        `(400 without). A user who is not a member gets 403. ${STREAM_RULES}`,
       params: ChatroomParamsSchema,
       querystring: MemberQuerySchema,
       headers: LastEventIdHeadersSchema,
@@ -58,8 +62,9 @@ const liveRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request, reply) => {
     const clientId = callerClientId(request)
+    const listener = messengerUser(request, 'userId', request.query.userId)
     const room = await chatrooms.room(clientId, request.params.chatroomId)
-    await chatrooms.requireMember(clientId, room, request.query.userId)
+    await chatrooms.requireMember(clientId, room, listener)
     await app.messengerLive.open(request, reply, {
       channel: chatroomChannel(clientId, room.chatroomId),
       lastEventId: parseLastEventId(request.headers['last-event-id']),

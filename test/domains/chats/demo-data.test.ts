@@ -1,6 +1,7 @@
 import t from 'tap'
 import { buildTestApp, bearer } from '../../helper.js'
 import { chatsSeeder } from '../../../mock_data/seeders/chats.js'
+import { hashKey } from '../../../src/domains/clients/api-keys-repository.js'
 
 const agent = bearer('sb_demo_acme_agent')
 
@@ -26,10 +27,17 @@ t.test('the demo data holds the agent-chat seed\'s chats and messages', async (t
 
   t.test('messages exactly as the seed\'s table; the customer\'s have no user', async (t) => {
     const messages = await messagesOf()
+    const keyId = async (key: string) => (await db.collection('apiKeys').findOne({ hash: hashKey(key) }))?._id
+    const widget = await keyId('sb_demo_acme_agent')
     t.equal(messages.length, 13)
-    t.same(messages[0], { chatId: 1, messageId: 1, text: 'Hello, I need to cancel my reservation.', sentAt: new Date('2020-09-29T09:00:20.540Z') })
-    t.same(messages[11], { chatId: 4, messageId: 12, text: 'You can find it on our website.', userId: 3, sentAt: new Date('2020-09-29T08:53:20.540Z') })
+    t.same(messages[0], { chatId: 1, messageId: 1, text: 'Hello, I need to cancel my reservation.', sentAt: new Date('2020-09-29T09:00:20.540Z'), createdByKeyId: widget })
+    t.same(messages[11], {
+      chatId: 4, messageId: 12, text: 'You can find it on our website.', userId: 3, sentAt: new Date('2020-09-29T08:53:20.540Z'), createdByKeyId: await keyId('sb_demo_acme_user3')
+    })
     t.same(messages.map((message) => message.userId ?? null), [null, 1, 1, null, null, 1, null, 3, null, null, 3, 3, null])
+    const authors = [widget, await keyId('sb_demo_acme_user1'), undefined, await keyId('sb_demo_acme_user3')]
+    t.same(messages.map((message) => message.createdByKeyId), messages.map((message) => authors[message.userId ?? 0]),
+      'an agent\'s message was written by that agent\'s bound key, the customer\'s by the integration key')
   })
 
   t.test('the canonical API lists chat 3\'s messages in order, ties by id', async (t) => {

@@ -5,11 +5,11 @@ t.test('chatrooms', async (t) => {
   const app = await buildTestApp(t)
   const tenant = await createTenant(app, 'rooms')
   const other = await createTenant(app, 'rooms-other')
-  const agent = bearer(tenant.keys.agent)
+  const admin = bearer(tenant.keys.admin)
   for (const name of ['aaron', 'betty', 'carol', 'dave']) await app.usersRepository.create(tenant.id, { name, role: 'agent' })
   for (const name of ['o1', 'o2', 'o3', 'o4', 'o5', 'o6']) await app.usersRepository.create(other.id, { name, role: 'agent' })
   const inject = (method: 'GET' | 'POST', url: string, payload?: object, headers: Record<string, string> = {}) =>
-    app.inject({ method, url, payload, headers: { ...agent, ...headers } })
+    app.inject({ method, url, payload, headers: { ...admin, ...headers } })
   const rooms = () => app.mongo.db.collection('chatrooms').countDocuments({ clientId: tenant.id })
   const messages = (filter = {}) => app.mongo.db.collection('chatroomMessages').countDocuments({ clientId: tenant.id, ...filter })
 
@@ -19,11 +19,11 @@ t.test('chatrooms', async (t) => {
   t.test('creates a chatroom whose members are its creator and the listed users, with the client\'s next integer id', async (t) => {
     t.equal(created.statusCode, 201)
     t.match(created.json(), { id: 1, name: 'my chatroom', createdBy: 1, memberCount: 3 })
-    const theirs = await app.inject({ method: 'POST', url: '/api/v1/chatrooms', headers: bearer(other.keys.agent), payload: { name: 'theirs', createdBy: 6 } })
+    const theirs = await app.inject({ method: 'POST', url: '/api/v1/chatrooms', headers: bearer(other.keys.admin), payload: { name: 'theirs', createdBy: 6 } })
     t.match(theirs.json(), { id: 1, name: 'theirs', createdBy: 6, memberCount: 1 }, 'ids count per client')
-    const second = await app.inject({ method: 'POST', url: '/api/v1/chatrooms', headers: bearer(other.keys.agent), payload: { name: 'theirs too', createdBy: 6 } })
+    const second = await app.inject({ method: 'POST', url: '/api/v1/chatrooms', headers: bearer(other.keys.admin), payload: { name: 'theirs too', createdBy: 6 } })
     t.equal(second.json().id, 2)
-    const third = await app.inject({ method: 'POST', url: '/api/v1/chatrooms', headers: bearer(other.keys.agent), payload: { name: 'theirs three', createdBy: 6 } })
+    const third = await app.inject({ method: 'POST', url: '/api/v1/chatrooms', headers: bearer(other.keys.admin), payload: { name: 'theirs three', createdBy: 6 } })
     t.equal(third.json().id, 3)
   })
 
@@ -92,7 +92,7 @@ t.test('chatrooms', async (t) => {
     const unknown = await inject('POST', '/api/v1/chatrooms/1/messages', { senderId: 6, text: 'hello?' })
     t.equal(unknown.statusCode, 404)
     t.equal(unknown.json().error, 'User 6 not found')
-    const elsewhere = await app.inject({ method: 'POST', url: '/api/v1/chatrooms/1/messages', headers: bearer(other.keys.agent), payload: { senderId: 2, text: 'x' } })
+    const elsewhere = await app.inject({ method: 'POST', url: '/api/v1/chatrooms/1/messages', headers: bearer(other.keys.admin), payload: { senderId: 2, text: 'x' } })
     t.equal(elsewhere.statusCode, 403, 'the other client\'s room 1 is its own, and user 2 is not in it')
     t.equal(await messages(), before)
   })

@@ -21,7 +21,7 @@ t.test('direct messages', async (t) => {
   const app = await buildTestApp(t)
   const tenant = await createTenant(app, 'dm')
   const other = await createTenant(app, 'dm-other')
-  const agent = bearer(tenant.keys.agent)
+  const admin = bearer(tenant.keys.admin)
   const aaron = await newUser(app, tenant.id, 'aaron')
   const betty = await newUser(app, tenant.id, 'betty')
   const carol = await newUser(app, tenant.id, 'carol')
@@ -29,7 +29,7 @@ t.test('direct messages', async (t) => {
   const othersOnlyUser = 5
   const count = (filter = {}) => app.mongo.db.collection('directMessages').countDocuments({ clientId: tenant.id, ...filter })
   const send = (payload: object, headers: Record<string, string> = {}) =>
-    app.inject({ method: 'POST', url: '/api/v1/direct-messages', headers: { ...agent, ...headers }, payload })
+    app.inject({ method: 'POST', url: '/api/v1/direct-messages', headers: { ...admin, ...headers }, payload })
 
   t.test('sends a message from one user to another and stores it as sent', async (t) => {
     const before = Date.now()
@@ -84,10 +84,10 @@ t.test('direct messages', async (t) => {
     const res = await send({ senderId: aaron, recipientId: othersOnlyUser, text: 'hi' })
     t.equal(res.statusCode, 404)
     t.equal(res.json().error, `Recipient user ${othersOnlyUser} not found`)
-    const read = await app.inject({ method: 'GET', url: `/api/v1/users/${othersOnlyUser}/direct-messages`, headers: agent })
+    const read = await app.inject({ method: 'GET', url: `/api/v1/users/${othersOnlyUser}/direct-messages`, headers: admin })
     t.equal(read.statusCode, 404)
     t.equal(read.json().error, `User ${othersOnlyUser} not found`)
-    const theirs = await app.inject({ method: 'GET', url: `/api/v1/users/${betty}/direct-messages`, headers: bearer(other.keys.agent) })
+    const theirs = await app.inject({ method: 'GET', url: `/api/v1/users/${betty}/direct-messages`, headers: bearer(other.keys.admin) })
     t.equal(theirs.statusCode, 200)
     t.same(theirs.json(), { data: [], nextCursor: null })
     t.equal(await count(), stored)
@@ -113,7 +113,7 @@ t.test('the API docs spell out the recent-messages rule and the event streams', 
   const app = await buildTestApp(t)
   const doc = (await app.inject({ method: 'GET', url: '/docs/json' })).json()
   const recent = doc.paths['/api/v1/users/{userId}/direct-messages'].get
-  t.match(recent.description, /^Returns the newest messages first: at most `limit` \(default and maximum 100\), and never any older than 30 days before the request/)
+  t.match(recent.description, /^Identity: a user's direct messages are private\. .* Returns the newest messages first: at most `limit` \(default and maximum 100\), and never any older than 30 days before the request/)
   t.same(recent.tags, ['messenger'])
   t.ok(doc.paths['/api/v1/users/{userId}/events'].get.responses[200].content['text/event-stream'])
   t.match(doc.paths['/chatrooms/{chatroom_id}/messages'].post.description, /`POST \/chatrooms\/invite` → `POST \/api\/v1\/chatrooms\/\{chatroomId\}\/members`/)
@@ -122,10 +122,10 @@ t.test('the API docs spell out the recent-messages rule and the event streams', 
 t.test('recent messages for a recipient', async (t) => {
   const app = await buildTestApp(t)
   const tenant = await createTenant(app, 'recent')
-  const agent = bearer(tenant.keys.agent)
+  const admin = bearer(tenant.keys.admin)
   const sender = await newUser(app, tenant.id, 'sender')
   const otherSender = await newUser(app, tenant.id, 'other sender')
-  const recent = (userId: number, query = '') => app.inject({ method: 'GET', url: `/api/v1/users/${userId}/direct-messages${query}`, headers: agent })
+  const recent = (userId: number, query = '') => app.inject({ method: 'GET', url: `/api/v1/users/${userId}/direct-messages${query}`, headers: admin })
 
   t.test('returns all 100 when there are 100, and the newest 100 of 101 with a cursor to the last one', async (t) => {
     const hundred = await newUser(app, tenant.id, 'has 100')

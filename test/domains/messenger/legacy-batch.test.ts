@@ -6,14 +6,30 @@ import { messengerSeeder } from '../../../mock_data/seeders/messenger.js'
 
 const seedExample = { data: [{ message_str: 'hello', message_sent_ts: 1637029963, sender_user_id: 2 }] }
 
-t.test('the seed\'s curl example works against the demo data', async (t) => {
+t.test('the seed\'s curl example works against the demo data with betty\'s key; an agent integration key may not send as betty', async (t) => {
   const app = await buildTestApp(t, { seed: true })
-  const guild = bearer('sb_demo_guild_agent')
-  const res = await app.inject({ method: 'POST', url: '/chatrooms/1/messages', headers: { ...guild, 'content-type': 'application/json' }, payload: JSON.stringify(seedExample) })
+  const stored = () => app.mongo.db.collection('chatroomMessages').countDocuments()
+  const before = await stored()
+  const post = (key: string) => app.inject({
+    method: 'POST', url: '/chatrooms/1/messages', headers: { ...bearer(key), 'content-type': 'application/json' }, payload: JSON.stringify(seedExample)
+  })
+  const integration = await post('sb_demo_guild_agent')
+  t.equal(integration.statusCode, 403)
+  t.same(integration.json(), {
+    error: 'The messenger is private to its users: acting as the user in data[0].sender_user_id needs an API key bound to that user, ' +
+      'or an admin integration key (this agent key is bound to no user)'
+  })
+  const asCarol = await post('sb_demo_guild_carol')
+  t.equal(asCarol.statusCode, 403)
+  t.same(asCarol.json(), { error: 'data[0].sender_user_id names user 2, but this API key speaks for user 3 only; omit data[0].sender_user_id or name user 3' })
+  t.equal(await stored(), before, 'the refused batches stored nothing')
+
+  const res = await post('sb_demo_guild_betty')
   t.equal(res.statusCode, 201)
   t.equal(res.body, '{"data":[{"message_id":6}]}')
 
-  const read = await app.inject({ method: 'GET', url: '/api/v1/chatrooms/1/messages?userId=3', headers: guild })
+  const carol = bearer('sb_demo_guild_carol')
+  const read = await app.inject({ method: 'GET', url: '/api/v1/chatrooms/1/messages', headers: carol })
   t.same(read.json().data.map((m: { id: number, senderId: number, text: string, sentAt: string }) => [m.id, m.senderId, m.text, m.sentAt]), [
     [1, 1, 'hello', '2021-01-10T13:01:10.000Z'],
     [2, 2, 'hi. how are you?', '2021-01-10T13:01:10.000Z'],
@@ -22,20 +38,20 @@ t.test('the seed\'s curl example works against the demo data', async (t) => {
     [5, 2, 'great!', '2021-01-10T13:01:10.000Z'],
     [6, 2, 'hello', '2021-11-16T02:32:43.000Z']
   ])
-  const room = await app.inject({ method: 'GET', url: '/api/v1/chatrooms/1', headers: guild })
+  const room = await app.inject({ method: 'GET', url: '/api/v1/chatrooms/1', headers: carol })
   t.same(room.json(), { id: 1, name: 'my chatroom', createdBy: 1, memberCount: 3, createdAt: '2021-01-10T13:01:10.000Z' })
-  const rooms = await app.inject({ method: 'GET', url: '/api/v1/users/3/chatrooms', headers: guild })
+  const rooms = await app.inject({ method: 'GET', url: '/api/v1/users/3/chatrooms', headers: carol })
   t.same(rooms.json().data.map((r: { name: string }) => r.name), ['my chatroom'])
 })
 
 t.test('POST /chatrooms/{id}/messages (legacy batch)', async (t) => {
   const app = await buildTestApp(t)
   const tenant = await createTenant(app, 'legacy-batch')
-  const agent = bearer(tenant.keys.agent)
+  const admin = bearer(tenant.keys.admin)
   for (const name of ['aaron', 'betty', 'carol']) await app.usersRepository.create(tenant.id, { name, role: 'agent' })
   const room = await app.chatroomsRepository.create(tenant.id, { name: 'pair', createdBy: 1, memberIds: [1, 2] })
   const post = (payload: unknown, url = `/chatrooms/${room.chatroomId}/messages`, headers: Record<string, string> = {}) =>
-    app.inject({ method: 'POST', url, headers: { ...agent, ...headers }, payload: payload as object })
+    app.inject({ method: 'POST', url, headers: { ...admin, ...headers }, payload: payload as object })
   const stored = () => app.mongo.db.collection('chatroomMessages').countDocuments({ clientId: tenant.id })
   const item = (sender: number, text = 'hi', ts = 1637029963) => ({ message_str: text, message_sent_ts: ts, sender_user_id: sender })
 
@@ -67,7 +83,7 @@ t.test('POST /chatrooms/{id}/messages (legacy batch)', async (t) => {
       [{ data: [item(1), item(2, '   '), item(2)] }, 400, 'data[1].message_str: must match pattern "\\S"'],
       [{ data: [item(1), item(2), item(2, 'x'.repeat(1001))] }, 400, 'data[2].message_str: must NOT have more than 1000 characters'],
       [{ data: [item(1), item(2, 'soon', future)] }, 400, `data[1].message_sent_ts: ${new Date(future * 1000).toISOString()} is in the future`],
-      [{ data: [item(1), { message_str: 'hi', message_sent_ts: 1 }] }, 400, 'data[1]: must have required property \'sender_user_id\''],
+      [{ data: [item(1), { message_str: 'hi', message_sent_ts: 1 }] }, 400, 'data[1].sender_user_id is required with an integration key: it names the user who acts'],
       [{ data: [{ ...item(1), extra: true }] }, 400, 'data[0]: must NOT have additional properties'],
       [{ data: [] }, 400, 'data: must NOT have fewer than 1 items'],
       [{}, 400, 'body: must have required property \'data\'']
@@ -109,7 +125,7 @@ t.test('POST /chatrooms/{id}/messages (legacy batch)', async (t) => {
     const anonymous = await app.inject({ method: 'POST', url: '/chatrooms/1/messages', payload: { data: [item(1)] } })
     t.equal(anonymous.statusCode, 401)
     t.same(Object.keys(anonymous.json()), ['error'])
-    const otherClient = await app.inject({ method: 'POST', url: `/chatrooms/${room.chatroomId + 1}/messages`, headers: bearer(other.keys.agent), payload: { data: [item(1)] } })
+    const otherClient = await app.inject({ method: 'POST', url: `/chatrooms/${room.chatroomId + 1}/messages`, headers: bearer(other.keys.admin), payload: { data: [item(1)] } })
     t.equal(otherClient.statusCode, 404, 'the other client has only chatroom 1')
   })
 
@@ -135,13 +151,13 @@ t.test('the messenger seeder loads "my chatroom" once, however often it runs, an
     await messengerSeeder.seed({ db: app.mongo.db, clients })
   }
   t.equal(await app.mongo.db.collection('chatrooms').countDocuments({ clientId: guild.id }), 1)
-  const agent = bearer(guild.keys.agent)
-  const read = await app.inject({ method: 'GET', url: '/api/v1/chatrooms/1/messages?userId=1', headers: agent })
+  const admin = bearer(guild.keys.admin)
+  const read = await app.inject({ method: 'GET', url: '/api/v1/chatrooms/1/messages?userId=1', headers: admin })
   t.same(read.json().data.map((m: { senderId: number, text: string }) => [m.senderId, m.text]),
     [[1, 'hello'], [2, 'hi. how are you?'], [1, 'im well'], [1, 'how r u?'], [2, 'great!']])
-  const next = await app.inject({ method: 'POST', url: '/chatrooms/1/messages', headers: agent, payload: seedExample })
+  const next = await app.inject({ method: 'POST', url: '/chatrooms/1/messages', headers: admin, payload: seedExample })
   t.same(next.json(), { data: [{ message_id: 6 }] })
-  const room = await app.inject({ method: 'POST', url: '/api/v1/chatrooms', headers: agent, payload: { name: 'second', createdBy: 3 } })
+  const room = await app.inject({ method: 'POST', url: '/api/v1/chatrooms', headers: admin, payload: { name: 'second', createdBy: 3 } })
   t.equal(room.json().id, 2)
 })
 

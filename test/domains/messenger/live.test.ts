@@ -22,24 +22,24 @@ t.test('live delivery', async (t) => {
   const base = await listen(app)
   const tenant = await createTenant(app, 'live')
   const other = await createTenant(app, 'live-other')
-  const agent = bearer(tenant.keys.agent)
+  const admin = bearer(tenant.keys.admin)
   for (const name of ['aaron', 'betty', 'carol']) await app.usersRepository.create(tenant.id, { name, role: 'agent' })
   for (const name of ['o1', 'o2', 'o3', 'o4']) await app.usersRepository.create(other.id, { name, role: 'agent' })
   const room = await app.chatroomsRepository.create(tenant.id, { name: 'live room', createdBy: 1, memberIds: [1, 2] })
   const streams: EventStreamClient[] = []
   t.teardown(() => { for (const stream of streams) stream.close() })
   const open = async (path: string, headers: Record<string, string> = {}) => {
-    const stream = await openEventStream(`${base}${path}`, { ...agent, ...headers })
+    const stream = await openEventStream(`${base}${path}`, { ...admin, ...headers })
     streams.push(stream)
     return stream
   }
   const sendDm = async (senderId: number, recipientId: number, text: string) => {
-    const res = await app.inject({ method: 'POST', url: '/api/v1/direct-messages', headers: agent, payload: { senderId, recipientId, text } })
+    const res = await app.inject({ method: 'POST', url: '/api/v1/direct-messages', headers: admin, payload: { senderId, recipientId, text } })
     return res.json()
   }
   const postBatch = async (items: [number, string][]) => {
     const data = items.map(([sender, text]) => ({ message_str: text, message_sent_ts: 1637029963, sender_user_id: sender }))
-    return (await app.inject({ method: 'POST', url: `/chatrooms/${room.chatroomId}/messages`, headers: agent, payload: { data } })).json()
+    return (await app.inject({ method: 'POST', url: `/chatrooms/${room.chatroomId}/messages`, headers: admin, payload: { data } })).json()
   }
 
   t.test('a recipient\'s stream receives each direct message as it is stored, and only theirs', async (t) => {
@@ -80,7 +80,7 @@ t.test('live delivery', async (t) => {
     t.match(hi, { event: 'chatroom-message', data: { senderId: 2, text: 'hi. how are you?' } })
     stream.close()
 
-    const posted = await app.inject({ method: 'POST', url: `/api/v1/chatrooms/${room.chatroomId}/messages`, headers: agent, payload: { senderId: 1, text: 'im well' } })
+    const posted = await app.inject({ method: 'POST', url: `/api/v1/chatrooms/${room.chatroomId}/messages`, headers: admin, payload: { senderId: 1, text: 'im well' } })
     const again = await open(`/api/v1/chatrooms/${room.chatroomId}/events?userId=1`, { 'last-event-id': hello.id as string })
     t.same((await again.next()).data, hi.data)
     t.same((await again.next()).data, posted.json())
@@ -90,15 +90,15 @@ t.test('live delivery', async (t) => {
   })
 
   t.test('only members may listen to a chatroom; unknown or another client\'s users and rooms are 404', async (t) => {
-    const outsider = await app.inject({ method: 'GET', url: `/api/v1/chatrooms/${room.chatroomId}/events?userId=3`, headers: agent })
+    const outsider = await app.inject({ method: 'GET', url: `/api/v1/chatrooms/${room.chatroomId}/events?userId=3`, headers: admin })
     t.equal(outsider.statusCode, 403)
     t.same(outsider.json(), { statusCode: 403, code: 'FORBIDDEN', error: `User 3 is not a member of chatroom ${room.chatroomId}` })
-    const theirRoom = await app.inject({ method: 'GET', url: '/api/v1/chatrooms/2/events?userId=1', headers: agent })
+    const theirRoom = await app.inject({ method: 'GET', url: '/api/v1/chatrooms/2/events?userId=1', headers: admin })
     t.equal(theirRoom.statusCode, 404)
-    const theirUser = await app.inject({ method: 'GET', url: '/api/v1/users/4/events', headers: agent })
+    const theirUser = await app.inject({ method: 'GET', url: '/api/v1/users/4/events', headers: admin })
     t.equal(theirUser.statusCode, 404)
     t.equal(theirUser.json().error, 'User 4 not found')
-    const badId = await app.inject({ method: 'GET', url: '/api/v1/users/1/events', headers: { ...agent, 'last-event-id': 'nope' } })
+    const badId = await app.inject({ method: 'GET', url: '/api/v1/users/1/events', headers: { ...admin, 'last-event-id': 'nope' } })
     t.equal(badId.statusCode, 400)
     const anonymous = await app.inject({ method: 'GET', url: '/api/v1/users/1/events' })
     t.equal(anonymous.statusCode, 401)
@@ -110,7 +110,7 @@ t.test('live delivery', async (t) => {
     stream.close()
     await until(() => app.messengerLive.openStreams === 0)
     t.equal(app.messengerLive.openStreams, 0)
-    t.equal((await app.inject({ method: 'POST', url: '/api/v1/direct-messages', headers: agent, payload: { senderId: 2, recipientId: 1, text: 'nobody listening' } })).statusCode, 201)
+    t.equal((await app.inject({ method: 'POST', url: '/api/v1/direct-messages', headers: admin, payload: { senderId: 2, recipientId: 1, text: 'nobody listening' } })).statusCode, 201)
   })
 })
 
@@ -119,7 +119,7 @@ t.test('closing the app ends open streams instead of waiting for them', async (t
   const base = await listen(app)
   const tenant = await createTenant(app, 'closing')
   await app.usersRepository.create(tenant.id, { name: 'aaron', role: 'agent' })
-  const stream = await openEventStream(`${base}/api/v1/users/1/events`, bearer(tenant.keys.agent))
+  const stream = await openEventStream(`${base}/api/v1/users/1/events`, bearer(tenant.keys.admin))
   t.teardown(() => { stream.close() })
   t.equal(app.messengerLive.openStreams, 1)
   await app.close()
