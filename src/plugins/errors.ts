@@ -4,7 +4,8 @@ import {
   MongoServerError, MongoNetworkError, MongoServerSelectionError, MongoNotConnectedError, MongoTopologyClosedError,
   MongoOperationTimeoutError, MongoClientClosedError, MongoDriverError
 } from 'mongodb'
-import type { ErrorBody } from '../schemas/common.js'
+import type { FastifySchemaValidationError, SchemaErrorFormatter } from 'fastify/types/schema.js'
+import { INTEGER_ID_PATTERN, type ErrorBody } from '../schemas/common.js'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -72,7 +73,24 @@ function send (reply: FastifyReply, body: ErrorBody) {
   return reply.code(body.statusCode).send(body)
 }
 
+/** Fastify's own wording: `params/chatId must be integer, body/text must NOT have fewer than 1 characters`. */
+const fastifyFormat: SchemaErrorFormatter = (errors, dataVar) =>
+  new Error(errors.map((issue) => `${dataVar}${issue.instancePath} ${issue.message ?? 'is invalid'}`).join(', '))
+
+/** An id failing the integer grammar (`abc`, `0x1`, `1e0`, `01`) is told so as ajv tells `abc` without it: "must be integer". */
+function plainIdMessages (errors: FastifySchemaValidationError[]): FastifySchemaValidationError[] {
+  for (const issue of errors) {
+    if (issue.keyword === 'pattern' && (issue.params as { pattern?: string }).pattern === INTEGER_ID_PATTERN) issue.message = 'must be integer'
+  }
+  return errors
+}
+
 export default fp(async function errorsPlugin (app) {
+  app.addHook('onRoute', (route) => {
+    const format: SchemaErrorFormatter = route.schemaErrorFormatter ?? fastifyFormat
+    route.schemaErrorFormatter = (errors, dataVar) => format(plainIdMessages(errors), dataVar)
+  })
+
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const body = toEnvelope(error, request)
     if (body.statusCode === 503) reply.header('retry-after', '1')
