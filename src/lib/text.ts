@@ -11,10 +11,14 @@ export function isBlank (text: string): boolean {
   return !VISIBLE.test(text)
 }
 
-/**
- * Schema patterns that mean "text that must not be blank" (at least one non-space character, and for the second no
- * leading or trailing space): src/plugins/input-guard.ts applies isBlank to every request field that declares one.
- */
-export const NOT_BLANK_PATTERNS: ReadonlySet<string> = new Set(['\\S', '^\\S(.*\\S)?$'])
-
 export const BLANK_TEXT_MESSAGE = 'must contain a visible character, not only spaces or invisible characters'
+
+/**
+ * Schema patterns that mean "text that must not be blank" (a non-space character; for the second also no leading or
+ * trailing space and no line break), with what a failure of the pattern means: src/plugins/input-guard.ts applies
+ * isBlank to every request field that declares one, and src/plugins/errors.ts words their failures so.
+ */
+export const NOT_BLANK_PATTERNS: ReadonlyMap<string, string> = new Map([
+  ['\\S', BLANK_TEXT_MESSAGE],
+  ['^\\S(.*\\S)?$', 'must contain a visible character, and no space at either end or line break']
+])

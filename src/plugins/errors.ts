@@ -5,6 +5,7 @@ import {
   MongoOperationTimeoutError, MongoClientClosedError, MongoDriverError
 } from 'mongodb'
 import type { FastifySchemaValidationError, SchemaErrorFormatter } from 'fastify/types/schema.js'
+import { NOT_BLANK_PATTERNS } from '../lib/text.js'
 import { INTEGER_ID_PATTERN, type ErrorBody } from '../schemas/common.js'
 
 declare module 'fastify' {
@@ -77,10 +78,17 @@ function send (reply: FastifyReply, body: ErrorBody) {
 const fastifyFormat: SchemaErrorFormatter = (errors, dataVar) =>
   new Error(errors.map((issue) => `${dataVar}${issue.instancePath} ${issue.message ?? 'is invalid'}`).join(', '))
 
-/** An id failing the integer grammar (`abc`, `0x1`, `1e0`, `01`) is told so as ajv tells `abc` without it: "must be integer". */
-function plainIdMessages (errors: FastifySchemaValidationError[]): FastifySchemaValidationError[] {
+/** What the shared patterns mean, instead of the pattern itself. */
+const patternMeanings = new Map([[INTEGER_ID_PATTERN, 'must be integer'], ...NOT_BLANK_PATTERNS])
+
+/**
+ * Failures of the shared patterns are worded by their meaning: an id failing the integer grammar (`abc`, `0x1`, `1e0`,
+ * `01`) "must be integer", as ajv says of `abc` without it; blank text "must contain a visible character".
+ */
+function plainMessages (errors: FastifySchemaValidationError[]): FastifySchemaValidationError[] {
   for (const issue of errors) {
-    if (issue.keyword === 'pattern' && (issue.params as { pattern?: string }).pattern === INTEGER_ID_PATTERN) issue.message = 'must be integer'
+    const meaning = issue.keyword === 'pattern' ? patternMeanings.get(String((issue.params as { pattern?: string }).pattern)) : undefined
+    if (meaning) issue.message = meaning
   }
   return errors
 }
@@ -88,7 +96,7 @@ function plainIdMessages (errors: FastifySchemaValidationError[]): FastifySchema
 export default fp(async function errorsPlugin (app) {
   app.addHook('onRoute', (route) => {
     const format: SchemaErrorFormatter = route.schemaErrorFormatter ?? fastifyFormat
-    route.schemaErrorFormatter = (errors, dataVar) => format(plainIdMessages(errors), dataVar)
+    route.schemaErrorFormatter = (errors, dataVar) => format(plainMessages(errors), dataVar)
   })
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
