@@ -18,7 +18,9 @@ export const apiDescription = [
   '`/api/v1/interactions/{customer_id}`) answer errors as `{"error": "..."}` exactly as their original contracts.',
   '',
   'Lists are paginated: pass the `nextCursor` of one page as `cursor` to get the next; `limit` is 1–100.',
-  'Times are ISO 8601 UTC strings; durations are seconds.'
+  'Times are ISO 8601 UTC strings; durations are seconds. Integer ids are 1–2147483647, written in paths and query strings',
+  'as plain decimal digits (`0x1`, `1e0`, `01` are a 400). Besides its own errors an operation lists the 429 (rate limit),',
+  '503 (database unavailable), 413 (body too large) and 415 (unsupported Content-Type) answers it can give.'
 ].join('\n')
 
 /** Methods whose requests Fastify reads a body for: any of them can answer 413 (too large) and 415 (unreadable type). */
