@@ -17,6 +17,7 @@ t.setTimeout(240_000)
 
 const ATTEMPTS = 48
 const ORDER = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE']
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 
 type Checker = ReturnType<typeof contractChecker>
 
@@ -156,11 +157,14 @@ t.test('every operation of the OpenAPI document answers as the document says', a
         errors.push([400, withPathValue(operation, good, parameter.name, objectId ? 'not-an-id' : '0x1')])
         errors.push([404, withPathValue(operation, good, parameter.name, objectId ? 'ffffffffffffffffffffffff' : '2147483647')])
       }
-      if (operation.bodyType === 'json') {
-        errors.push([400, { ...good, payload: '[]' }])
-        errors.push([413, { ...good, payload: JSON.stringify({ padding: 'x'.repeat(app.config.BODY_LIMIT) }) }])
+      if (operation.bodyType === 'json') errors.push([400, { ...good, payload: '[]' }])
+      // Fastify reads a body for these methods whether or not the route declares one.
+      if (BODY_METHODS.has(operation.method)) {
+        const json = { ...good.headers, 'content-type': 'application/json' }
+        // The import route takes uploads up to its own, far larger limit.
+        if (operation.bodyType !== 'multipart') errors.push([413, { ...good, headers: json, payload: JSON.stringify({ padding: 'x'.repeat(app.config.BODY_LIMIT) }) }])
+        errors.push([415, { ...good, headers: { ...good.headers, 'content-type': 'application/xml' }, payload: '<x/>' }])
       }
-      if (operation.bodyType) errors.push([415, { ...good, headers: { ...good.headers, 'content-type': 'application/xml' }, payload: '<x/>' }])
       for (const [status, request] of errors) {
         expectations.set(status, (expectations.get(status) ?? 0) + 1)
         await sample(operation, request, status)
