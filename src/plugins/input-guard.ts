@@ -53,7 +53,8 @@ export function findPrototypeKey (input: unknown, where: string): string | null 
 
 /** JSON bodies, parsed as Fastify does but refusing prototype keys by name (Fastify calls them "not valid JSON"). */
 function parseJson (_request: FastifyRequest, body: string | Buffer, done: (error: Error | null, value?: unknown) => void) {
-  const text = body.toString()
+  // A leading byte order mark is allowed, as Fastify's own parser allows it.
+  const text = body.toString().replace(/^\uFEFF/, '')
   if (text.length === 0) return done(new errorCodes.FST_ERR_CTP_EMPTY_JSON_BODY())
   let value: unknown
   try {

@@ -231,9 +231,11 @@ t.test('__proto__ and constructor.prototype get a 400 that names them, in each r
 
   const plain = await json('/api/v1/users', '{"name":"Ann","constructor":"x"}')
   t.same([plain.statusCode, plain.json().code], [400, 'VALIDATION_ERROR'], 'a constructor key without prototype is an ordinary unknown field')
+  const bom = await json('/api/v1/users', '\ufeff{"name":"With a byte order mark"}')
+  t.equal(bom.statusCode, 201, 'a JSON body may still start with a byte order mark')
   const asValue = await json('/api/v1/users', '{"name":"__proto__ constructor prototype"}')
   t.equal(asValue.statusCode, 201, 'the words as values are fine')
-  t.equal(await storedCount(app), before + 1, 'only that user was stored')
+  t.equal(await storedCount(app), before + 2, 'only those two users were stored')
   t.equal(({} as Record<string, unknown>).polluted, undefined, 'Object.prototype is untouched')
   t.equal(({} as Record<string, unknown>).role, undefined)
 })
