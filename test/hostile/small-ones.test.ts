@@ -67,11 +67,23 @@ t.test('integer ids have one grammar on every route: decimal digits, 1 to 214748
   })
 
   t.test('ids in query strings and bodies follow the same grammar', async (t) => {
-    for (const url of ['/api/v1/chats?userId=0x1', '/api/v1/interactions?customerId=1e0', '/api/v1/chats?userId=%2B1']) {
-      const res = await app.inject({ method: 'GET', url, headers: ACME })
-      t.equal(res.statusCode, 400, url)
-      t.match(res.json().error, /^querystring\/\w+ must be integer$/, url)
+    const hints = { integers: [1, 2, 3], objectIds: [app.demoClients?.[0]?.id.toHexString() as string] }
+    const misread: string[] = []
+    let checked = 0
+    for (const operation of operations.filter((operation) => !operation.streams)) {
+      const required = operation.parameters.filter((p) => p.in === 'query' && p.required)
+      for (const parameter of operation.parameters.filter((p) => p.in === 'query' && p.schema.maximum === 2147483647)) {
+        for (const spelling of ['0x1', '1e0', '%2B1', '01']) {
+          const query = [...required.filter((p) => p.name !== parameter.name).map((p) => `${p.name}=${encodeURIComponent(String(plainValue(p.schema, hints, 0)))}`), `${parameter.name}=${spelling}`]
+          const url = `${operation.path.replace(/\{[^}]+\}/g, '1')}?${query.join('&')}`
+          const res = await app.inject({ method: operation.method as 'GET', url, headers: keyFor(app, operation) })
+          checked++
+          if (res.statusCode !== 400 || res.json().error !== `querystring/${parameter.name} must be integer`) misread.push(`${url}: ${res.statusCode} ${res.body.slice(0, 120)}`)
+        }
+      }
     }
+    t.ok(checked >= 20, `${checked} query ids checked`)
+    t.same(misread, [], 'every misspelt id in a query string is a 400 naming it')
     const customers = () => app.mongo.db.collection('customers').countDocuments({})
     const before = await customers()
     for (const customerId of ['0x1000', '4096.0', '4e3', ' 4096']) {
@@ -81,6 +93,12 @@ t.test('integer ids have one grammar on every route: decimal digits, 1 to 214748
     t.equal(await customers(), before, 'no customer was created')
     const digits = await app.inject({ method: 'POST', url: '/api/v1/customers', headers: ACME, payload: { customerId: '4097' } })
     t.same([digits.statusCode, digits.json().customerId], [201, 4097], 'decimal digits as text are the same id')
+    const sender = await app.inject({ method: 'POST', url: '/api/v1/direct-messages', headers: GUILD, payload: { senderId: '0x1', recipientId: 2, text: 'hi' } })
+    t.same([sender.statusCode, sender.json().error], [400, 'body/senderId must be integer'])
+    const author = await app.inject({ method: 'POST', url: '/chats/2/messages', headers: ACME, payload: { text: 'hi', user_id: '1e0' } })
+    t.same([author.statusCode, author.json()], [400, { error: 'body/user_id must be integer' }])
+    const batch = await app.inject({ method: 'POST', url: '/chatrooms/1/messages', headers: GUILD, payload: { data: [{ message_str: 'hi', message_sent_ts: 1637029963, sender_user_id: '+1' }] } })
+    t.same([batch.statusCode, batch.json()], [400, { error: 'data[0].sender_user_id: must be integer' }])
   })
 })
 
