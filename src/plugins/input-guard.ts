@@ -129,14 +129,18 @@ export default fp(async function inputGuardPlugin (app) {
 
   app.addHook('preHandler', async (request) => {
     const check = blankChecks.get(`${request.method} ${request.routeOptions.url ?? ''}`)
-    if (!check) return
+    // A route that attaches validation errors words its own answer; one failure is enough for it.
+    if (!check || request.validationError) return
     for (const context of ['querystring', 'body'] as const) {
       for (const path of check[context]) {
         const instancePath = blankAt(context === 'body' ? request.body : request.query, path)
         if (instancePath === null) continue
         const issue: FastifySchemaValidationError = { keyword: 'pattern', instancePath, schemaPath: '#', params: { visible: true }, message: BLANK_TEXT_MESSAGE }
         const error = check.format ? check.format([issue], context) : new Error(`${context}${instancePath} ${BLANK_TEXT_MESSAGE}`)
-        throw Object.assign(error, { statusCode: 400, code: 'FST_ERR_VALIDATION', validation: [issue], validationContext: context })
+        Object.assign(error, { statusCode: 400, code: 'FST_ERR_VALIDATION', validation: [issue], validationContext: context })
+        if (!request.routeOptions.attachValidation) throw error
+        request.validationError = error as FastifyRequest['validationError']
+        return
       }
     }
   })
