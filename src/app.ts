@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import fastifyEnv from '@fastify/env'
 import sensible from '@fastify/sensible'
 import { randomUUID } from 'node:crypto'
+import type { IncomingMessage } from 'node:http'
 import { ConfigSchema } from './config.js'
 import mongoPlugin from './db/plugin.js'
 import errorsPlugin from './plugins/errors.js'
@@ -30,11 +31,19 @@ export interface BuildAppOptions {
 
 const logLevels = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
 
+/** A client's `x-request-id` is kept when it is 1–128 of these characters; anything else is replaced by a new UUID. */
+export const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:=+/-]{1,128}$/
+
+function requestId (request: IncomingMessage): string {
+  const sent = request.headers['x-request-id']
+  return typeof sent === 'string' && REQUEST_ID_PATTERN.test(sent) ? sent : randomUUID()
+}
+
 function createFastify (logger: FastifyServerOptions['logger']) {
   return Fastify({
     logger,
-    requestIdHeader: 'x-request-id',
-    genReqId: () => randomUUID(),
+    requestIdHeader: false,
+    genReqId: requestId,
     return503OnClosing: false,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allowUnionTypes: true } }
   }).withTypeProvider<TypeBoxTypeProvider>()

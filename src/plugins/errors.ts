@@ -4,7 +4,9 @@ import {
   MongoServerError, MongoNetworkError, MongoServerSelectionError, MongoNotConnectedError, MongoTopologyClosedError,
   MongoOperationTimeoutError, MongoClientClosedError, MongoDriverError
 } from 'mongodb'
-import type { ErrorBody } from '../schemas/common.js'
+import type { FastifySchemaValidationError, SchemaErrorFormatter } from 'fastify/types/schema.js'
+import { NOT_BLANK_PATTERNS } from '../lib/text.js'
+import { INTEGER_ID_PATTERN, type ErrorBody } from '../schemas/common.js'
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -72,7 +74,31 @@ function send (reply: FastifyReply, body: ErrorBody) {
   return reply.code(body.statusCode).send(body)
 }
 
+/** Fastify's own wording: `params/chatId must be integer, body/text must NOT have fewer than 1 characters`. */
+const fastifyFormat: SchemaErrorFormatter = (errors, dataVar) =>
+  new Error(errors.map((issue) => `${dataVar}${issue.instancePath} ${issue.message ?? 'is invalid'}`).join(', '))
+
+/** What the shared patterns mean, instead of the pattern itself. */
+const patternMeanings = new Map([[INTEGER_ID_PATTERN, 'must be integer'], ...NOT_BLANK_PATTERNS])
+
+/**
+ * Failures of the shared patterns are worded by their meaning: an id failing the integer grammar (`abc`, `0x1`, `1e0`,
+ * `01`) "must be integer", as ajv says of `abc` without it; blank text "must contain a visible character".
+ */
+function plainMessages (errors: FastifySchemaValidationError[]): FastifySchemaValidationError[] {
+  for (const issue of errors) {
+    const meaning = issue.keyword === 'pattern' ? patternMeanings.get(String((issue.params as { pattern?: string }).pattern)) : undefined
+    if (meaning) issue.message = meaning
+  }
+  return errors
+}
+
 export default fp(async function errorsPlugin (app) {
+  app.addHook('onRoute', (route) => {
+    const format: SchemaErrorFormatter = route.schemaErrorFormatter ?? fastifyFormat
+    route.schemaErrorFormatter = (errors, dataVar) => format(plainMessages(errors), dataVar)
+  })
+
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const body = toEnvelope(error, request)
     if (body.statusCode === 503) reply.header('retry-after', '1')

@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin'
 import { createHash } from 'node:crypto'
+import stableStringify from 'safe-stable-stringify'
 import { MongoServerError, ObjectId, type Collection } from 'mongodb'
 import type { FastifyRequest } from 'fastify'
 
@@ -37,9 +38,13 @@ function httpError (statusCode: number, message: string) {
   return Object.assign(new Error(message), { statusCode })
 }
 
-/** What makes two requests "the same": method, path and body. */
+/**
+ * What makes two requests "the same": method, route and the meaning of their parameters, query and body, compared after
+ * validation (`"1"` and `1` for an integer are one value) as canonical JSON (keys sorted, so their order does not count).
+ */
 function requestHash (request: FastifyRequest): string {
-  return createHash('sha256').update(`${request.method} ${request.url}\n${JSON.stringify(request.body ?? null)}`).digest('hex')
+  const meaning = stableStringify({ params: request.params ?? null, query: request.query ?? null, body: request.body ?? null })
+  return createHash('sha256').update(`${request.method} ${request.routeOptions.url ?? request.url}\n${meaning}`).digest('hex')
 }
 
 function handlerTimedOut (request: FastifyRequest): boolean {

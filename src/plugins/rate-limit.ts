@@ -3,7 +3,7 @@ import rateLimit from '@fastify/rate-limit'
 import { createHash } from 'node:crypto'
 import type { FastifyRequest } from 'fastify'
 
-const UNLIMITED_ROUTES = new Set(['/health', '/ready'])
+export const UNLIMITED_ROUTES = new Set(['/health', '/ready'])
 
 /** The bucket a request counts against: its API key (hashed, never the key itself), or its IP without one. */
 export function rateLimitKey (request: FastifyRequest): string {

@@ -3,8 +3,28 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox'
 /** A 24-hex-digit MongoDB ObjectId as it appears in URLs and bodies. */
 export const ObjectIdString = Type.String({ pattern: '^[0-9a-fA-F]{24}$', description: 'ObjectId (24 hex digits)', examples: ['5f18d12f42262eec0d43567d'] })
 
-/** A positive integer id as used for users, chats, messages, customers and chatrooms (per client). */
-export const IntegerId = Type.Integer({ minimum: 1, maximum: 2147483647 })
+/**
+ * The one grammar of an integer written as text (a path or query parameter): decimal digits without a leading zero
+ * (a minus sign is read, so that `-1` and `0` are refused by the range, not the grammar). Each id has one spelling.
+ */
+export const INTEGER_ID_PATTERN = '^(0|-?[1-9][0-9]*)$'
+export const MAX_INTEGER_ID = 2147483647
+
+/**
+ * A positive integer id as used for users, chats, messages, customers and chatrooms (per client): a JSON integer, or text
+ * in the grammar above, from 1 to 2147483647. The pattern is checked before the validator coerces the text, so `0x1`, `1e0`,
+ * `+1`, ` 1`, `01` and `1.0` are refused ("must be integer", see src/plugins/errors.ts) instead of read as 1; the OpenAPI
+ * document shows it as an integer (src/plugins/openapi30.ts).
+ */
+export const IntegerId = Type.Unsafe<number>({
+  type: ['integer', 'string'],
+  allOf: [{ pattern: INTEGER_ID_PATTERN }, { type: 'integer', minimum: 1, maximum: MAX_INTEGER_ID }]
+})
+
+/** The shared integer id with a description of the field it fills. */
+export function IntegerIdField (description: string) {
+  return Type.Unsafe<number>({ ...IntegerId, description })
+}
 
 export const IsoDateTime = Type.String({ format: 'date-time', description: 'ISO 8601 date-time, UTC', examples: ['2020-09-29T09:00:20.540Z'] })
 

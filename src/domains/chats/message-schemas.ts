@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox'
-import { IntegerId, IsoDateTime, PageQuerySchema } from '../../schemas/common.js'
+import { IntegerId, IntegerIdField, IsoDateTime, PageQuerySchema } from '../../schemas/common.js'
 
 /** The longest message text accepted, in characters (UTF-16 code units). */
 export const MAX_MESSAGE_LENGTH = 5000
@@ -11,12 +11,8 @@ const Text = Type.String({
   maxLength: MAX_MESSAGE_LENGTH,
   description: `The message, 1–${MAX_MESSAGE_LENGTH} characters, not only whitespace; stored as sent`
 })
-const Author = () => Type.Integer({
-  minimum: 1,
-  maximum: 2147483647,
-  description: 'The chat\'s agent. With an integration key, omit it when the customer wrote the message; with a key bound to a user, ' +
-    'omit it or name the key\'s own user (the message is always written as that user)'
-})
+const Author = () => IntegerIdField('The chat\'s agent. With an integration key, omit it when the customer wrote the message; with a key bound to a user, ' +
+  'omit it or name the key\'s own user (the message is always written as that user)')
 const SentAt = () => Type.String({
   format: 'date-time',
   description: 'When the message was sent (ISO 8601 with offset); defaults to now. At most 60 s ahead of the server clock, ' +

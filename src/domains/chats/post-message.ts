@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import type { ObjectId } from 'mongodb'
+import { isBlank } from '../../lib/text.js'
 import { MAX_CLOCK_SKEW_MS } from './message-schemas.js'
 import type { MessageDocument } from './messages-repository.js'
 import type { ChatDocument } from './chats-repository.js'
@@ -42,7 +43,7 @@ export async function postMessage (
     const stored = await app.messagesRepository.findCreated(clientId, chatId, creation._id)
     if (stored) return stored
   }
-  if (input.text.trim() === '') throw httpErrors.badRequest('text must contain something other than whitespace')
+  if (isBlank(input.text)) throw httpErrors.badRequest('text must contain something other than whitespace')
 
   const chat = await app.chatsRepository.findById(clientId, chatId)
   if (!chat) throw httpErrors.notFound(`Chat ${chatId} not found`)

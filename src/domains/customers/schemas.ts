@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox'
-import { IntegerId, IsoDateTime, PageQuerySchema } from '../../schemas/common.js'
+import { IntegerId, IntegerIdField, IsoDateTime, PageQuerySchema } from '../../schemas/common.js'
 
 const Text = (maxLength: number) => Type.String({ minLength: 1, maxLength, pattern: '\\S' })
 
@@ -13,7 +13,7 @@ export const CustomerSchema = Type.Object({
 export type Customer = Static<typeof CustomerSchema>
 
 export const CreateCustomerBodySchema = Type.Object({
-  customerId: Type.Optional(Type.Integer({ ...IntegerId, description: 'The id from the source data; omitted: the next free id of the client' })),
+  customerId: Type.Optional(IntegerIdField('The id from the source data; omitted: the next free id of the client')),
   occupation: Type.Optional(Text(200)),
   type: Type.Optional(Text(100))
 }, { additionalProperties: false })

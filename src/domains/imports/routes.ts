@@ -109,9 +109,8 @@ const importsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['imports'],
       summary: 'Every rejected cell of one import, as CSV',
       description: 'Columns: sheet, row (as the spreadsheet shows it), column, value, reason. Values starting with = + - @ are prefixed with \' so a spreadsheet never runs them.',
-      produces: ['text/csv'],
       params: ImportParamsSchema,
-      response: { 200: Type.String({ description: 'CSV, one line per rejected cell' }), ...errorResponses(400, 404) }
+      response: { 200: { description: 'CSV, one line per rejected cell', content: { 'text/csv': { schema: Type.String() } } }, ...errorResponses(400, 404) }
     }
   }, async (request, reply) => {
     const clientId = callerClientId(request)

@@ -41,7 +41,13 @@ const exportRoutes: FastifyPluginAsyncTypebox = async (app) => {
       description: `Newest first, one interaction per line, streamed from the database as it is read. Columns: ${columns.join(', ')}. ` +
         'CSV: topics joined with `|`, custom as JSON, empty for null. NDJSON: one JSON object per line.',
       querystring: ExportQuerySchema,
-      response: { 200: Type.String({ description: 'text/csv or application/x-ndjson' }), ...errorResponses(400) }
+      response: {
+        200: {
+          description: 'The interactions: CSV with a header line (format=csv) or one JSON object per line (format=ndjson)',
+          content: { 'text/csv': { schema: Type.String() }, 'application/x-ndjson': { schema: Type.String() } }
+        },
+        ...errorResponses(400)
+      }
     }
   }, async (request, reply) => {
     const { format, ...query } = request.query

@@ -13,7 +13,7 @@ export const ChatroomSchema = Type.Object({
 }, { title: 'Chatroom' })
 export type Chatroom = Static<typeof ChatroomSchema>
 
-const UserIdList = (description: string) => Type.Array(Type.Integer({ minimum: 1, maximum: 2147483647 }), { minItems: 1, maxItems: 100, uniqueItems: true, description })
+const UserIdList = (description: string) => Type.Array(IntegerId, { minItems: 1, maxItems: 100, uniqueItems: true, description })
 
 export const CreateChatroomBodySchema = Type.Object({
   name: Type.String({ minLength: 1, maxLength: 100, pattern: '\\S', examples: ['my chatroom'] }),

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox'
-import { IntegerId, IsoDateTime, ObjectIdString } from '../../schemas/common.js'
+import { IntegerId, IntegerIdField, IsoDateTime, ObjectIdString } from '../../schemas/common.js'
 
 /** How far back recent-message queries reach, and how many messages one page holds at most. */
 export const RECENT_WINDOW_DAYS = 30
@@ -8,7 +8,7 @@ export const RECENT_MAX = 100
 
 /** A user id of the caller's client, described for the field it fills. */
 export function UserIdField (description: string) {
-  return Type.Integer({ minimum: 1, maximum: 2147483647, description })
+  return IntegerIdField(description)
 }
 
 export const MessageText = Type.String({

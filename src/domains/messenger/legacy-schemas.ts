@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox'
 import type { FastifySchemaValidationError } from 'fastify/types/schema.js'
-import { IntegerId } from '../../schemas/common.js'
+import { IntegerId, IntegerIdField } from '../../schemas/common.js'
 import { MessageText } from './direct-messages-schemas.js'
 
 export const LegacyChatroomParamsSchema = Type.Object({ chatroom_id: IntegerId })
@@ -8,10 +8,8 @@ export const LegacyChatroomParamsSchema = Type.Object({ chatroom_id: IntegerId }
 export const LegacyBatchItemSchema = Type.Object({
   message_str: MessageText,
   message_sent_ts: Type.Integer({ minimum: 0, maximum: 253402300799, description: 'When it was sent: Unix time in seconds, not in the future', examples: [1637029963] }),
-  sender_user_id: Type.Optional(Type.Integer({
-    minimum: 1,
-    maximum: 2147483647,
-    description: 'A member of the chatroom. May be omitted with a key bound to a user (it posts as that user); required with an admin integration key',
+  sender_user_id: Type.Optional(Type.Unsafe<number>({
+    ...IntegerIdField('A member of the chatroom. May be omitted with a key bound to a user (it posts as that user); required with an admin integration key'),
     examples: [2]
   }))
 }, { additionalProperties: false })

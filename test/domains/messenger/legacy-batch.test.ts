@@ -80,7 +80,7 @@ t.test('POST /chatrooms/{id}/messages (legacy batch)', async (t) => {
     const future = Math.floor(Date.now() / 1000) + 3600
     const cases: [unknown, number, string][] = [
       [{ data: [item(1), item(9), item(2)] }, 404, 'data[1].sender_user_id: user 9 not found'],
-      [{ data: [item(1), item(2, '   '), item(2)] }, 400, 'data[1].message_str: must match pattern "\\S"'],
+      [{ data: [item(1), item(2, '   '), item(2)] }, 400, 'data[1].message_str: must contain a visible character, not only spaces or invisible characters'],
       [{ data: [item(1), item(2), item(2, 'x'.repeat(1001))] }, 400, 'data[2].message_str: must NOT have more than 1000 characters'],
       [{ data: [item(1), item(2, 'soon', future)] }, 400, `data[1].message_sent_ts: ${new Date(future * 1000).toISOString()} is in the future`],
       [{ data: [item(1), { message_str: 'hi', message_sent_ts: 1 }] }, 400, 'data[1].sender_user_id is required with an integration key: it names the user who acts'],
