@@ -108,7 +108,7 @@ t.test('seed contract: GET /api/v1/stats/interactions/{customer_id}', async (t) 
     const operation = spec.paths['/api/v1/stats/interactions/{customer_id}'].get
     t.same(operation.tags, ['seed contracts'])
     t.same(operation.parameters.map((param: { in: string, name: string }) => `${param.in}:${param.name}`).sort(), ['path:customer_id', 'query:end_date', 'query:start_date'])
-    t.same(Object.keys(operation.responses).sort(), ['200', '400', '401', '403', '404'])
+    t.same(Object.keys(operation.responses).sort(), ['200', '400', '401', '403', '404', '429', '503'])
     t.same(Object.keys(operation.responses['404'].content['application/json'].schema.properties), ['error'])
   })
 })
