@@ -33,8 +33,10 @@ export function legacyAfter (cursor: string | undefined, key: string): number | 
   } catch {
     throw invalid
   }
-  if (!Number.isSafeInteger(position)) throw invalid
-  return position as number
+  // Canonical EJSON keeps an integer as a BSON Int32, whose value is the number.
+  const value = typeof position === 'object' && position !== null && '_bsontype' in position ? position.valueOf() : position
+  if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw invalid
+  return value
 }
 
 /** A page read `limit + 1` deep, as `{data, next_cursor}`. */
