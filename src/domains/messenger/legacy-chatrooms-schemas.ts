@@ -47,7 +47,7 @@ export const LegacyChatroomsQuerySchema = Type.Composite([LegacyPageQuerySchema]
 
 export const LegacyRoomMessagesQuerySchema = Type.Composite([LegacyPageQuerySchema, Type.Object({
   user_id: Type.Optional(SeedUserId(`The member reading the room (only members may read it). ${ActingUserNote}`)),
-  order: Type.Union([Type.Literal('asc'), Type.Literal('desc')], { default: 'asc', description: 'asc: oldest first (default); desc: newest first' })
+  order: Type.Unsafe<'asc' | 'desc'>({ type: 'string', enum: ['asc', 'desc'], default: 'asc', description: 'asc: oldest first (default); desc: newest first' })
 })], { additionalProperties: false })
 export type LegacyRoomMessagesQuery = Static<typeof LegacyRoomMessagesQuerySchema>
 
