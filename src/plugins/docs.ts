@@ -14,7 +14,8 @@ export const apiDescription = [
   '`/api/v1/interactions/{customer_id}`, `/api/v1/stats/interactions/{customer_id}`) answer errors as `{"error": "..."}` exactly as',
   'their original contracts.',
   '',
-  'Lists are paginated: pass the `nextCursor` of one page as `cursor` to get the next; `limit` is 1–100.',
+  'Lists are paginated: pass the `nextCursor` of one page as `cursor` to get the next; `limit` is 1–100',
+  '(the messenger seed\'s routes name it `next_cursor`, in their snake_case style).',
   'Times are ISO 8601 UTC strings; durations are seconds.'
 ].join('\n')
 
