@@ -18,7 +18,8 @@ export const apiDescription = [
   '`/api/v1/interactions/{customer_id}`, `/api/v1/stats/interactions/{customer_id}`) answer errors as `{"error": "..."}` exactly as',
   'their original contracts.',
   '',
-  'Lists are paginated: pass the `nextCursor` of one page as `cursor` to get the next; `limit` is 1–100.',
+  'Lists are paginated: pass the `nextCursor` of one page as `cursor` to get the next; `limit` is 1–100',
+  '(the messenger seed\'s routes name it `next_cursor`, in their snake_case style).',
   'Times are ISO 8601 UTC strings; durations are seconds. Integer ids are 1–2147483647, written in paths and query strings',
   'as plain decimal digits (`0x1`, `1e0`, `01` are a 400). Besides its own errors an operation lists the 429 (rate limit),',
   '503 (database unavailable), 413 (body too large) and 415 (unsupported Content-Type) answers it can give.'

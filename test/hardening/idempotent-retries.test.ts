@@ -38,6 +38,8 @@ t.test('a retry after a failed attempt that had stored its document answers with
       url: `/chatrooms/${room.id}/messages`,
       payload: { data: [{ sender_user_id: 1, message_str: 'one', message_sent_ts: sentTs }, { sender_user_id: 2, message_str: 'two', message_sent_ts: sentTs }] }
     },
+    { path: '/users', url: '/users', payload: { name: 'Fay' } },
+    { path: '/chatrooms', url: '/chatrooms', payload: { name: 'quartet', created_by_user_id: 1, member_user_ids: [2] } },
     { path: '/api/v1/engagements', url: '/api/v1/engagements', payload: { name: 'Call' } },
     { path: '/api/v1/topics', url: '/api/v1/topics', payload: { month: '2019-10', product: 'Sand' } },
     { path: '/api/v1/customers', url: '/api/v1/customers', payload: { occupation: 'Nurse' } },

@@ -8,8 +8,8 @@ import { valid } from './openapi-arbitraries.js'
 import type { App } from '../../src/app.js'
 import type { DemoClient } from '../../mock_data/demo-clients.js'
 
-/** `chat_id`, `chatId` → `chat`; `keyId` → `key`. */
-const stem = (param: string): string => param.replace(/_?id$/i, '').toLowerCase()
+/** `chat_id`, `chatId` → `chat`; `keyId` → `key`; `sender_user_id` → `user` (the record is named last). */
+const stem = (param: string): string => param.replace(/_?id$/i, '').replace(/^.*_/, '').toLowerCase()
 
 /** Collections that may hold the records a param names, best guess first: `chats` for chat, `apiKeys` for key. */
 function collectionsFor (param: string, names: string[]): string[] {

@@ -72,7 +72,7 @@ export async function clientDigest (app: App, clientId: ObjectId): Promise<strin
   return hash.digest('hex')
 }
 
-export interface Call { method: 'GET' | 'POST', url: string, payload?: object }
+export interface Call { method: 'GET' | 'POST' | 'PUT', url: string, payload?: object }
 export interface Answer { statusCode: number, body: string }
 
 /** Sends a call with a key: through `inject`, or for an event stream over a real socket, reading only the status line. */

@@ -29,8 +29,8 @@ t.test('migration 009: bound keys, createdByKeyId, lastMessageAt and idempotency
   t.test('down revokes the bound keys (unbound they would act for the whole client) and removes the fields; up restores the rules', async (t) => {
     await app.inject({ method: 'POST', url: '/api/v1/direct-messages', headers: { ...bearer(ctx.bound.a.key), 'idempotency-key': 'before-down' }, payload: { recipientId: 2, text: 'x' } })
     const migrator = createMigrator(db)
-    t.equal((await migrator.executed()).at(-1)?.name, userBoundKeys.name, '009 is the last migration applied')
-    await migrator.down()
+    t.ok((await migrator.executed()).some((migration) => migration.name === userBoundKeys.name), '009 is applied')
+    await migrator.down({ to: userBoundKeys.name })
     const bound = await db.collection('apiKeys').find({ clientId: ctx.id, name: /^user / }).toArray()
     t.equal(bound.length, 3)
     t.ok(bound.every((key) => key.revokedAt instanceof Date && key.userId === undefined), 'revoked, and no longer bound')

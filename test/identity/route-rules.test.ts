@@ -1,7 +1,7 @@
 import t from 'tap'
 import { buildTestApp } from '../helper.js'
 import { listOperations } from '../hardening/openapi-requests.js'
-import { A, B, clientDigest, identityTenant, send, type Call, type IdentityTenant } from './fixtures.js'
+import { A, B, C, clientDigest, identityTenant, send, type Call, type IdentityTenant } from './fixtures.js'
 
 type Build = (ctx: IdentityTenant) => Promise<Call> | Call
 
@@ -13,12 +13,15 @@ type Build = (ctx: IdentityTenant) => Promise<Call> | Call
  * - `chat agent`: a bound key acts as its user; the `other` calls (naming or acting on B) are 403; integration keys
  *   keep the seed-000 contract (every role names the agent).
  * - `manager statistics`: client-wide figures for the manager role (A's manager-bound key, manager and admin keys).
+ * - `client admin`: the client administrator's (creating users): the admin role, bound or not; A's agent- and
+ *   manager-bound keys are 403, and so are the agent and manager integration keys.
  */
 type Rule =
   | { rule: 'messenger', self: Build, other: Build[], named: Build, selfSees?: { only: string, check: (ctx: IdentityTenant, body: { data: Record<string, unknown>[] }) => boolean } }
   | { rule: 'client records', reason: string, self: Build, named: Build }
   | { rule: 'chat agent', self: Build, other: Build[], named: Build }
   | { rule: 'manager statistics', reason: string, self: Build, named: Build }
+  | { rule: 'client admin', reason: string, self: Build, named: Build }
 
 const text = 'hello'
 const rules: Record<string, Rule> = {
@@ -106,6 +109,93 @@ const rules: Record<string, Rule> = {
     ],
     named: (ctx) => ({ method: 'POST', url: `/chatrooms/${ctx.rooms.ours}/messages`, payload: { data: [{ message_str: text, message_sent_ts: 1637029963, sender_user_id: A }] } })
   },
+  'GET /chatrooms/{chatroom_id}/messages': {
+    rule: 'messenger',
+    self: (ctx) => ({ method: 'GET', url: `/chatrooms/${ctx.rooms.ours}/messages` }),
+    other: [
+      (ctx) => ({ method: 'GET', url: `/chatrooms/${ctx.rooms.ours}/messages?user_id=${B}` }),
+      (ctx) => ({ method: 'GET', url: `/chatrooms/${ctx.rooms.bobs}/messages` }),
+      (ctx) => ({ method: 'GET', url: `/chatrooms/${ctx.rooms.bobs}/messages?user_id=${B}` })
+    ],
+    named: (ctx) => ({ method: 'GET', url: `/chatrooms/${ctx.rooms.ours}/messages?user_id=${A}` })
+  },
+  'GET /chatrooms/{chatroom_id}/messages/{sender_user_id}': {
+    rule: 'messenger',
+    self: (ctx) => ({ method: 'GET', url: `/chatrooms/${ctx.rooms.ours}/messages/${B}` }),
+    other: [
+      (ctx) => ({ method: 'GET', url: `/chatrooms/${ctx.rooms.ours}/messages/${A}?user_id=${B}` }),
+      (ctx) => ({ method: 'GET', url: `/chatrooms/${ctx.rooms.bobs}/messages/${B}` }),
+      (ctx) => ({ method: 'GET', url: `/chatrooms/${ctx.rooms.bobs}/messages/${C}?user_id=${B}` })
+    ],
+    named: (ctx) => ({ method: 'GET', url: `/chatrooms/${ctx.rooms.ours}/messages/${B}?user_id=${A}` })
+  },
+  'GET /chatrooms': {
+    rule: 'messenger',
+    self: () => ({ method: 'GET', url: '/chatrooms' }),
+    other: [],
+    selfSees: {
+      only: 'A\'s own rooms, not B\'s',
+      check: (ctx, body) => body.data.some((room) => room.chatroom_id === ctx.rooms.ours) && !body.data.some((room) => room.chatroom_id === ctx.rooms.bobs)
+    },
+    named: () => ({ method: 'GET', url: '/chatrooms' })
+  },
+  'POST /chatrooms': {
+    rule: 'messenger',
+    self: () => ({ method: 'POST', url: '/chatrooms', payload: { name: 'mine', member_user_ids: [B] } }),
+    other: [() => ({ method: 'POST', url: '/chatrooms', payload: { name: 'as bob', created_by_user_id: B } })],
+    named: () => ({ method: 'POST', url: '/chatrooms', payload: { name: 'for ann', created_by_user_id: A } })
+  },
+  'GET /chatrooms/{chatroom_id}': {
+    rule: 'messenger',
+    self: (ctx) => ({ method: 'GET', url: `/chatrooms/${ctx.rooms.ours}` }),
+    other: [(ctx) => ({ method: 'GET', url: `/chatrooms/${ctx.rooms.bobs}` })],
+    named: (ctx) => ({ method: 'GET', url: `/chatrooms/${ctx.rooms.bobs}` })
+  },
+  'POST /chatrooms/invite': {
+    rule: 'messenger',
+    self: async (ctx) => ({ method: 'POST', url: '/chatrooms/invite', payload: { chatroom_id: await ctx.newRoom(), user_ids: [C] } }),
+    other: [
+      (ctx) => ({ method: 'POST', url: '/chatrooms/invite', payload: { chatroom_id: ctx.rooms.ours, user_ids: [C], invited_by_user_id: B } }),
+      (ctx) => ({ method: 'POST', url: '/chatrooms/invite', payload: { chatroom_id: ctx.rooms.bobs, user_ids: [A] } })
+    ],
+    named: async (ctx) => ({ method: 'POST', url: '/chatrooms/invite', payload: { chatroom_id: await ctx.newRoom(), user_ids: [C], invited_by_user_id: A } })
+  },
+  'GET /users': {
+    rule: 'client records',
+    reason: 'the client\'s user directory (names, roles, statuses) is shared within the client',
+    self: () => ({ method: 'GET', url: '/users' }),
+    named: () => ({ method: 'GET', url: '/users' })
+  },
+  'POST /users': {
+    rule: 'client admin',
+    reason: 'creating users is the client administrator\'s; no user acts',
+    self: () => ({ method: 'POST', url: '/users', payload: { name: 'dee' } }),
+    named: () => ({ method: 'POST', url: '/users', payload: { name: 'dee' } })
+  },
+  'GET /users/{user_id}/chatrooms': {
+    rule: 'messenger',
+    self: () => ({ method: 'GET', url: `/users/${A}/chatrooms` }),
+    other: [() => ({ method: 'GET', url: `/users/${B}/chatrooms` })],
+    named: () => ({ method: 'GET', url: `/users/${A}/chatrooms` })
+  },
+  'PUT /api/v1/users/{userId}/status': {
+    rule: 'messenger',
+    self: () => ({ method: 'PUT', url: `/api/v1/users/${A}/status`, payload: { state: 'busy', text: 'on a call' } }),
+    other: [() => ({ method: 'PUT', url: `/api/v1/users/${B}/status`, payload: { state: 'away' } })],
+    named: () => ({ method: 'PUT', url: `/api/v1/users/${A}/status`, payload: { state: 'online' } })
+  },
+  'GET /api/v1/users/{userId}/status': {
+    rule: 'client records',
+    reason: 'statuses are shared within the client: everyone reads everyone\'s',
+    self: () => ({ method: 'GET', url: `/api/v1/users/${B}/status` }),
+    named: () => ({ method: 'GET', url: `/api/v1/users/${B}/status` })
+  },
+  'GET /api/v1/user-statuses/events': {
+    rule: 'client records',
+    reason: 'statuses are shared within the client: everyone may listen',
+    self: () => ({ method: 'GET', url: '/api/v1/user-statuses/events' }),
+    named: () => ({ method: 'GET', url: '/api/v1/user-statuses/events' })
+  },
   'GET /api/v1/users/{userId}/events': {
     rule: 'messenger',
     self: () => ({ method: 'GET', url: `/api/v1/users/${A}/events` }),
@@ -191,12 +281,15 @@ const integrationStatus: Record<Rule['rule'], Record<'agent' | 'manager' | 'admi
   messenger: { agent: 403, manager: 403, admin: 'ok' },
   'client records': { agent: 'ok', manager: 'ok', admin: 'ok' },
   'chat agent': { agent: 'ok', manager: 'ok', admin: 'ok' },
-  'manager statistics': { agent: 403, manager: 'ok', admin: 'ok' }
+  'manager statistics': { agent: 403, manager: 'ok', admin: 'ok' },
+  'client admin': { agent: 403, manager: 403, admin: 'ok' }
 }
 
 t.test('every messenger and chat route of the OpenAPI document follows its identity rule', async (t) => {
   const app = await buildTestApp(t)
   const ctx = await identityTenant(app, 'identity')
+  // An admin key bound to A, for the client administrator's routes (a bound key may manage the client as its role allows).
+  const aAdminKey = (await app.apiKeysRepository.create(ctx.id, 'ann admin', 'admin', { userId: A })).key
   const doc = (await app.inject({ method: 'GET', url: '/docs/json' })).json()
   const operations = listOperations(doc).filter((operation) => {
     const tags: string[] = doc.paths[operation.path][operation.method.toLowerCase()].tags ?? []
@@ -222,11 +315,12 @@ t.test('every messenger and chat route of the OpenAPI document follows its ident
       t.equal(await clientDigest(app, ctx.id), before, `${name} ${label}: nothing stored or changed`)
     }
 
-    const selfKey = rule.rule === 'manager statistics' ? ctx.bound.aManager.key : ctx.bound.a.key
+    const selfKey = rule.rule === 'manager statistics' ? ctx.bound.aManager.key : rule.rule === 'client admin' ? aAdminKey : ctx.bound.a.key
     const self = await call(rule.self, selfKey)
     t.ok(ok(self.statusCode), `${name}: the key bound to A acts as A (${self.statusCode} ${self.body.slice(0, 200)})`)
     if ('selfSees' in rule && rule.selfSees) t.ok(rule.selfSees.check(ctx, JSON.parse(self.body)), `${name}: A's key sees ${rule.selfSees.only}`)
-    if (rule.rule === 'manager statistics') await refused(rule.self, ctx.bound.a.key, 'with A\'s agent-role key', [403])
+    if (rule.rule === 'manager statistics' || rule.rule === 'client admin') await refused(rule.self, ctx.bound.a.key, 'with A\'s agent-role key', [403])
+    if (rule.rule === 'client admin') await refused(rule.self, ctx.bound.aManager.key, 'with A\'s manager-role key', [403])
     if ('other' in rule) {
       for (const [index, other] of rule.other.entries()) await refused(other, ctx.bound.a.key, `as or into user B (#${index + 1})`, [403, 404])
     }

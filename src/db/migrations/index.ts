@@ -8,6 +8,7 @@ import * as chats from './005-chats.js'
 import * as importRuns from './007-import-runs.js'
 import * as idempotencyFailedState from './008-idempotency-failed-state.js'
 import * as userBoundKeys from './009-user-bound-keys.js'
+import * as userStatus from './013-user-status.js'
 
 /** Every migration in the order it is applied. Add new ones at the end; never edit an applied one. */
 export const migrations: Migration[] = [
@@ -19,5 +20,6 @@ export const migrations: Migration[] = [
   chats,
   importRuns,
   idempotencyFailedState,
-  userBoundKeys
+  userBoundKeys,
+  userStatus
 ]

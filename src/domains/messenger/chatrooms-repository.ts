@@ -43,10 +43,15 @@ function createChatroomsRepository (db: Db, collection: Collection<ChatroomDocum
       return collection.find(filter).sort({ chatroomId: 1 }).limit(limit).toArray()
     },
 
-    /** Adds users to the room (those already in it stay once); returns the room as it is now. */
-    async addMembers (clientId: ObjectId, chatroomId: number, userIds: number[]): Promise<ChatroomDocument | null> {
+    /**
+     * Adds users to the room (those already in it stay once); returns the room as it is now. With `atMost`, only while
+     * the room has at most that many members (null otherwise), so that racing invitations never overfill it.
+     */
+    async addMembers (clientId: ObjectId, chatroomId: number, userIds: number[], atMost?: number): Promise<ChatroomDocument | null> {
+      const filter: Filter<ChatroomDocument> = { clientId, chatroomId }
+      if (atMost !== undefined) filter[`memberIds.${atMost}`] = { $exists: false }
       return collection.findOneAndUpdate(
-        { clientId, chatroomId },
+        filter,
         { $addToSet: { memberIds: { $each: userIds } } },
         { returnDocument: 'after' }
       )

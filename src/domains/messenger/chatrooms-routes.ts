@@ -7,6 +7,7 @@ import { Page, errorResponses } from '../../schemas/common.js'
 import { UserParamsSchema, UserSchema } from '../users/schemas.js'
 import { toUser } from '../users/repository.js'
 import { chatroomService } from './chatroom-service.js'
+import { inviteIntoRoom } from './invitations.js'
 import { toChatroom, type ChatroomDocument } from './chatrooms-repository.js'
 import {
   ChatroomParamsSchema, ChatroomSchema, CreateChatroomBodySchema, InviteBodySchema, ListChatroomsQuerySchema, MAX_CHATROOM_MEMBERS
@@ -100,11 +101,8 @@ const chatroomsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     await chatrooms.requireMember(clientId, room, invitedBy)
     const { userIds } = request.body
     await chatrooms.requireUsers(clientId, userIds)
-    const newcomers = userIds.filter((userId) => !room.memberIds.includes(userId))
-    if (room.memberIds.length + newcomers.length > MAX_CHATROOM_MEMBERS) {
-      throw app.httpErrors.conflict(`Chatroom ${room.chatroomId} would have more than ${MAX_CHATROOM_MEMBERS} members`)
-    }
-    const updated = await app.chatroomsRepository.addMembers(clientId, room.chatroomId, newcomers)
+    const updated = await inviteIntoRoom(app, clientId, room, userIds)
+    if (updated === 'full') throw app.httpErrors.conflict(`Chatroom ${room.chatroomId} would have more than ${MAX_CHATROOM_MEMBERS} members`)
     if (!updated) throw app.httpErrors.notFound(`Chatroom ${room.chatroomId} not found`)
     return toChatroom(updated)
   })

@@ -6,6 +6,9 @@ import chatroomsRoutes from './chatrooms-routes.js'
 import directMessagesRepository from './direct-messages-repository.js'
 import directMessagesRoutes from './direct-messages-routes.js'
 import legacyMessengerRoutes from './legacy-routes.js'
+import legacyChatroomsRoutes from './legacy-chatrooms-routes.js'
+import legacyRoomMessagesRoutes from './legacy-room-messages-routes.js'
+import legacyUsersRoutes from './legacy-users-routes.js'
 import liveRoutes from './live-routes.js'
 import { HEARTBEAT_MS, LiveMessages } from './live.js'
 
@@ -31,5 +34,8 @@ export default fp(async function messengerDomain (app) {
   await app.register(chatroomsRoutes)
   await app.register(chatroomMessagesRoutes)
   await app.register(legacyMessengerRoutes)
+  await app.register(legacyChatroomsRoutes)
+  await app.register(legacyRoomMessagesRoutes)
+  await app.register(legacyUsersRoutes)
   await app.register(liveRoutes)
 }, { name: 'messenger-domain', dependencies: ['mongo', 'auth', 'users-domain'] })

@@ -27,11 +27,9 @@ const legacyMessengerRoutes: FastifyPluginAsyncTypebox = async (app) => {
         'Every item is checked before any is stored: the text (1–1,000 characters, not only whitespace), the send time ' +
         '(Unix seconds, not in the future) and the sender (a user of the client and a member of the room). If any item fails, ' +
         'nothing is stored and the error names the item, e.g. `{"error": "data[1].sender_user_id: user 9 is not a member of chatroom 1"}` ' +
-        '(items count from 0). The messenger seed\'s unfinished routes live in the canonical API: `GET /chatrooms` → `GET /api/v1/chatrooms`; ' +
-        '`POST /chatrooms` → `POST /api/v1/chatrooms`; `GET /chatrooms/<id>` → `GET /api/v1/chatrooms/{chatroomId}`; ' +
-        '`POST /chatrooms/invite` → `POST /api/v1/chatrooms/{chatroomId}/members`; `GET /chatrooms/<id>/messages` → ' +
-        '`GET /api/v1/chatrooms/{chatroomId}/messages?userId=`; `GET /chatrooms/<id>/messages/<sender_user_id>` → the same with `&senderId=`; ' +
-        '`GET /users/<id>/chatrooms` → `GET /api/v1/users/{userId}/chatrooms`; `GET|POST /users` → `GET|POST /api/v1/users`.',
+        '(items count from 0). The seed\'s other planned routes answer at its own paths in the same style (tagged seed contracts): ' +
+        '`GET /chatrooms/<id>/messages[/<sender_user_id>]`, `GET|POST /chatrooms`, `GET /chatrooms/<id>`, `POST /chatrooms/invite`, ' +
+        '`GET|POST /users` and `GET /users/<id>/chatrooms`.',
       params: LegacyChatroomParamsSchema,
       body: LegacyBatchBodySchema,
       response: {

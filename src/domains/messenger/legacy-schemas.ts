@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox'
 import type { FastifySchemaValidationError } from 'fastify/types/schema.js'
-import { IntegerId, IntegerIdField } from '../../schemas/common.js'
+import { IntegerId, IntegerIdField, LegacyErrorSchema } from '../../schemas/common.js'
 import { MessageText } from './direct-messages-schemas.js'
 
 export const LegacyChatroomParamsSchema = Type.Object({ chatroom_id: IntegerId })
@@ -35,4 +35,9 @@ export function legacyPath (instancePath: string, dataVar: string): string {
 export function legacyValidationError (errors: FastifySchemaValidationError[], dataVar: string): Error {
   const [first] = errors
   return new Error(first ? `${legacyPath(first.instancePath, dataVar)}: ${first.message ?? 'is invalid'}` : `${dataVar} is invalid`)
+}
+
+/** Response schemas for the given error status codes, in the seed's `{"error": "..."}` shape. */
+export function legacyErrorResponses (...codes: number[]): Record<number, typeof LegacyErrorSchema> {
+  return Object.fromEntries(codes.map((code) => [code, LegacyErrorSchema]))
 }

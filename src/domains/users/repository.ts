@@ -1,10 +1,12 @@
 import fp from 'fastify-plugin'
-import { ObjectId, type Collection, type Db, type Filter } from 'mongodb'
+import { ObjectId, type Collection, type Db, type Filter, type FindCursor } from 'mongodb'
 import type { FastifyInstance } from 'fastify'
 import { reserveIds } from '../../db/sequences.js'
 import { insertOnce } from '../../db/insert-once.js'
 import type { Role } from '../clients/schemas.js'
 import type { User } from './schemas.js'
+import { toUserStatus, type StoredStatus } from './status.js'
+import type { StatusState } from './status-schemas.js'
 
 export interface UserDocument {
   _id: ObjectId
@@ -13,11 +15,17 @@ export interface UserDocument {
   name: string
   role: Role
   createdAt: Date
+  /** The latest status the user set (absent until they set one). */
+  status?: StoredStatus
 }
 
+/** The user as the API shows it, with the status as it reads now. */
 export function toUser (doc: UserDocument): User {
-  return { id: doc.userId, name: doc.name, role: doc.role, createdAt: doc.createdAt.toISOString() }
+  return { id: doc.userId, name: doc.name, role: doc.role, createdAt: doc.createdAt.toISOString(), status: toUserStatus(doc.status) }
 }
+
+/** What a status update answers: the user as stored after it, and whether this update is the one stored. */
+export interface StatusUpdate { user: UserDocument, applied: boolean }
 
 function createUsersRepository (db: Db, collection: Collection<UserDocument>) {
   return {
@@ -42,6 +50,27 @@ function createUsersRepository (db: Db, collection: Collection<UserDocument>) {
       if (afterUserId !== undefined) filter.userId = { $gt: afterUserId }
       if (role) filter.role = role
       return collection.find(filter).sort({ userId: 1 }).limit(limit).toArray()
+    },
+
+    /**
+     * Sets a user's status in one conditional write: it replaces the stored status unless that one is newer (a slower
+     * concurrent update never overwrites a later one). null: the client has no such user.
+     */
+    async setStatus (clientId: ObjectId, userId: number, status: { state: StatusState, text?: string }, now = new Date()): Promise<StatusUpdate | null> {
+      const stored: StoredStatus = { state: status.state, ...(status.text === undefined ? {} : { text: status.text }), updatedAt: now, eventId: new ObjectId() }
+      const user = await collection.findOneAndUpdate(
+        { clientId, userId, $or: [{ status: { $exists: false } }, { 'status.updatedAt': { $lte: now } }] },
+        { $set: { status: stored } },
+        { returnDocument: 'after' }
+      )
+      if (user) return { user, applied: true }
+      const current = await collection.findOne({ clientId, userId })
+      return current ? { user: current, applied: false } : null
+    },
+
+    /** The users whose status changed after the update `afterEventId`, in the order of their latest updates (stream replay). */
+    statusesChangedAfter (clientId: ObjectId, afterEventId: ObjectId): FindCursor<UserDocument> {
+      return collection.find({ clientId, 'status.eventId': { $gt: afterEventId } }).sort({ 'status.eventId': 1 })
     }
   }
 }

@@ -1,12 +1,14 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { IntegerId, IsoDateTime, PageQuerySchema } from '../../schemas/common.js'
 import { RoleSchema } from '../clients/schemas.js'
+import { UserStatusSchema } from './status-schemas.js'
 
 export const UserSchema = Type.Object({
   id: IntegerId,
   name: Type.String(),
   role: RoleSchema,
-  createdAt: IsoDateTime
+  createdAt: IsoDateTime,
+  status: UserStatusSchema
 }, { title: 'User' })
 export type User = Static<typeof UserSchema>
 
