@@ -13,11 +13,13 @@ export interface Operation {
   bodyType: 'json' | 'multipart' | null
   bodySchema?: JsonSchema
   streams: boolean
+  tags: string[]
 }
 
 interface OpenApiDocument {
   paths: Record<string, Record<string, {
     parameters?: Parameter[]
+    tags?: string[]
     requestBody?: { content: Record<string, { schema: JsonSchema }> }
     responses?: Record<string, { content?: Record<string, unknown> }>
   }>>
@@ -38,7 +40,8 @@ export function listOperations (doc: OpenApiDocument): Operation[] {
         parameters: operation.parameters ?? [],
         bodyType: json ? 'json' : multipart ? 'multipart' : null,
         bodySchema: (json ?? multipart)?.schema,
-        streams: Object.values(operation.responses ?? {}).some((response) => 'text/event-stream' in (response.content ?? {}))
+        streams: Object.values(operation.responses ?? {}).some((response) => 'text/event-stream' in (response.content ?? {})),
+        tags: operation.tags ?? []
       })
     }
   }

@@ -82,7 +82,9 @@ t.test('integer ids have one grammar on every route: decimal digits, 1 to 214748
           const url = `${path}?${query.join('&')}`
           const res = await app.inject({ method: operation.method as 'GET', url, headers: keyFor(app, operation) })
           checked++
-          if (res.statusCode !== 400 || res.json().error !== `querystring/${parameter.name} must be integer`) misread.push(`${url}: ${res.statusCode} ${res.body.slice(0, 120)}`)
+          // The seed contracts word it in their own envelope: `{"error": "querystring.user_id: must be integer"}`.
+          const expected = operation.tags.includes('seed contracts') ? `querystring.${parameter.name}: must be integer` : `querystring/${parameter.name} must be integer`
+          if (res.statusCode !== 400 || res.json().error !== expected) misread.push(`${url}: ${res.statusCode} ${res.body.slice(0, 120)}`)
         }
       }
     }

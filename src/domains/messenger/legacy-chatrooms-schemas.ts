@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox'
-import { IntegerId } from '../../schemas/common.js'
+import { IntegerId, IntegerIdField } from '../../schemas/common.js'
 import { MAX_CHATROOM_MEMBERS } from './chatrooms-schemas.js'
 import { LegacyData, LegacyPage, LegacyPageQuerySchema } from './legacy-paging.js'
 
@@ -9,7 +9,7 @@ import { LegacyData, LegacyPage, LegacyPageQuerySchema } from './legacy-paging.j
  */
 export const UnixSeconds = (description: string) => Type.Integer({ minimum: 0, description, examples: [1637029963] })
 
-const SeedUserId = (description: string) => Type.Integer({ minimum: 1, maximum: 2147483647, description })
+const SeedUserId = (description: string) => IntegerIdField(description)
 
 export const ActingUserNote = 'Omit with a key bound to a user (it acts as that user); required with an admin integration key'
 

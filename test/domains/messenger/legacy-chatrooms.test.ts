@@ -52,7 +52,7 @@ t.test('the messenger seed\'s chatroom routes: GET|POST /chatrooms, GET /chatroo
       [bearer(ctx.keys.admin), { name: 'x' }, 400, 'created_by_user_id is required with an integration key: it names the user who acts'],
       [bearer(ctx.keys.admin), { name: 'x', created_by_user_id: 9 }, 404, 'created_by_user_id: user 9 not found'],
       [ann, { name: 'x', member_user_ids: [B, 9] }, 404, 'member_user_ids[1]: user 9 not found'],
-      [ann, { name: '   ' }, 400, 'name: must match pattern "\\S"'],
+      [ann, { name: '   ' }, 400, 'name: must contain a visible character, not only spaces or invisible characters'],
       [ann, { name: 'x'.repeat(101) }, 400, 'name: must NOT have more than 100 characters'],
       [ann, { name: 'x', member_user_ids: [B, B] }, 400, 'member_user_ids: must NOT have duplicate items (items ## 1 and 0 are identical)'],
       [ann, { name: 'x', member_user_ids: [] }, 400, 'member_user_ids: must NOT have fewer than 1 items'],

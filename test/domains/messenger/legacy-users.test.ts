@@ -86,7 +86,7 @@ t.test('the messenger seed\'s user routes: GET|POST /users, GET /users/<ID>/chat
       [ann, { name: 'x' }, 403, 'This route needs the admin role; this key has agent'],
       [bearer(ctx.bound.aManager.key), { name: 'x' }, 403, 'This route needs the admin role; this key has manager'],
       [bearer(ctx.keys.manager), { name: 'x' }, 403, 'This route needs the admin role; this key has manager'],
-      [bearer(ctx.keys.admin), { name: '   ' }, 400, 'name: must match pattern "\\S"'],
+      [bearer(ctx.keys.admin), { name: '   ' }, 400, 'name: must contain a visible character, not only spaces or invisible characters'],
       [bearer(ctx.keys.admin), { name: 'x'.repeat(101) }, 400, 'name: must NOT have more than 100 characters'],
       [bearer(ctx.keys.admin), { name: 'x', role: 'owner' }, 400, 'role: must be equal to constant'],
       [bearer(ctx.keys.admin), { name: 'x', user_id: 9 }, 400, 'body: must NOT have additional properties'],
