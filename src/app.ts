@@ -4,6 +4,7 @@ import fastifyEnv from '@fastify/env'
 import sensible from '@fastify/sensible'
 import { randomUUID } from 'node:crypto'
 import { ConfigSchema } from './config.js'
+import { addDateFormats } from './lib/dates.js'
 import mongoPlugin from './db/plugin.js'
 import errorsPlugin from './plugins/errors.js'
 import docsPlugin from './plugins/docs.js'
@@ -36,7 +37,10 @@ function createFastify (logger: FastifyServerOptions['logger']) {
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
     return503OnClosing: false,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allowUnionTypes: true } }
+    ajv: {
+      customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allowUnionTypes: true },
+      onCreate: addDateFormats
+    }
   }).withTypeProvider<TypeBoxTypeProvider>()
 }
 

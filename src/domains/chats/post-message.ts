@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import type { ObjectId } from 'mongodb'
+import { instantOf } from '../../lib/dates.js'
 import { MAX_CLOCK_SKEW_MS } from './message-schemas.js'
 import type { MessageDocument } from './messages-repository.js'
 
@@ -43,7 +44,7 @@ export async function postMessage (
   }
 
   const now = Date.now()
-  const sentAt = input.sentAt === undefined ? new Date(now) : new Date(input.sentAt)
+  const sentAt = input.sentAt === undefined ? new Date(now) : instantOf(input.sentAt, sentAtField)
   if (sentAt.getTime() > now + MAX_CLOCK_SKEW_MS) {
     throw httpErrors.unprocessableEntity(`${sentAtField} is in the future (more than ${MAX_CLOCK_SKEW_MS / 1000} s ahead of the server clock)`)
   }

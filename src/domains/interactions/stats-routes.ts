@@ -5,20 +5,29 @@ import createError from '@fastify/error'
 import { callerClientId } from '../../plugins/auth.js'
 import { errorResponses } from '../../schemas/common.js'
 import { comparedPeriods, periodRange, type OpenPeriod } from './filters.js'
-import { bucketLabels } from './periods.js'
+import { bucketCount, type Period } from './periods.js'
 import { channelCounts, channelTopicMatrix, sentimentBreakdown, volumeBuckets } from './summaries.js'
 import {
   CustomerChannelTopicsResponseSchema, CustomerChannelsQuerySchema, CustomerChannelsResponseSchema, CustomerStatsParamsSchema,
   SentimentQuerySchema, SentimentResponseSchema, SummaryQuerySchema, VolumeQuerySchema, VolumeResponseSchema
 } from './stats-schemas.js'
 
-const MAX_BUCKETS = 1000
-const TooManyBuckets = createError('TOO_MANY_BUCKETS', `The period holds more than ${MAX_BUCKETS} buckets: use a larger interval or a shorter period`, 400)
+/** The most buckets one period of a volume answer lists, and the most cells (buckets × channels) it holds. */
+export const MAX_BUCKETS = 1000
+export const MAX_VOLUME_CELLS = 100_000
+const TooManyBuckets = createError('TOO_MANY_BUCKETS', `The period holds %s buckets, more than ${MAX_BUCKETS}: use a larger interval or a shorter period`, 400)
+const TooManyCells = createError('TOO_MANY_CELLS',
+  `%s buckets × %s channels is more than ${MAX_VOLUME_CELLS} cells: use a larger interval or a shorter period`, 400)
 
 /** Both periods answered by the same summary: the requested one and, with compare=previous, the one before it. */
 async function compared<T> (periods: { current: OpenPeriod, previous: OpenPeriod | null }, summarise: (period: OpenPeriod) => Promise<T>) {
   const [current, previous] = await Promise.all([summarise(periods.current), periods.previous ? summarise(periods.previous) : null])
   return { current, previous }
+}
+
+/** A volume period always has both ends (the schema requires from and to). */
+function closed (period: OpenPeriod): Period {
+  return { from: period.from as string, to: period.to as string }
 }
 
 const statsRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -84,12 +93,15 @@ const statsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => {
     const { tz, interval, compare, engagementId, customerId } = request.query
     const periods = comparedPeriods(request.query, compare)
-    const current = { from: request.query.from, to: request.query.to }
-    if (bucketLabels(current, interval).length > MAX_BUCKETS) throw new TooManyBuckets()
+    // Sizes first, by arithmetic: nothing is listed or read for a period that will be refused.
+    const buckets = Math.max(...[periods.current, periods.previous].map((period) => (period ? bucketCount(closed(period), interval) : 0)))
+    if (buckets > MAX_BUCKETS) throw new TooManyBuckets(buckets)
     const clientId = callerClientId(request)
+    const engagements = await app.engagementsRepository.listAll(clientId)
+    if (buckets * engagements.length > MAX_VOLUME_CELLS) throw new TooManyCells(buckets, engagements.length)
     const result = await compared(periods, async (period) => {
       const filter = { ...periodRange(period, tz), ...(engagementId ? { engagementId: new ObjectId(engagementId) } : {}), ...(customerId ? { customerId } : {}) }
-      const buckets = await volumeBuckets(app, clientId, filter, { from: period.from!, to: period.to! }, interval, tz)
+      const buckets = await volumeBuckets(app, clientId, engagements, filter, closed(period), interval, tz)
       return { period, total: buckets.reduce((sum, bucket) => sum + bucket.total, 0), buckets }
     })
     return { interval, tz, ...result }

@@ -8,7 +8,18 @@ import { bucketLabels, type BucketUnit, type Period } from './periods.js'
 
 export interface ChannelCell { engagementId: string, name: string, count: number }
 
-function countsFor (engagements: EngagementDocument[], rows: { engagementId: ObjectId, count: number }[]): ChannelCell[] {
+/** Rows grouped by a key, in one pass (never a scan of every row for every channel or bucket). */
+function groupBy<R> (rows: R[], key: (row: R) => string): Map<string, R[]> {
+  const groups = new Map<string, R[]>()
+  for (const row of rows) {
+    const group = groups.get(key(row))
+    if (group) group.push(row)
+    else groups.set(key(row), [row])
+  }
+  return groups
+}
+
+function countsFor (engagements: EngagementDocument[], rows: { engagementId: ObjectId, count: number }[] = []): ChannelCell[] {
   const counts = new Map<string, number>()
   for (const row of rows) counts.set(row.engagementId.toHexString(), (counts.get(row.engagementId.toHexString()) ?? 0) + row.count)
   return engagements.map((engagement) => ({
@@ -35,21 +46,24 @@ export async function channelTopicMatrix (app: FastifyInstance, clientId: Object
     app.engagementsRepository.listAll(clientId), app.topicsRepository.products(clientId), app.interactionStats.channelTopicCounts(clientId, filter)
   ])
   const topics = [...new Set([...products, ...rows.flatMap((row) => (row.topic === null ? [] : [row.topic]))])].sort()
+  const cells = new Map(rows.map((row) => [`${row.engagementId.toHexString()}\u0000${row.topic ?? ''}`, row.count]))
   const channels = engagements.map((engagement) => {
-    const mine = rows.filter((row) => row.engagementId.equals(engagement._id))
-    const count = (topic: string | null) => mine.find((row) => row.topic === topic)?.count ?? 0
-    return { engagementId: engagement._id.toHexString(), name: engagement.name, untagged: count(null), topics: topics.map((topic) => ({ topic, count: count(topic) })) }
+    const id = engagement._id.toHexString()
+    const count = (topic: string | null) => cells.get(`${id}\u0000${topic ?? ''}`) ?? 0
+    return { engagementId: id, name: engagement.name, untagged: count(null), topics: topics.map((topic) => ({ topic, count: count(topic) })) }
   })
   return { topics, channels }
 }
 
 export interface VolumeBucket { start: string, total: number, channels: ChannelCell[] }
 
-/** Every bucket overlapping the period, oldest first, each with every channel. */
-export async function volumeBuckets (app: FastifyInstance, clientId: ObjectId, filter: InteractionFilter, period: Period, unit: BucketUnit, tz: string): Promise<VolumeBucket[]> {
-  const [engagements, rows] = await Promise.all([app.engagementsRepository.listAll(clientId), app.interactionStats.volume(clientId, filter, unit, tz)])
+/** Every bucket overlapping the period, oldest first, each with every one of `engagements` (the client's channels). */
+export async function volumeBuckets (
+  app: FastifyInstance, clientId: ObjectId, engagements: EngagementDocument[], filter: InteractionFilter, period: Period, unit: BucketUnit, tz: string
+): Promise<VolumeBucket[]> {
+  const byBucket = groupBy(await app.interactionStats.volume(clientId, filter, unit, tz), (row) => row.bucket)
   return bucketLabels(period, unit).map((start) => {
-    const channels = countsFor(engagements, rows.filter((row) => row.bucket === start))
+    const channels = countsFor(engagements, byBucket.get(start))
     return { start, total: channels.reduce((sum, cell) => sum + cell.count, 0), channels }
   })
 }
@@ -61,9 +75,10 @@ export async function sentimentBreakdown (app: FastifyInstance, clientId: Object
   const [engagements, rows] = await Promise.all([app.engagementsRepository.listAll(clientId), app.interactionStats.sentimentCounts(clientId, filter)])
   const named = [...new Set(rows.flatMap((row) => (row.sentiment === null ? [] : [row.sentiment])))].sort()
   const sentiments: (string | null)[] = rows.some((row) => row.sentiment === null) ? [...named, null] : named
+  const byChannel = groupBy(rows, (row) => row.engagementId.toHexString())
   return engagements.map((engagement) => {
-    const mine = rows.filter((row) => row.engagementId.equals(engagement._id))
-    const cells = sentiments.map((sentiment) => ({ sentiment, count: mine.find((row) => row.sentiment === sentiment)?.count ?? 0 }))
+    const mine = new Map((byChannel.get(engagement._id.toHexString()) ?? []).map((row) => [row.sentiment, row.count]))
+    const cells = sentiments.map((sentiment) => ({ sentiment, count: mine.get(sentiment) ?? 0 }))
     return { engagementId: engagement._id.toHexString(), name: engagement.name, total: cells.reduce((sum, cell) => sum + cell.count, 0), sentiments: cells }
   })
 }
