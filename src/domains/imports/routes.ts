@@ -1,4 +1,3 @@
-import { Readable } from 'node:stream'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { ObjectId } from 'mongodb'
@@ -9,7 +8,8 @@ import { MappingError, parseMapping } from './mapping.js'
 import { ImportError, runImport } from './pipeline.js'
 import { toImportReport, toImportRun } from './present.js'
 import { formatOf } from './readers.js'
-import { REJECTS_CSV_HEADER, REPORT_LIST_LIMIT, rejectCsvLine } from './report.js'
+import { REJECTS_CSV_COLUMNS, REPORT_LIST_LIMIT, rejectCsvRow } from './report.js'
+import { csvStream } from '../../lib/csv.js'
 import type { ImportRejectDocument } from './runs-repository.js'
 import { ImportBodySchema, ImportListQuerySchema, ImportParamsSchema, ImportQuerySchema, ImportReportSchema, ImportRunSchema } from './schemas.js'
 import { registerUploads } from './upload.js'
@@ -17,9 +17,8 @@ import { registerUploads } from './upload.js'
 /** A large file takes minutes (see docs/BENCHMARKS.md); the default handler timeout is for ordinary requests. */
 const IMPORT_TIMEOUT_MS = 30 * 60 * 1000
 
-async function * rejectsCsv (rejects: AsyncIterable<ImportRejectDocument>): AsyncGenerator<string> {
-  yield REJECTS_CSV_HEADER
-  for await (const reject of rejects) yield rejectCsvLine(reject)
+async function * rejectRows (rejects: AsyncIterable<ImportRejectDocument>) {
+  for await (const reject of rejects) yield rejectCsvRow(reject)
 }
 
 /** Spreadsheet and CSV imports: upload a file, get the report; list past runs; download a run's rejected cells. */
@@ -108,7 +107,8 @@ const importsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: {
       tags: ['imports'],
       summary: 'Every rejected cell of one import, as CSV',
-      description: 'Columns: sheet, row (as the spreadsheet shows it), column, value, reason. Values starting with = + - @ are prefixed with \' so a spreadsheet never runs them.',
+      description: 'Columns: sheet, row (as the spreadsheet shows it), column, value, reason. A text cell a spreadsheet would run as a formula ' +
+        '(starting with = + - @, their full-width forms, a tab or a line break) is prefixed with an apostrophe, plain numbers excepted.',
       produces: ['text/csv'],
       params: ImportParamsSchema,
       response: { 200: Type.String({ description: 'CSV, one line per rejected cell' }), ...errorResponses(400, 404) }
@@ -120,7 +120,7 @@ const importsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return reply
       .type('text/csv; charset=utf-8')
       .header('content-disposition', `attachment; filename="import-${request.params.importId}-rejects.csv"`)
-      .send(Readable.from(rejectsCsv(app.importRunsRepository.streamRejects(clientId, run._id))) as unknown as string)
+      .send(csvStream(REJECTS_CSV_COLUMNS, rejectRows(app.importRunsRepository.streamRejects(clientId, run._id))) as unknown as string)
   })
 }
 
