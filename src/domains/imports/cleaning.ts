@@ -45,20 +45,24 @@ export function cleanId (cell: Cell): Cleaned<number> {
 /** Channels whose spelling is not simply "capitalised": matched case-insensitively before any other rule. */
 const canonicalChannels = ['Email', 'Call', 'Chat', 'SMS', 'Bird', 'Phone', 'Twitter', 'Facebook', 'WhatsApp', 'LinkedIn', 'Instagram', 'Post']
 
+/** The client's channel names by their lower-case form, for a lookup that costs the same however many channels there are. */
+export type ChannelNames = ReadonlyMap<string, string>
+
+const canonicalByLowerCase: ChannelNames = new Map(canonicalChannels.map((name) => [name.toLowerCase(), name]))
+
 /**
  * A channel name as the client's engagements spell it: `email`, ` EMAIL ` → `Email`.
  * Known names (the client's engagements, then the canonical list) are matched case-insensitively;
  * a new name is capitalised word by word, keeping all-capital words of up to three letters (acronyms such as IVR).
  */
-export function cleanChannel (cell: Cell, knownChannels: Iterable<string> = []): Cleaned<string> {
+export function cleanChannel (cell: Cell, knownChannels: Iterable<string> | ChannelNames = []): Cleaned<string> {
   const text = cellText(cell)
   if (text === '') return fail('is empty')
   if (text.length > 50) return fail('longer than 50 characters')
   const wanted = text.toLowerCase()
-  for (const known of [...knownChannels, ...canonicalChannels]) {
-    if (known.toLowerCase() === wanted) return ok(known)
-  }
-  return ok(text.split(' ').map(capitaliseWord).join(' '))
+  const known = knownChannels instanceof Map ? knownChannels.get(wanted) : [...knownChannels as Iterable<string>].find((name) => name.toLowerCase() === wanted)
+  const found = known ?? canonicalByLowerCase.get(wanted)
+  return ok(found ?? text.split(' ').map(capitaliseWord).join(' '))
 }
 
 function capitaliseWord (word: string): string {

@@ -1,4 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { Static } from '@sinclair/typebox'
 import { Type } from '@sinclair/typebox'
 import { ObjectId } from 'mongodb'
 import { callerClientId } from '../../plugins/auth.js'
@@ -12,7 +14,7 @@ import { REJECTS_CSV_COLUMNS, REPORT_LIST_LIMIT, rejectCsvRow } from './report.j
 import { csvStream } from '../../lib/csv.js'
 import type { ImportRejectDocument } from './runs-repository.js'
 import { ImportBodySchema, ImportListQuerySchema, ImportParamsSchema, ImportQuerySchema, ImportReportSchema, ImportRunSchema } from './schemas.js'
-import { registerUploads } from './upload.js'
+import { discardUpload, registerUploads } from './upload.js'
 
 /** A large file takes minutes (see docs/BENCHMARKS.md); the default handler timeout is for ordinary requests. */
 const IMPORT_TIMEOUT_MS = 30 * 60 * 1000
@@ -20,6 +22,8 @@ const IMPORT_TIMEOUT_MS = 30 * 60 * 1000
 async function * rejectRows (rejects: AsyncIterable<ImportRejectDocument>) {
   for await (const reject of rejects) yield rejectCsvRow(reject)
 }
+
+type ImportRequest = FastifyRequest<{ Body: Static<typeof ImportBodySchema>, Querystring: Static<typeof ImportQuerySchema> }>
 
 /** Spreadsheet and CSV imports: upload a file, get the report; list past runs; download a run's rejected cells. */
 const importsRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -34,13 +38,25 @@ const importsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       description: 'Send multipart/form-data with the file in the field `file`. A workbook\'s sheets (Customers; External interactions; ' +
         'Products of discussion) and a CSV\'s single sheet are recognised by their headers (case, spaces and underscores ignored; ' +
         '`mapping` renames other headers). Bad rows never stop the import: each rejected cell is listed with its sheet, row and reason. ' +
-        'Re-importing a file changes nothing; a corrected file updates what changed. `dry_run` reports without writing.',
+        'Re-importing a file changes nothing; a corrected file updates what changed. `dry_run` reports without writing. ' +
+        'The whole file is checked against the import limits (columns, cell and row sizes, shared strings, a workbook\'s uncompressed size: ' +
+        'see the README) before anything is written; beyond one it is a 400 naming it. A run stopped by a shutdown is a 503 and recorded as failed.',
       consumes: ['multipart/form-data'],
       querystring: ImportQuerySchema,
       body: ImportBodySchema,
-      response: { 201: ImportReportSchema, ...errorResponses(400, 413, 415) }
+      response: { 201: ImportReportSchema, ...errorResponses(400, 413, 415, 503) }
     }
   }, async (request, reply) => {
+    request.importUploadInUse = true
+    try {
+      return await importUpload(request, reply)
+    } finally {
+      await discardUpload(request)
+    }
+  })
+
+  /** Runs one uploaded import to its report; a server shutdown stops it (its run is marked failed) with a 503. */
+  async function importUpload (request: ImportRequest, reply: FastifyReply) {
     const upload = request.importUpload
     if (!upload) throw app.httpErrors.badRequest('Send the file as multipart/form-data in the field "file"')
     const { file: _file, ...fields } = request.body
@@ -61,17 +77,21 @@ const importsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       interactions: app.interactionsRepository,
       lookups: app.importLookups
     }
+    const stop = app.importAborts.start()
     try {
       const run = await runImport(target, app.importRunsRepository, callerClientId(request), { ...upload, format }, {
-        dryRun: options.dry_run ?? false, dateOrder: options.date_order ?? 'day-first', mapping, sheet: options.sheet
+        dryRun: options.dry_run ?? false, dateOrder: options.date_order ?? 'day-first', mapping, sheet: options.sheet, signal: stop.signal
       })
       const rejects = await app.importRunsRepository.firstRejects(run.clientId, run._id, REPORT_LIST_LIMIT)
       return reply.code(201).header('location', `/api/v1/imports/${run._id.toHexString()}`).send(toImportReport(run, rejects))
     } catch (error) {
       if (error instanceof ImportError) throw app.httpErrors.badRequest(error.message)
+      if (stop.signal.aborted) throw app.httpErrors.serviceUnavailable('Switchboard is shutting down: the import was stopped and is recorded as failed; send the file again')
       throw error
+    } finally {
+      app.importAborts.finish(stop)
     }
-  })
+  }
 
   app.get('/api/v1/imports', {
     config: { auth: { role: 'manager' } },

@@ -20,8 +20,14 @@ export interface ImportRunDocument {
   summary?: ImportSummary
   error?: string
   startedAt: Date
+  /** Refreshed while the import runs (IMPORT_HEARTBEAT_MS); a running import whose heartbeat stopped was interrupted. */
+  heartbeatAt?: Date
   finishedAt?: Date
 }
+
+/** How often a running import says it is alive, and how long after its last sign a run counts as interrupted. */
+export const IMPORT_HEARTBEAT_MS = 10_000
+export const IMPORT_STALE_MS = 60_000
 
 export interface ImportRejectDocument extends RejectedCell {
   _id: ObjectId
@@ -42,7 +48,7 @@ export function createImportRunsRepository (db: Db) {
   return {
     async start (clientId: ObjectId, run: NewImportRun): Promise<ImportRunDocument> {
       const doc: ImportRunDocument = {
-        _id: new ObjectId(), clientId, ...run, fileName: clip(run.fileName, 255), status: 'running', startedAt: new Date()
+        _id: new ObjectId(), clientId, ...run, fileName: clip(run.fileName, 255), status: 'running', startedAt: new Date(), heartbeatAt: new Date()
       }
       if (doc.sheet === undefined) delete doc.sheet
       await runs.insertOne(doc)
@@ -71,6 +77,23 @@ export function createImportRunsRepository (db: Db) {
         { $set: { status: outcome.status, summary: outcome.summary, finishedAt: new Date(), ...(outcome.error ? { error: clip(outcome.error, 2000) } : {}) } },
         { returnDocument: 'after' }
       )
+    },
+
+    async heartbeat (clientId: ObjectId, importId: ObjectId): Promise<void> {
+      await runs.updateOne({ _id: importId, clientId, status: 'running' }, { $set: { heartbeatAt: new Date() } })
+    },
+
+    /**
+     * Marks failed every run still `running` whose heartbeat stopped more than IMPORT_STALE_MS ago (its process stopped
+     * mid-import: a crash, a kill, a restart), whichever instance ran it. Returns how many there were.
+     */
+    async failInterrupted (now = new Date()): Promise<number> {
+      const before = new Date(now.getTime() - IMPORT_STALE_MS)
+      const result = await runs.updateMany(
+        { status: 'running', $or: [{ heartbeatAt: { $lt: before } }, { heartbeatAt: { $exists: false }, startedAt: { $lt: before } }] },
+        { $set: { status: 'failed', finishedAt: now, error: 'The import was interrupted (the process running it stopped) and did not finish: import the file again' } }
+      )
+      return result.modifiedCount
     },
 
     async findById (clientId: ObjectId, importId: ObjectId): Promise<ImportRunDocument | null> {
