@@ -154,7 +154,10 @@ async function drain (rows: AsyncIterator<unknown>): Promise<void> {
 
 /** Why the import stopped, for its run: an abort names its reason, a limit or a read error its message. */
 function failureOf (error: unknown, source: ImportSource): { message: string, error: unknown } {
-  if (error instanceof ImportLimitError) return { message: error.message, error: new ImportTooLargeError(`${source.fileName}: ${error.message}`) }
+  if (error instanceof ImportLimitError) {
+    const message = error.message.startsWith(`${source.fileName} `) ? error.message : `${source.fileName}: ${error.message}`
+    return { message, error: new ImportTooLargeError(message) }
+  }
   if (error instanceof SourceReadError) {
     return { message: error.message, error: new ImportError(`${source.fileName} could not be read as ${source.format === 'xlsx' ? 'an .xlsx workbook' : 'CSV'}: ${error.message}`) }
   }
