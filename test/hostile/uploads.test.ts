@@ -1,8 +1,10 @@
 import t from 'tap'
 import { connect } from 'node:net'
 import { spawn } from 'node:child_process'
-import { mkdir, readdir, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import ExcelJS from 'exceljs'
 import JSZip from 'jszip'
 import { MongoClient, ObjectId } from 'mongodb'
@@ -201,4 +203,45 @@ t.test('a shutdown stops a running import: 503, and its run is marked failed', a
   await closing
   t.match(await collection.find({ clientId: tenant.id }).toArray(), [{ status: 'failed', error: 'Switchboard is shutting down', finishedAt: Date }])
   t.same(await uploadFolders(), [])
+})
+
+/** `npm run import` as a child process (tsx, kept out of coverage like test/domains/imports/cli.test.ts). */
+function startCli (args: string[], env: Record<string, string>) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/import.ts', ...args], {
+    cwd: fileURLToPath(new URL('../../', import.meta.url)),
+    env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', LOG_LEVEL: 'silent', _TAPJS_PROCESSINFO_COVERAGE_: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  let stderr = ''
+  child.stderr.on('data', (chunk) => { stderr += chunk })
+  child.stdout.resume()
+  const done = new Promise<{ code: number | null, stderr: string }>((resolve) => child.on('close', (code) => resolve({ code, stderr })))
+  return { child, done }
+}
+
+t.test('the import CLI writing to a database refuses a file beyond the limits, and an interrupted import is recorded as failed', async (t) => {
+  const app = await buildTestApp(t)
+  const tenant = await createTenant(app)
+  const folder = await mkdtemp(join(tmpdir(), 'switchboard-cli-test-'))
+  t.teardown(() => rm(folder, { recursive: true, force: true }))
+  const [host] = app.mongo.client.options.hosts
+  const env = { MONGODB_URI: `mongodb://${String(host)}/`, MONGODB_DB: app.mongo.db.databaseName }
+  const collection = app.mongo.db.collection('importRuns')
+
+  await writeFile(join(folder, 'wide.csv'), `Date Start,Interaction,Customers${',x'.repeat(2000)}\r\n2020-01-01,Email,1\r\n`)
+  const wide = await startCli([join(folder, 'wide.csv'), '--client', tenant.hexId], env).done
+  t.equal(wide.code, 1)
+  t.match(wide.stderr, 'Import failed: wide.csv row 1: more than 1,000 columns (the most an import takes)')
+  t.match(await collection.find({ clientId: tenant.id }).toArray(), [{ fileName: 'wide.csv', status: 'failed' }])
+  t.same(await dataCounts(app, tenant.id), { customers: 0, engagements: 0, interactions: 0, topics: 0 })
+
+  const rows = Array.from({ length: 50_000 }, (_, n) => `2020-01-01T00:00:${String(n % 60).padStart(2, '0')}Z,Email,${n + 1}`).join('\r\n')
+  await writeFile(join(folder, 'big.csv'), `Date Start,Interaction,Customers\r\n${rows}\r\n`)
+  const big = startCli([join(folder, 'big.csv'), '--client', tenant.hexId], env)
+  await until(async () => await collection.countDocuments({ clientId: tenant.id, fileName: 'big.csv', status: 'running' }) === 1, 'the CLI import is running', 120_000)
+  big.child.kill('SIGINT')
+  const interrupted = await big.done
+  t.equal(interrupted.code, 1)
+  t.match(interrupted.stderr, 'Import failed: interrupted by SIGINT')
+  t.match(await collection.findOne({ clientId: tenant.id, fileName: 'big.csv' }), { status: 'failed', error: 'interrupted by SIGINT' })
 })
