@@ -1,23 +1,17 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { ObjectId } from 'mongodb'
-import createError from '@fastify/error'
 import { callerClientId } from '../../plugins/auth.js'
 import { errorResponses } from '../../schemas/common.js'
 import { comparedPeriods, periodRange, type OpenPeriod } from './filters.js'
 import { bucketCount, type Period } from './periods.js'
+import { MAX_BUCKETS, TooManyBuckets, checkCells } from './stats-limits.js'
 import { channelCounts, channelTopicMatrix, sentimentBreakdown, volumeBuckets } from './summaries.js'
 import {
   CustomerChannelTopicsResponseSchema, CustomerChannelsQuerySchema, CustomerChannelsResponseSchema, CustomerStatsParamsSchema,
   SentimentQuerySchema, SentimentResponseSchema, SummaryQuerySchema, VolumeQuerySchema, VolumeResponseSchema
 } from './stats-schemas.js'
 
-/** The most buckets one period of a volume answer lists, and the most cells (buckets × channels) it holds. */
-export const MAX_BUCKETS = 1000
-export const MAX_VOLUME_CELLS = 100_000
-const TooManyBuckets = createError('TOO_MANY_BUCKETS', `The period holds %s buckets, more than ${MAX_BUCKETS}: use a larger interval or a shorter period`, 400)
-const TooManyCells = createError('TOO_MANY_CELLS',
-  `%s buckets × %s channels is more than ${MAX_VOLUME_CELLS} cells: use a larger interval or a shorter period`, 400)
 
 /** Both periods answered by the same summary: the requested one and, with compare=previous, the one before it. */
 async function compared<T> (periods: { current: OpenPeriod, previous: OpenPeriod | null }, summarise: (period: OpenPeriod) => Promise<T>) {
@@ -98,7 +92,7 @@ const statsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     if (buckets > MAX_BUCKETS) throw new TooManyBuckets(buckets)
     const clientId = callerClientId(request)
     const engagements = await app.engagementsRepository.listAll(clientId)
-    if (buckets * engagements.length > MAX_VOLUME_CELLS) throw new TooManyCells(buckets, engagements.length)
+    checkCells(buckets, 'buckets', engagements.length, 'use a larger interval or a shorter period')
     const result = await compared(periods, async (period) => {
       const filter = { ...periodRange(period, tz), ...(engagementId ? { engagementId: new ObjectId(engagementId) } : {}), ...(customerId ? { customerId } : {}) }
       const buckets = await volumeBuckets(app, clientId, engagements, filter, closed(period), interval, tz)
