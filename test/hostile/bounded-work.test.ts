@@ -1,6 +1,8 @@
 import t from 'tap'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
-import { buildTestApp } from '../helper.js'
+import { bearer, buildTestApp, createTenant } from '../helper.js'
+import { upload } from '../domains/imports/helper.js'
+import { MAX_ENGAGEMENTS } from '../../src/domains/engagements/repository.js'
 import { bucketCount } from '../../src/domains/interactions/periods.js'
 import { documentCounts, hostileRequests, prepareHostileTenant, send, type HostileRequest } from './hostile-inputs.js'
 
@@ -62,6 +64,23 @@ t.test('bounded work, checked first', async (t) => {
     t.same(await documentCounts(app, hostile.tenant.id), before)
     const runs = await app.mongo.db.collection('importRuns').find({ clientId: hostile.tenant.id }).toArray()
     t.same(runs.map((run) => run.status), ['failed', 'failed', 'failed'], 'each refused file is a failed run, none left running')
+  })
+
+  t.test('a client cannot grow its channels past 1,000, through the API or an import; an import report stays small', async (t) => {
+    const crowded = await createTenant(app)
+    await app.engagementsRepository.upsertByNames(crowded.id, Array.from({ length: MAX_ENGAGEMENTS }, (_, n) => ({ name: `Channel ${n}` })))
+    const before = await documentCounts(app, crowded.id)
+    const created = await app.inject({ method: 'POST', url: '/api/v1/engagements', payload: { name: 'Pigeon' }, headers: bearer(crowded.keys.manager) })
+    t.same([created.statusCode, created.json().code], [409, 'TOO_MANY_CHANNELS'])
+    const imported = await upload(app, crowded.keys.admin, { name: 'new.csv', content: 'Date Start,Interaction,Customers\r\n2020-01-01,Pigeon,1\r\n2020-01-01,channel 7,1\r\n' })
+    t.equal(imported.statusCode, 201)
+    t.same(imported.json().rejects.map((reject: { row: number, reason: string }) => [reject.row, reject.reason]),
+      [[2, 'would be a new channel, and the client has 1000 already (the most it can have)']])
+    t.same(await documentCounts(app, crowded.id), { ...before, customers: 1, interactions: 1 }, 'only the row of a known channel was stored')
+    const wide = await upload(app, crowded.keys.admin, {
+      name: 'wide.csv', content: `Date Start,Interaction,Customers,${Array.from({ length: 900 }, (_, n) => `${n}${'x'.repeat(500)}`).join(',')}\r\n2020-01-02,Channel 1,2\r\n`
+    })
+    t.same([wide.statusCode, wide.json().sheets[0].ignoredColumns.length, wide.json().sheets[0].ignoredColumns[0].length], [201, 100, 100])
   })
 
   t.test('the sizes are refused by arithmetic: a period of 8,100 years costs no more than a day to count', async (t) => {

@@ -93,6 +93,8 @@ export async function send (base: string, request: HostileRequest): Promise<Host
     ...(request.body ? { body: request.body.payload } : {})
   })
   const text = await res.text()
+  if (res.status < 400) return { status: res.status }
+  // Only the (small) error bodies are parsed: the client's own work would count in this process's event-loop delay.
   let code: string | undefined
   try {
     code = (JSON.parse(text) as { code?: string }).code

@@ -113,8 +113,9 @@ class ImportRun {
     if (!kinds.includes(detection.kind)) return drain(rows)
     this.recognised++
     const used = new Set(Object.values(detection.columns))
-    const ignoredColumns = headers.filter((name, index) => name.trim() !== '' && !used.has(index))
-    const sheetReport = this.report.sheet(sheet.name, detection.kind, ignoredColumns)
+    // The report names at most 100 ignored columns, each by its first 100 characters.
+    const ignoredColumns = headers.filter((name, index) => name.trim() !== '' && !used.has(index)).slice(0, 100).map((name) => name.slice(0, 100))
+    const sheetReport = this.report.sheet(sheet.name.slice(0, 255), detection.kind, ignoredColumns)
     const processor = createProcessor(detection.kind, this.writer, this.state, sheetReport, this.report)
     const context = { dateOrder: this.options.dateOrder, knownChannels: this.writer.channelNames(), channelAllowed: (name: string) => this.writer.channelAllowed(name) }
     for (let next = await rows.next(); !next.done; next = await rows.next()) {
