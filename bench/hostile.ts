@@ -1,5 +1,10 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { randomBytes } from 'node:crypto'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { readSheets } from '../src/domains/imports/readers.js'
 import { buildApp } from '../src/app.js'
 import { bucketLabels } from '../src/domains/interactions/periods.js'
 import { hostileRequests, prepareHostileTenant, send } from '../test/hostile/hostile-inputs.js'
@@ -8,9 +13,11 @@ import { cpuMs, load, log } from './measure.js'
 
 /**
  * `npx tsx bench/hostile.ts [rounds]`: the hostile requests of test/hostile/bounded-work.test.ts against the app and
- * its embedded engine in this process. Prints, for each request alone (once warmed up), its answer time, the CPU time this process
- * spent on it (app, engine and client together) and the longest event-loop delay while it ran; then the event-loop delay (p50, p99, max) and /health's answers while all of them run, 4 at a
- * time, `rounds` times over (default 5); and what the old volume code did before refusing: list every daily bucket label.
+ * its embedded engine, both in this process. Prints, for each request alone (once warmed up), its answer time, the CPU
+ * time this process spent on it (app, engine and client together) and the longest event-loop delay while it ran; then
+ * the event-loop delay (p50, p99, max) and /health's answers while all of them run, 4 at a time, `rounds` times over
+ * (default 5); what the old volume code did before refusing (list every daily bucket label); and what the import
+ * limits cost: one read of a 100,000-row CSV and of the seed workbook through the checking readers.
  */
 const rounds = Number(process.argv[2] ?? 5)
 const env = {
@@ -67,5 +74,18 @@ log(`\nAll ${requests.length} requests, 4 at a time, ${rounds} rounds, ${(elapse
 const oldStarted = performance.now()
 const labels = bucketLabels({ from: '1900-01-01', to: '9999-12-31' }, 'day').length
 log(`The old volume code, listing every daily bucket label from 1900 to 9999 before its check: ${labels} labels in ${(performance.now() - oldStarted).toFixed(0)} ms of blocking work`)
+// The import limits are checked by one extra read of the file before anything is written: what that read costs.
+const folder = await mkdtemp(join(tmpdir(), 'switchboard-bench-'))
+const csv = join(folder, 'rows.csv')
+const rows = Array.from({ length: 100_000 }, (_, n) => `${String(1 + (n % 28)).padStart(2, '0')}/10/2019 09:${String(n % 60).padStart(2, '0')},Email,${1 + (n % 50_000)}`)
+await writeFile(csv, `Date Start,Interaction,Customers\r\n${rows.join('\r\n')}\r\n`)
+for (const [path, format, name] of [[csv, 'csv', '100,000-row CSV'], [fileURLToPath(new URL('../mock_data/seed-interactions.xlsx', import.meta.url)), 'xlsx', 'seed workbook']] as const) {
+  const readStarted = performance.now()
+  const readCpu = cpuMs()
+  let read = 0
+  for await (const sheet of readSheets(path, format, name)) for await (const row of sheet.rows) if (row) read++
+  log(`One limits-checking read of the ${name} (${read} rows): ${(performance.now() - readStarted).toFixed(0)} ms, ${(cpuMs() - readCpu).toFixed(0)} ms CPU`)
+}
+await rm(folder, { recursive: true, force: true })
 log(`load average at the end: ${load()}`)
 await app.close()
