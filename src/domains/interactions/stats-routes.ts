@@ -5,7 +5,7 @@ import { callerClientId } from '../../plugins/auth.js'
 import { errorResponses } from '../../schemas/common.js'
 import { comparedPeriods, periodRange, type OpenPeriod } from './filters.js'
 import { bucketCount, type Period } from './periods.js'
-import { MAX_BUCKETS, TooManyBuckets, checkCells } from './stats-limits.js'
+import { MAX_BUCKETS, MAX_CELLS, TooManyBuckets, checkCells } from './stats-limits.js'
 import { channelCounts, channelTopicMatrix, sentimentBreakdown, volumeBuckets } from './summaries.js'
 import {
   CustomerChannelTopicsResponseSchema, CustomerChannelsQuerySchema, CustomerChannelsResponseSchema, CustomerStatsParamsSchema,
@@ -58,7 +58,8 @@ const statsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: {
       tags: ['statistics'],
       summary: 'A customer\'s interactions as a channel × topic matrix',
-      description: 'An interaction about two topics counts in both columns; one about none counts as `untagged`.',
+      description: 'An interaction about two topics counts in both columns; one about none counts as `untagged`. ' +
+        `At most ${MAX_CELLS} cells (topics × channels): beyond, a 400 TOO_MANY_CELLS.`,
       params: CustomerStatsParamsSchema,
       querystring: SummaryQuerySchema,
       response: { 200: CustomerChannelTopicsResponseSchema, ...errorResponses(400, 404) }
@@ -80,7 +81,9 @@ const statsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['statistics'],
       summary: 'Interaction volume per channel over time, in day, week or month buckets of a time zone',
       description: 'Buckets are local calendar days, Monday-started weeks or months in `tz` (correct across DST changes), labelled ' +
-        'with the local date they start; every bucket overlapping from..to is listed, with every channel.',
+        'with the local date they start; every bucket overlapping from..to is listed, with every channel. ' +
+        `Counted by arithmetic before any work: more than ${MAX_BUCKETS} buckets in a period is a 400 TOO_MANY_BUCKETS, more than ` +
+        `${MAX_CELLS} cells (buckets × channels) a 400 TOO_MANY_CELLS.`,
       querystring: VolumeQuerySchema,
       response: { 200: VolumeResponseSchema, ...errorResponses(400) }
     }
@@ -106,7 +109,8 @@ const statsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: {
       tags: ['statistics'],
       summary: 'Sentiment breakdown per channel',
-      description: 'Every channel of the client; the sentiment columns are those found in the period, alphabetically, then null (no sentiment recorded).',
+      description: 'Every channel of the client; the sentiment columns are those found in the period, alphabetically, then null (no sentiment recorded). ' +
+        `At most ${MAX_CELLS} cells (sentiments × channels): beyond, a 400 TOO_MANY_CELLS.`,
       querystring: SentimentQuerySchema,
       response: { 200: SentimentResponseSchema, ...errorResponses(400) }
     }
