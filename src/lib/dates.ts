@@ -166,6 +166,13 @@ export function instantOf (text: string, field: string): Date {
   throw Object.assign(new Error(`${field} ${parsed.reason}`), { statusCode: 400, code: 'INVALID_DATE' })
 }
 
+/** The instant of a Unix time in whole seconds (the messenger seed's `message_sent_ts`); outside the range, a 400 naming the field. */
+export function unixSecondsInstant (seconds: number, field: string): Date {
+  const ms = seconds * 1000
+  if (Number.isInteger(seconds) && isSupportedInstant(ms)) return new Date(ms)
+  throw Object.assign(new Error(`${field} is outside the supported range ${SUPPORTED_RANGE}`), { statusCode: 400, code: 'INVALID_DATE' })
+}
+
 /** A Date from elsewhere (a spreadsheet's date cell, a driver) when it is a real instant inside the supported range. */
 export function supportedDate (date: Date): Date | undefined {
   return isSupportedInstant(date.getTime()) ? date : undefined

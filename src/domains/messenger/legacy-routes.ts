@@ -6,6 +6,7 @@ import {
   LegacyBatchBodySchema, LegacyBatchResponseSchema, LegacyChatroomParamsSchema, legacyValidationError
 } from './legacy-schemas.js'
 import { creationId } from '../../plugins/idempotent-writes.js'
+import { unixSecondsInstant } from '../../lib/dates.js'
 
 function httpError (statusCode: number, message: string) {
   return Object.assign(new Error(message), { statusCode })
@@ -38,7 +39,9 @@ const legacyMessengerRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const chatroomId = request.params.chatroom_id
     const room = await app.chatroomsRepository.findById(clientId, chatroomId)
     if (!room) throw app.httpErrors.notFound(`chatroom ${chatroomId} not found`)
-    const messages = request.body.data.map((item) => ({ senderId: item.sender_user_id, text: item.message_str, sentAt: new Date(item.message_sent_ts * 1000) }))
+    const messages = request.body.data.map((item, index) => ({
+      senderId: item.sender_user_id, text: item.message_str, sentAt: unixSecondsInstant(item.message_sent_ts, `data[${index}].message_sent_ts`)
+    }))
 
     const problem = await chatrooms.batchProblem(clientId, room, messages)
     if (problem) {
