@@ -1,9 +1,9 @@
 import t from 'tap'
 import { connect } from 'node:net'
 import { spawn } from 'node:child_process'
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import ExcelJS from 'exceljs'
 import JSZip from 'jszip'
@@ -153,6 +153,11 @@ t.test('at start-up, folders of stopped processes are swept and interrupted runs
     await writeFile(join(UPLOAD_ROOT, folder, 'upload-x', 'upload'), 'Date Start,Interaction,Customers\r\n')
   }
   const live = await readdir(UPLOAD_ROOT)
+  const legacy = { old: join(tmpdir(), `switchboard-import-old${deadPid}`), fresh: join(tmpdir(), `switchboard-import-fresh${deadPid}`) }
+  for (const path of Object.values(legacy)) await writeFile(join(await mkdir(path, { recursive: true }).then(() => path), 'upload'), 'x')
+  const threeHoursAgo = new Date(Date.now() - 3 * 3_600_000)
+  await utimes(legacy.old, threeHoursAgo, threeHoursAgo)
+  t.teardown(() => rm(legacy.fresh, { recursive: true, force: true }))
   const collection = first.mongo.db.collection('importRuns')
   const run = (status: string, heartbeatAt: Date | undefined, startedAt: Date) => ({
     _id: new ObjectId(), clientId: tenant.id, fileName: 'big.csv', format: 'csv', dryRun: false, dateOrder: 'day-first', status, startedAt,
@@ -168,6 +173,9 @@ t.test('at start-up, folders of stopped processes are swept and interrupted runs
   t.notOk(after.includes(`${deadPid}-leftover`), 'the folder of a process that is gone is removed')
   t.notOk(after.includes(`${process.pid}-earlier`), 'a folder with this pid that no running app owns is removed')
   t.ok(live.filter((name) => !name.endsWith('-leftover') && !name.endsWith('-earlier')).every((name) => after.includes(name)), 'live apps keep their folders')
+  const temporary = await readdir(tmpdir())
+  t.same([temporary.includes(basename(legacy.old)), temporary.includes(basename(legacy.fresh))], [false, true],
+    'an older version\'s upload folder is removed once no import could still be using it')
   const statuses = Object.fromEntries(await Promise.all(Object.entries(runsByName).map(async ([name, doc]) => [name, (await collection.findOne({ _id: doc._id }))?.status])))
   t.same(statuses, { dead: 'failed', old: 'failed', alive: 'running', done: 'completed' })
   t.match(await collection.findOne({ _id: runsByName.dead._id }), { error: /interrupted/, finishedAt: Date })

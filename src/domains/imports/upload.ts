@@ -43,10 +43,30 @@ function isAlive (pid: number): boolean {
   }
 }
 
-/** Removes the app folders of processes that stopped (or of an earlier process that had this one's pid); returns how many. */
+/** Older versions kept each upload in `<tmp>/switchboard-import-*`; one untouched for longer than any import can take is left over. */
+const LEGACY_PREFIX = 'switchboard-import-'
+const LEGACY_AGE_MS = 2 * 60 * 60 * 1000
+
+async function sweepLegacyUploads (): Promise<number> {
+  let removed = 0
+  for (const entry of await readdir(tmpdir()).catch(() => [] as string[])) {
+    if (!entry.startsWith(LEGACY_PREFIX)) continue
+    const path = join(tmpdir(), entry)
+    const { mtimeMs } = await stat(path).catch(() => ({ mtimeMs: Date.now() }))
+    if (Date.now() - mtimeMs < LEGACY_AGE_MS) continue
+    await rm(path, { recursive: true, force: true })
+    removed++
+  }
+  return removed
+}
+
+/**
+ * Removes the app folders of processes that stopped (or of an earlier process that had this one's pid), and uploads
+ * older versions left in the temporary directory; returns how many folders it removed.
+ */
 export async function sweepUploads (root = UPLOAD_ROOT): Promise<number> {
   const entries = await readdir(root).catch(() => [] as string[])
-  let removed = 0
+  let removed = await sweepLegacyUploads()
   for (const entry of entries) {
     const pid = Number(/^(\d+)-/.exec(entry)?.[1])
     if (!Number.isInteger(pid) || liveFolders.has(join(root, entry))) continue
