@@ -2,7 +2,7 @@ import t from 'tap'
 import { connect } from 'node:net'
 import { spawn } from 'node:child_process'
 import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { hostname, tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import ExcelJS from 'exceljs'
@@ -159,12 +159,21 @@ t.test('at start-up, folders of stopped processes are swept and interrupted runs
   await utimes(legacy.old, threeHoursAgo, threeHoursAgo)
   t.teardown(() => rm(legacy.fresh, { recursive: true, force: true }))
   const collection = first.mongo.db.collection('importRuns')
-  const run = (status: string, heartbeatAt: Date | undefined, startedAt: Date) => ({
-    _id: new ObjectId(), clientId: tenant.id, fileName: 'big.csv', format: 'csv', dryRun: false, dateOrder: 'day-first', status, startedAt,
-    ...(heartbeatAt ? { heartbeatAt } : {})
+  const run = (status: string, heartbeatAt: Date | undefined, owner?: { host: string, pid: number }) => ({
+    _id: new ObjectId(), clientId: tenant.id, fileName: 'big.csv', format: 'csv', dryRun: false, dateOrder: 'day-first', status, startedAt: hourAgo,
+    ...(heartbeatAt ? { heartbeatAt } : {}), ...(owner ? { owner } : {})
   })
   const hourAgo = new Date(Date.now() - 3_600_000)
-  const runsByName = { dead: run('running', hourAgo, hourAgo), old: run('running', undefined, hourAgo), alive: run('running', new Date(), hourAgo), done: run('completed', hourAgo, hourAgo) }
+  const now = new Date()
+  const runsByName = {
+    silent: run('running', hourAgo),
+    noHeartbeat: run('running', undefined),
+    deadHere: run('running', now, { host: hostname(), pid: deadPid }),
+    earlierWithThisPid: run('running', now, { host: hostname(), pid: process.pid }),
+    aliveHere: run('running', now, { host: hostname(), pid: process.ppid }),
+    aliveElsewhere: run('running', now, { host: 'another-host', pid: deadPid }),
+    done: run('completed', hourAgo)
+  }
   await collection.insertMany(Object.values(runsByName))
 
   const [host] = first.mongo.client.options.hosts
@@ -177,8 +186,10 @@ t.test('at start-up, folders of stopped processes are swept and interrupted runs
   t.same([temporary.includes(basename(legacy.old)), temporary.includes(basename(legacy.fresh))], [false, true],
     'an older version\'s upload folder is removed once no import could still be using it')
   const statuses = Object.fromEntries(await Promise.all(Object.entries(runsByName).map(async ([name, doc]) => [name, (await collection.findOne({ _id: doc._id }))?.status])))
-  t.same(statuses, { dead: 'failed', old: 'failed', alive: 'running', done: 'completed' })
-  t.match(await collection.findOne({ _id: runsByName.dead._id }), { error: /interrupted/, finishedAt: Date })
+  t.same(statuses, {
+    silent: 'failed', noHeartbeat: 'failed', deadHere: 'failed', earlierWithThisPid: 'failed', aliveHere: 'running', aliveElsewhere: 'running', done: 'completed'
+  })
+  t.match(await collection.findOne({ _id: runsByName.deadHere._id }), { error: /interrupted/, finishedAt: Date })
   t.equal(await sweepUploads(), 0, 'a second sweep finds nothing left')
   t.ok(second.importAborts, 'the second app is up')
 })

@@ -34,8 +34,8 @@ const STOP_TIMEOUT_MS = 10_000
 
 /**
  * No import run is left `running`: at start-up, and every IMPORT_STALE_MS after, runs whose process stopped mid-import
- * (their heartbeat is older than IMPORT_STALE_MS) are marked failed; at shutdown this app's running imports are stopped
- * and marked failed before the database connection closes.
+ * are marked failed (runs-repository failInterrupted: a dead pid on this host, or a heartbeat older than IMPORT_STALE_MS);
+ * at shutdown this app's running imports are stopped and marked failed before the database connection closes.
  */
 export default fp(async function importLifecycle (app: FastifyInstance) {
   const aborts = new ImportAborts()

@@ -169,7 +169,7 @@ function failureOf (error: unknown, source: ImportSource): { message: string, er
  * Imports one file into a client: checks it against IMPORT_LIMITS, reads it as a stream, cleans each row, upserts in
  * batches (or, in a dry run, only says what would change) and records the run with its report and every rejected
  * cell. A run that fails, is aborted or whose process stops is never left `running`: failures are recorded here, and
- * a heartbeat lets the next start-up find a run whose process died (runs-repository failInterrupted).
+ * its heartbeat and owner let the next start-up find a run whose process died (runs-repository failInterrupted).
  */
 export async function runImport (
   target: ImportTarget, runs: ImportRunsRepository, clientId: ObjectId, source: ImportSource, options: ImportOptions,
@@ -186,11 +186,15 @@ export async function runImport (
   } catch (error) {
     const failure = failureOf(error, source)
     await importRun.storeRejects().catch(() => {})
-    await runs.finish(clientId, run._id, { status: 'failed', summary: importRun.report.summary, error: failure.message })
+    await runs.finish(clientId, run._id, { status: 'failed', summary: importRun.report.summary, error: failure.message }).finally(() => { runs.release(run._id) })
     throw failure.error
   } finally {
     clearInterval(heartbeat)
   }
-  const finished = await runs.finish(clientId, run._id, { status: 'completed', summary: importRun.report.summary })
-  return finished ?? run
+  try {
+    const finished = await runs.finish(clientId, run._id, { status: 'completed', summary: importRun.report.summary })
+    return finished ?? run
+  } finally {
+    runs.release(run._id)
+  }
 }
