@@ -35,7 +35,7 @@ export function isSupportedInstant (ms: number): boolean {
   return Number.isFinite(ms) && ms >= MIN_INSTANT_MS && ms <= MAX_INSTANT_MS
 }
 
-export function isSupportedDay (day: Day): boolean {
+function isSupportedDay (day: Day): boolean {
   return Number.isInteger(day) && day >= FIRST_DAY && day <= LAST_DAY
 }
 
@@ -60,7 +60,7 @@ export function parseCalendarDate (text: string): Day | undefined {
   return match ? calendarDay(Number(match[1]), Number(match[2]), Number(match[3])) : undefined
 }
 
-export function isCalendarDate (text: string): boolean {
+function isCalendarDate (text: string): boolean {
   return parseCalendarDate(text) !== undefined
 }
 
@@ -155,7 +155,7 @@ export function parseDateTime (text: string): Date | DateTimeProblem {
   return instant
 }
 
-export function isDateTime (text: string): boolean {
+function isDateTime (text: string): boolean {
   return parseDateTime(text) instanceof Date
 }
 
@@ -207,7 +207,6 @@ export function parseLenientIso (text: string): Date | undefined {
   return utcInstant({ year: year as number, month: month as number, day: day as number, hour, minute, second, ms }, offset)
 }
 
-export { DAY_MS }
 
 export { isTimeZone, resolveTimeZone } from './time-zones.js'
 

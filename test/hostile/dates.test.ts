@@ -1,6 +1,7 @@
 import t from 'tap'
 import {
-  FIRST_DAY, LAST_DAY, addMonths, excelSerialInstant, formatDay, monthInstants, parseCalendarDate, parseDateTime, parseLenientIso, startOfDay, weekStart
+  FIRST_DAY, LAST_DAY, addMonths, dayOf, excelSerialInstant, formatDay, instantOf, monthInstants, monthsSpanned, parseCalendarDate, parseDateTime,
+  parseLenientIso, startOfDay, unixSecondsInstant, weekStart
 } from '../../src/lib/dates.js'
 import { bearer, buildTestApp, createTenant } from '../helper.js'
 import { upload } from '../domains/imports/helper.js'
@@ -28,6 +29,13 @@ t.test('the dates module: what Date and BSON cannot hold is refused, arithmetic 
   t.same([iso(excelSerialInstant(1)), iso(excelSerialInstant(2958465.99998)), excelSerialInstant(2958465.999999), excelSerialInstant(0), excelSerialInstant(60)],
     ['1900-01-01T00:00:00.000Z', '9999-12-31T23:59:58.000Z', undefined, undefined, undefined])
   t.same([iso(parseLenientIso('2019-10-04 09:00')), parseLenientIso('0099-10-04'), parseLenientIso('2019-10-04T09:00:60Z')], ['2019-10-04T09:00:00.000Z', undefined, undefined])
+  t.throws(() => instantOf('2016-12-31T23:59:60Z', 'body/sentAt'), { statusCode: 400, code: 'INVALID_DATE', message: /^body\/sentAt is a leap second/ })
+  t.equal(instantOf('2016-12-31T23:59:59.999Z', 'body/sentAt').toISOString(), '2016-12-31T23:59:59.999Z')
+  t.equal(unixSecondsInstant(253402300799, 'ts').toISOString(), '9999-12-31T23:59:59.000Z')
+  t.throws(() => unixSecondsInstant(253402300800, 'data[0].message_sent_ts'), { statusCode: 400, message: /^data\[0\]\.message_sent_ts is outside/ })
+  t.throws(() => dayOf('1899-12-31'), RangeError)
+  t.throws(() => monthInstants('0000-01'), RangeError)
+  t.same([monthsSpanned(FIRST_DAY, LAST_DAY), monthsSpanned(LAST_DAY, LAST_DAY)], [97_200, 1])
 })
 
 t.test('dates at the edges through the API', async (t) => {
