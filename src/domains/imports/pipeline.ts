@@ -68,7 +68,8 @@ class ImportRun {
     await this.writer.loadChannels()
     const passes = passesFor(this.source.format)
     for (const [index, kinds] of passes.entries()) {
-      for await (const sheet of readSheets(this.source.path, this.source.format, this.source.fileName, (bytes) => this.progress(bytes))) {
+      const sheets = readSheets(this.source.path, this.source.format, this.source.fileName, (bytes) => this.progress(bytes), { workbookChecked: true })
+      for await (const sheet of sheets) {
         await this.importSheet(sheet, kinds, index === 0)
       }
       this.bytesBefore += this.source.size

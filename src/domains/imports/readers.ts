@@ -89,9 +89,9 @@ interface WorkbookInternals { parse (): AsyncIterator<{ eventType?: string, valu
  * zip directory has been checked against IMPORT_LIMITS. Shared strings are taken one by one (exceljs's `emit` mode) so
  * that their number and size are bounded while they are read; every row is checked before it is handed on.
  */
-async function * readWorkbook (path: string, onBytes: (bytes: number) => void): AsyncGenerator<SourceSheet> {
+async function * readWorkbook (path: string, onBytes: (bytes: number) => void, checked: boolean): AsyncGenerator<SourceSheet> {
   try {
-    await checkWorkbook(path)
+    if (!checked) await checkWorkbook(path)
   } catch (error) {
     if (error instanceof WorkbookFormatError) throw new SourceReadError(error.message, { cause: error })
     throw error
@@ -181,7 +181,12 @@ async function * readCsv (path: string, name: string, onBytes: (bytes: number) =
   }
 }
 
-/** Every sheet of the source file, in file order. */
-export function readSheets (path: string, format: SourceFormat, fileName: string, onBytes: (bytes: number) => void = () => {}): AsyncGenerator<SourceSheet> {
-  return format === 'xlsx' ? readWorkbook(path, onBytes) : readCsv(path, basename(fileName), onBytes)
+/**
+ * Every sheet of the source file, in file order. `workbookChecked`: an earlier read of this same file has checked its
+ * zip directory already (each read checks rows and shared strings anyway).
+ */
+export function readSheets (
+  path: string, format: SourceFormat, fileName: string, onBytes: (bytes: number) => void = () => {}, { workbookChecked = false } = {}
+): AsyncGenerator<SourceSheet> {
+  return format === 'xlsx' ? readWorkbook(path, onBytes, workbookChecked) : readCsv(path, basename(fileName), onBytes)
 }
