@@ -71,8 +71,9 @@ t.test('uploads and imports that clean up and stay bounded', async (t) => {
   const tenant = await createTenant(app)
   const nothing = { customers: 0, engagements: 0, interactions: 0, topics: 0 }
 
+  const address = new URL(await app.listen({ port: 0, host: '127.0.0.1' }))
+
   t.test('an upload aborted mid-file leaves no folder behind and starts no import', async (t) => {
-    const address = new URL(await app.listen({ port: 0, host: '127.0.0.1' }))
     const socket = connect(Number(address.port), '127.0.0.1')
     await new Promise((resolve) => socket.once('connect', resolve))
     socket.write(`POST /api/v1/imports HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${tenant.keys.admin}\r\n` +
@@ -84,6 +85,24 @@ t.test('uploads and imports that clean up and stay bounded', async (t) => {
     await until(async () => (await uploadFolders()).length === 0, 'the aborted upload is removed')
     t.same(await runs(app, tenant), [], 'no import run')
     t.same(await dataCounts(app, tenant.id), nothing)
+  })
+
+  t.test('a client that goes away once its upload is complete does not stop the import; its upload is removed after', async (t) => {
+    const rows = Array.from({ length: 20_000 }, (_, n) => `2021-01-01T00:00:${String(n % 60).padStart(2, '0')}Z,Call,${n + 1}`).join('\r\n')
+    const body = `--done\r\ncontent-disposition: form-data; name="file"; filename="leaver.csv"\r\ncontent-type: text/csv\r\n\r\n` +
+      `Date Start,Interaction,Customers\r\n${rows}\r\n\r\n--done--\r\n`
+    const socket = connect(Number(address.port), '127.0.0.1')
+    await new Promise((resolve) => socket.once('connect', resolve))
+    socket.write(`POST /api/v1/imports HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${tenant.keys.admin}\r\n` +
+      `content-type: multipart/form-data; boundary=done\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`)
+    const collection = app.mongo.db.collection('importRuns')
+    await until(async () => await collection.countDocuments({ clientId: tenant.id, fileName: 'leaver.csv' }) === 1, 'the import started', 60_000)
+    socket.destroy()
+    await until(async () => (await collection.findOne({ clientId: tenant.id, fileName: 'leaver.csv' }))?.status === 'completed', 'the import completed', 120_000)
+    await until(async () => (await uploadFolders()).length === 0, 'the upload is removed')
+    t.equal(await app.mongo.db.collection('interactions').countDocuments({ clientId: tenant.id }), 20_000)
+    await app.mongo.db.collection('interactions').deleteMany({ clientId: tenant.id })
+    for (const name of ['customers', 'engagements', 'importRuns']) await app.mongo.db.collection(name).deleteMany({ clientId: tenant.id })
   })
 
   t.test('refused uploads (415, 400) leave no folder behind', async (t) => {
