@@ -13,18 +13,46 @@ const DELAY_BOUND_MS = 100
 /** And no single block may reach this: p99 alone could miss a few long ones (the old code's each lasted seconds). */
 const LONGEST_BLOCK_MS = 1000
 const ATTEMPTS = 8
-const PAUSE_MS = 2000
 const ROUNDS = 3
 /** Requests in flight at once, besides /health. */
 const CONCURRENCY = 4
+/** An attempt waits (at most CALM_WAIT_MS) until this process gets at least this share of a core. */
+const MIN_CPU_SHARE = 0.4
+const CALM_WAIT_MS = 60_000
 
-interface Attempt { p99Ms: number, maxMs: number, health: number[], wrong: string[] }
+interface Attempt { p99Ms: number, maxMs: number, cpuShare: number, health: number[], wrong: string[] }
+
+/**
+ * The share of a core this process gets now: CPU time over wall time of a short busy loop (1 when nothing else wants
+ * the cores; on a machine shared with other test files it can fall to a tenth, and every delay stretches by as much).
+ */
+function cpuShare (): number {
+  const shares = [0, 1, 2].map(() => {
+    const started = performance.now()
+    const cpu = process.cpuUsage()
+    for (let spin = performance.now(); spin - started < 50; spin = performance.now());
+    const used = process.cpuUsage(cpu)
+    return (used.user + used.system) / 1000 / (performance.now() - started)
+  })
+  return shares.sort((a, b) => a - b)[1] as number
+}
+
+/** Waits until this process gets MIN_CPU_SHARE of a core (or CALM_WAIT_MS passed); returns the share it last saw. */
+async function calm (): Promise<number> {
+  const deadline = Date.now() + CALM_WAIT_MS
+  for (;;) {
+    const share = cpuShare()
+    if (share >= MIN_CPU_SHARE || Date.now() > deadline) return share
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+  }
+}
 
 /**
  * Fires every hostile request ROUNDS times, CONCURRENCY at once, while another client asks /health every 20 ms, and
  * measures the event-loop delay of this process (the app and its database engine both run in it) meanwhile.
  */
 async function attempt (base: string, requests: HostileRequest[]): Promise<Attempt> {
+  const share = await calm()
   const histogram = monitorEventLoopDelay({ resolution: 10 })
   const health: number[] = []
   const wrong: string[] = []
@@ -46,7 +74,7 @@ async function attempt (base: string, requests: HostileRequest[]): Promise<Attem
   histogram.disable()
   running = false
   await poller
-  return { p99Ms: histogram.percentile(99) / 1e6, maxMs: histogram.max / 1e6, health, wrong }
+  return { p99Ms: histogram.percentile(99) / 1e6, maxMs: histogram.max / 1e6, cpuShare: share, health, wrong }
 }
 
 t.test('bounded work, checked first', async (t) => {
@@ -88,15 +116,14 @@ t.test('bounded work, checked first', async (t) => {
   })
 
   t.test(`under all of them at once the event loop is never held (p99 delay < ${DELAY_BOUND_MS} ms) and /health keeps answering`, async (t) => {
-    // A bound on blocking work, not on speed: work that holds the loop shows in every attempt (the old code held it for
-    // seconds), while the load of a shared machine comes and goes; so the best of attempts spread over time counts.
+    // A bound on this process's blocking work, not on speed: work that holds the loop shows in every attempt (the old
+    // code held it for seconds at any load), while other processes taking the cores stretch every delay and come and go;
+    // so each attempt starts when this process gets a fair share of a core, and the best attempt counts.
     const attempts: Attempt[] = []
-    for (let n = 0; n < ATTEMPTS && !attempts.some((done) => done.p99Ms < DELAY_BOUND_MS); n++) {
-      if (n > 0) await new Promise((resolve) => setTimeout(resolve, PAUSE_MS))
-      attempts.push(await attempt(base, requests))
-    }
+    for (let n = 0; n < ATTEMPTS && !attempts.some((done) => done.p99Ms < DELAY_BOUND_MS); n++) attempts.push(await attempt(base, requests))
     const best = attempts.reduce((a, b) => (a.p99Ms <= b.p99Ms ? a : b))
-    t.ok(best.p99Ms < DELAY_BOUND_MS, `event-loop delay p99 ${best.p99Ms.toFixed(1)} ms (max ${best.maxMs.toFixed(1)} ms); attempts: ${attempts.map((a) => a.p99Ms.toFixed(1)).join(', ')} ms`)
+    const tried = attempts.map((done) => `${done.p99Ms.toFixed(1)} ms at ${Math.round(done.cpuShare * 100)} % of a core`).join(', ')
+    t.ok(best.p99Ms < DELAY_BOUND_MS, `event-loop delay p99 ${best.p99Ms.toFixed(1)} ms (max ${best.maxMs.toFixed(1)} ms); attempts: ${tried}`)
     t.ok(best.maxMs < LONGEST_BLOCK_MS, `the longest delay of that attempt, ${best.maxMs.toFixed(1)} ms, is under ${LONGEST_BLOCK_MS} ms`)
     for (const done of attempts) {
       t.same(done.wrong, [], 'every answer as expected')
