@@ -28,11 +28,21 @@ export async function importDirectly (request: ImportRequest, progress: Progress
       interactions: app.interactionsRepository,
       lookups: app.importLookups
     }
-    const run = await runImport(target, app.importRunsRepository, client._id,
-      { path: request.file, fileName: request.fileName, format: formatOf(request.fileName) ?? 'csv', size: request.size },
-      { dryRun: request.dryRun, dateOrder: request.dateOrder, mapping: request.mapping ? parseMapping(request.mapping) : {}, sheet: request.sheet },
-      ({ bytesRead, totalBytes, rows }) => progress(bytesRead, totalBytes, rows, 'Importing'))
-    return toImportReport(run, await app.importRunsRepository.firstRejects(run.clientId, run._id, REPORT_LIST_LIMIT))
+    // Ctrl-C or a kill stops the import at the next row, and its run is recorded as failed rather than left running.
+    const stop = new AbortController()
+    const interrupt = (signal: NodeJS.Signals) => { stop.abort(new Error(`interrupted by ${signal}`)) }
+    process.once('SIGINT', interrupt)
+    process.once('SIGTERM', interrupt)
+    try {
+      const run = await runImport(target, app.importRunsRepository, client._id,
+        { path: request.file, fileName: request.fileName, format: formatOf(request.fileName) ?? 'csv', size: request.size },
+        { dryRun: request.dryRun, dateOrder: request.dateOrder, mapping: request.mapping ? parseMapping(request.mapping) : {}, sheet: request.sheet, signal: stop.signal },
+        ({ bytesRead, totalBytes, rows }) => progress(bytesRead, totalBytes, rows, 'Importing'))
+      return toImportReport(run, await app.importRunsRepository.firstRejects(run.clientId, run._id, REPORT_LIST_LIMIT))
+    } finally {
+      process.removeListener('SIGINT', interrupt)
+      process.removeListener('SIGTERM', interrupt)
+    }
   } finally {
     await app.close()
   }

@@ -5,6 +5,7 @@ import sensible from '@fastify/sensible'
 import { randomUUID } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 import { ConfigSchema } from './config.js'
+import { addDateFormats } from './lib/dates.js'
 import mongoPlugin from './db/plugin.js'
 import errorsPlugin from './plugins/errors.js'
 import docsPlugin from './plugins/docs.js'
@@ -45,7 +46,10 @@ function createFastify (logger: FastifyServerOptions['logger']) {
     requestIdHeader: false,
     genReqId: requestId,
     return503OnClosing: false,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allowUnionTypes: true } }
+    ajv: {
+      customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allowUnionTypes: true },
+      onCreate: addDateFormats
+    }
   }).withTypeProvider<TypeBoxTypeProvider>()
 }
 

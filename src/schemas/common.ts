@@ -1,4 +1,5 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox'
+import { CALENDAR_MONTH_PATTERN, SUPPORTED_RANGE } from '../lib/dates.js'
 
 /** A 24-hex-digit MongoDB ObjectId as it appears in URLs and bodies. */
 export const ObjectIdString = Type.String({ pattern: '^[0-9a-fA-F]{24}$', description: 'ObjectId (24 hex digits)', examples: ['5f18d12f42262eec0d43567d'] })
@@ -26,7 +27,20 @@ export function IntegerIdField (description: string) {
   return Type.Unsafe<number>({ ...IntegerId, description })
 }
 
-export const IsoDateTime = Type.String({ format: 'date-time', description: 'ISO 8601 date-time, UTC', examples: ['2020-09-29T09:00:20.540Z'] })
+/** What every date field's description says about the dates Switchboard can store (src/lib/dates.ts). */
+export const DATE_RANGE_NOTE = `Supported: ${SUPPORTED_RANGE} (years 1900–9999); a leap second (23:59:60) cannot be stored and is a 400.`
+
+export const IsoDateTime = Type.String({
+  format: 'date-time', description: `ISO 8601 date-time with its UTC offset (answers are in UTC). ${DATE_RANGE_NOTE}`, examples: ['2020-09-29T09:00:20.540Z']
+})
+
+/** A calendar date YYYY-MM-DD between 1900-01-01 and 9999-12-31. */
+export function CalendarDate (description: string, example = '2019-10-01') {
+  return Type.String({ format: 'date', description: `${description} (YYYY-MM-DD, 1900-01-01 to 9999-12-31)`, examples: [example] })
+}
+
+/** A calendar month YYYY-MM between 1900-01 and 9999-12. */
+export const CalendarMonth = Type.String({ pattern: CALENDAR_MONTH_PATTERN, description: 'Calendar month YYYY-MM (1900-01 to 9999-12)', examples: ['2019-01'] })
 
 export const ErrorDetailSchema = Type.Object({
   field: Type.String({ description: 'Where the problem is, e.g. body/text or querystring/limit' }),

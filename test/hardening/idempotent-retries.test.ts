@@ -121,25 +121,28 @@ t.test('a retry after a failed attempt that had stored its document answers with
   })
 })
 
-t.test('ids of a client that has taken the highest id are refused with a 409, nothing stored', async (t) => {
+t.test('a customer recorded with the highest id does not end automatic numbering; an exhausted counter is a 409, nothing stored', async (t) => {
   const app = await buildTestApp(t)
   const tenant = await createTenant(app, 'top-id')
   const headers = bearer(tenant.keys.admin)
   const top = await app.inject({ method: 'POST', url: '/api/v1/customers', headers, payload: { customerId: 2147483647 } })
   t.equal(top.statusCode, 201)
   const customers = () => app.mongo.db.collection('customers').countDocuments({ clientId: tenant.id })
+  const next = await app.inject({ method: 'POST', url: '/api/v1/customers', headers, payload: { occupation: 'Nurse' } })
+  t.same([next.statusCode, next.json().customerId], [201, 1])
 
+  await app.mongo.db.collection<{ _id: string, seq: number }>('counters').updateOne({ _id: `${tenant.hexId}:customers` }, { $set: { seq: 2147483647 } })
   for (const attempt of [1, 2]) {
-    const next = await app.inject({ method: 'POST', url: '/api/v1/customers', headers, payload: { occupation: 'Nurse' } })
-    t.equal(next.statusCode, 409, `attempt ${attempt}`)
-    t.same(next.json(), {
+    const refused = await app.inject({ method: 'POST', url: '/api/v1/customers', headers, payload: { occupation: 'Nurse' } })
+    t.equal(refused.statusCode, 409, `attempt ${attempt}`)
+    t.same(refused.json(), {
       statusCode: 409,
       code: 'IDS_EXHAUSTED',
-      error: 'Ids of this client\'s customers run up to 2147483647 and the highest is taken: no new one can be given'
+      error: 'Ids of this client\'s customers run up to 2147483647 and every one is taken: no new one can be given'
     })
   }
-  t.equal(await customers(), 1)
+  t.equal(await customers(), 2)
   const explicit = await app.inject({ method: 'POST', url: '/api/v1/customers', headers, payload: { customerId: 12 } })
   t.equal(explicit.statusCode, 201, 'an explicit id is still recorded')
-  t.equal(await customers(), 2)
+  t.equal(await customers(), 3)
 })

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox'
-import { IntegerId, IntegerIdField, IsoDateTime, PageQuerySchema } from '../../schemas/common.js'
+import { DATE_RANGE_NOTE, IntegerId, IntegerIdField, IsoDateTime, PageQuerySchema } from '../../schemas/common.js'
 
 /** The longest message text accepted, in characters (UTF-16 code units). */
 export const MAX_MESSAGE_LENGTH = 5000
@@ -16,7 +16,7 @@ const Author = () => IntegerIdField('The chat\'s agent. With an integration key,
 const SentAt = () => Type.String({
   format: 'date-time',
   description: 'When the message was sent (ISO 8601 with offset); defaults to now. At most 60 s ahead of the server clock, ' +
-    'not before the chat was created, and for an agent not before the chat\'s handle start.'
+    `not before the chat was created, and for an agent not before the chat's handle start. ${DATE_RANGE_NOTE}`
 })
 
 /** Body of the seed contract `POST /chats/{chat_id}/messages`. */

@@ -1,12 +1,12 @@
 import { Type } from '@sinclair/typebox'
-import { IntegerId } from '../../schemas/common.js'
+import { CalendarDate, IntegerId } from '../../schemas/common.js'
 
 const Seconds = (description: string) => Type.Union([Type.Number(), Type.Null()], { description })
-const CalendarDay = (description: string) => Type.String({ format: 'date', description, examples: ['2020-09-29'] })
+const CalendarDay = (description: string) => CalendarDate(description, '2020-09-29')
 
 export const PerformanceQuerySchema = Type.Object({
-  start_date: Type.Optional(CalendarDay('First day counted (inclusive, YYYY-MM-DD in `tz`)')),
-  end_date: Type.Optional(CalendarDay('Last day counted (inclusive, YYYY-MM-DD in `tz`)')),
+  start_date: Type.Optional(CalendarDay('First day counted (inclusive, in `tz`)')),
+  end_date: Type.Optional(CalendarDay('Last day counted (inclusive, in `tz`)')),
   tz: Type.String({ minLength: 1, maxLength: 64, default: 'UTC', description: 'IANA time zone of the days, e.g. Europe/Dublin (default UTC)' })
 }, { additionalProperties: false })
 

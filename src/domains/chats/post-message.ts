@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { ObjectId } from 'mongodb'
 import { isBlank } from '../../lib/text.js'
+import { instantOf } from '../../lib/dates.js'
 import { MAX_CLOCK_SKEW_MS } from './message-schemas.js'
 import type { MessageDocument } from './messages-repository.js'
 import type { ChatDocument } from './chats-repository.js'
@@ -56,7 +57,7 @@ export async function postMessage (
   if (refused) throw refused
 
   const now = Date.now()
-  const sentAt = input.sentAt === undefined ? new Date(now) : new Date(input.sentAt)
+  const sentAt = input.sentAt === undefined ? new Date(now) : instantOf(input.sentAt, sentAtField)
   if (sentAt.getTime() > now + MAX_CLOCK_SKEW_MS) {
     throw httpErrors.unprocessableEntity(`${sentAtField} is in the future (more than ${MAX_CLOCK_SKEW_MS / 1000} s ahead of the server clock)`)
   }

@@ -2,7 +2,7 @@ import fp from 'fastify-plugin'
 import { ObjectId, type Collection, type Db, type Filter } from 'mongodb'
 import type { FastifyInstance } from 'fastify'
 import { insertOnce } from '../../db/insert-once.js'
-import { advanceSequence, reserveIds } from '../../db/sequences.js'
+import { insertWithNextId } from '../../db/sequences.js'
 import type { CreateCustomerBody, Customer } from './schemas.js'
 
 export interface CustomerDocument {
@@ -33,26 +33,37 @@ function details (record: { occupation?: string, type?: string }) {
   return { ...(record.occupation ? { occupation: record.occupation } : {}), ...(record.type ? { type: record.type } : {}) }
 }
 
-/** Customers keep the integer id of the source data; ids handed out here continue after the highest one used. */
+/**
+ * Customers keep the integer id of the source data. An id handed out here is the next of the client's automatic ids
+ * that no customer holds: explicit ids never move the counter, so no id given by an import or an interaction can end
+ * automatic numbering (src/db/sequences.ts).
+ */
 export function createCustomersRepository (db: Db) {
   const collection: Collection<CustomerDocument> = db.collection<CustomerDocument>('customers')
 
   return {
     /**
-     * Records a customer. An inferred customer with the same id becomes a recorded one;
-     * a recorded one with the same id is a duplicate (409). An earlier attempt's customer with the same `_id` is returned as stored.
+     * Records a customer. An inferred customer with the same id becomes a recorded one; a recorded one with the same id
+     * is a duplicate (409). Without an id, the next automatic one (never an inferred customer's). An earlier attempt's
+     * customer with the same `_id` is returned as stored.
      */
     async create (clientId: ObjectId, body: CreateCustomerBody, _id = new ObjectId()): Promise<CustomerDocument> {
-      const customerId = body.customerId ?? await reserveIds(db, clientId, SEQUENCE)
+      const record = (customerId: number) => ({ _id, clientId, customerId, ...details(body), createdAt: new Date() })
+      if (body.customerId === undefined) {
+        return insertWithNextId(db, clientId, {
+          name: SEQUENCE,
+          field: 'customerId',
+          insert: async (customerId) => insertOnce(collection, record(customerId)),
+          takenFrom: async (from, limit) => (await collection.find({ clientId, customerId: { $gte: from } }, { projection: { _id: 0, customerId: 1 } })
+            .sort({ customerId: 1 }).limit(limit).toArray()).map((doc) => doc.customerId)
+        })
+      }
       const completed = await collection.findOneAndUpdate(
-        { clientId, customerId, inferred: true },
+        { clientId, customerId: body.customerId, inferred: true },
         { $set: details(body), $unset: { inferred: '' } },
         { returnDocument: 'after' }
       )
-      if (completed) return completed
-      const doc = await insertOnce(collection, { _id, clientId, customerId, ...details(body), createdAt: new Date() })
-      if (body.customerId) await advanceSequence(db, clientId, SEQUENCE, customerId)
-      return doc
+      return completed ?? insertOnce(collection, record(body.customerId))
     },
 
     /** Upserts recorded customers on their natural key (customerId); an inferred one becomes recorded. */
@@ -66,7 +77,6 @@ export function createCustomersRepository (db: Db) {
           upsert: true
         }
       })), { ordered: false })
-      await advanceSequence(db, clientId, SEQUENCE, Math.max(...records.map((record) => record.customerId)))
       return { inserted: result.upsertedCount, updated: result.modifiedCount }
     },
 
@@ -82,7 +92,6 @@ export function createCustomersRepository (db: Db) {
           upsert: true
         }
       })), { ordered: false })
-      await advanceSequence(db, clientId, SEQUENCE, Math.max(...unique))
       return result.upsertedCount
     },
 

@@ -12,7 +12,8 @@ const customersRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: {
       tags: ['customers'],
       summary: 'Record a customer',
-      description: 'Without `customerId` the next free id of the client is used. Recording an id that is known only as an inferred customer ' +
+      description: 'Without `customerId` the client\'s next automatic id that no customer holds is used: explicit ids (given here, by an import ' +
+        'or by an interaction) never move automatic numbering, so none can end it. Recording an id that is known only as an inferred customer ' +
         'completes that customer (201); an id already recorded is a 409.',
       body: CreateCustomerBodySchema,
       response: { 201: CustomerSchema, ...errorResponses(400, 409) }

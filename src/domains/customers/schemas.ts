@@ -13,7 +13,7 @@ export const CustomerSchema = Type.Object({
 export type Customer = Static<typeof CustomerSchema>
 
 export const CreateCustomerBodySchema = Type.Object({
-  customerId: Type.Optional(IntegerIdField('The id from the source data; omitted: the next free id of the client')),
+  customerId: Type.Optional(IntegerIdField('The id from the source data; omitted: the client\'s next automatic id that no customer holds')),
   occupation: Type.Optional(Text(200)),
   type: Type.Optional(Text(100))
 }, { additionalProperties: false })

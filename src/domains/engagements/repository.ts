@@ -24,8 +24,16 @@ export const MAX_ENGAGEMENTS = 1000
 /** Channels are listed in creation order (first appearance in the source data), ties broken by id. */
 export function createEngagementsRepository (collection: Collection<EngagementDocument>) {
   return {
-    /** Stores a channel; an earlier attempt's channel with the same `_id` is returned as stored, another with its name is a 409. */
+    /**
+     * Stores a channel; an earlier attempt's channel with the same `_id` is returned as stored, another with its name is
+     * a 409, and so is a channel beyond MAX_ENGAGEMENTS (the statistics list every channel).
+     */
     async create (clientId: ObjectId, body: CreateEngagementBody, _id = new ObjectId()): Promise<EngagementDocument> {
+      if (await collection.countDocuments({ clientId }, { limit: MAX_ENGAGEMENTS }) >= MAX_ENGAGEMENTS) {
+        const earlier = await collection.findOne({ _id, clientId })
+        if (earlier) return earlier
+        throw Object.assign(new Error(`The client has ${MAX_ENGAGEMENTS} channels, the most it can have`), { statusCode: 409, code: 'TOO_MANY_CHANNELS' })
+      }
       return insertOnce(collection, { _id, clientId, name: body.name, ...(body.source ? { source: body.source } : {}), createdAt: new Date() })
     },
 

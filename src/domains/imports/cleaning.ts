@@ -1,4 +1,5 @@
 /** Pure cleaning rules for imported cells: each returns a clean value or the reason the cell is rejected. */
+import { FIRST_YEAR, LAST_YEAR, SUPPORTED_RANGE, calendarDay, excelSerialInstant, parseLenientIso, supportedDate, utcInstant } from '../../lib/dates.js'
 
 export type Cell = string | number | boolean | Date | null | undefined
 export type Cleaned<T> = { ok: true, value: T } | { ok: false, reason: string }
@@ -8,10 +9,6 @@ const ok = <T>(value: T): Cleaned<T> => ({ ok: true, value })
 const fail = (reason: string): Cleaned<never> => ({ ok: false, reason })
 
 const MAX_ID = 2147483647
-const MS_PER_DAY = 86_400_000
-/** Excel's day 0 is 1899-12-30 (the 1900 leap-year bug included), so serial 1 is 1900-01-01. */
-const EXCEL_EPOCH = Date.UTC(1899, 11, 30)
-const MAX_EXCEL_SERIAL = 2958465
 
 /** The cell as trimmed text with inner runs of whitespace collapsed; empty cells give ''. */
 export function cellText (cell: Cell): string {
@@ -48,20 +45,24 @@ export function cleanId (cell: Cell): Cleaned<number> {
 /** Channels whose spelling is not simply "capitalised": matched case-insensitively before any other rule. */
 const canonicalChannels = ['Email', 'Call', 'Chat', 'SMS', 'Bird', 'Phone', 'Twitter', 'Facebook', 'WhatsApp', 'LinkedIn', 'Instagram', 'Post']
 
+/** The client's channel names by their lower-case form, for a lookup that costs the same however many channels there are. */
+export type ChannelNames = ReadonlyMap<string, string>
+
+const canonicalByLowerCase: ChannelNames = new Map(canonicalChannels.map((name) => [name.toLowerCase(), name]))
+
 /**
  * A channel name as the client's engagements spell it: `email`, ` EMAIL ` → `Email`.
  * Known names (the client's engagements, then the canonical list) are matched case-insensitively;
  * a new name is capitalised word by word, keeping all-capital words of up to three letters (acronyms such as IVR).
  */
-export function cleanChannel (cell: Cell, knownChannels: Iterable<string> = []): Cleaned<string> {
+export function cleanChannel (cell: Cell, knownChannels: Iterable<string> | ChannelNames = []): Cleaned<string> {
   const text = cellText(cell)
   if (text === '') return fail('is empty')
   if (text.length > 50) return fail('longer than 50 characters')
   const wanted = text.toLowerCase()
-  for (const known of [...knownChannels, ...canonicalChannels]) {
-    if (known.toLowerCase() === wanted) return ok(known)
-  }
-  return ok(text.split(' ').map(capitaliseWord).join(' '))
+  const known = knownChannels instanceof Map ? knownChannels.get(wanted) : [...knownChannels as Iterable<string>].find((name) => name.toLowerCase() === wanted)
+  const found = known ?? canonicalByLowerCase.get(wanted)
+  return ok(found ?? text.split(' ').map(capitaliseWord).join(' '))
 }
 
 function capitaliseWord (word: string): string {
@@ -72,53 +73,39 @@ function capitaliseWord (word: string): string {
 const dmyPattern = /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$/
 const isoPattern = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/
 const serialPattern = /^\d+(?:\.\d+)?$/
+const outOfRange = `outside the supported dates (${SUPPORTED_RANGE})`
 
-function utcInstant (year: number, month: number, day: number, hour = 0, minute = 0, second = 0): Date | null {
-  if (hour > 23 || minute > 59 || second > 59) return null
-  const date = new Date(Date.UTC(year, month - 1, day, hour, minute, second))
-  const sameDay = date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day
-  return sameDay ? date : null
-}
-
-/**
- * An Excel serial date (days since 1899-12-30, the fraction is the time of day), read as UTC and rounded to the second.
- * Excel counts a 29 February 1900 that never was (serial 60): serials before it are a day later than the count.
- */
+/** An Excel serial date (days since 1899-12-30; the fraction is the time of day), read as UTC and rounded to the second. */
 export function excelSerialToDate (serial: number): Date | null {
-  if (!Number.isFinite(serial) || serial < 1 || serial > MAX_EXCEL_SERIAL || Math.floor(serial) === 60) return null
-  const days = serial < 60 ? serial + 1 : serial
-  return new Date(Math.round((EXCEL_EPOCH + days * MS_PER_DAY) / 1000) * 1000)
-}
-
-function parseIso (text: string): Date | null {
-  const hasZone = /(?:Z|[+-]\d{2}:?\d{2})$/.test(text)
-  const [datePart = '', timePart = ''] = text.split(/[T ]/)
-  const [year, month, day] = datePart.split('-').map(Number) as [number, number, number]
-  if (!utcInstant(year, month, day)) return null
-  const normalised = `${datePart}T${timePart || '00:00'}${hasZone ? '' : 'Z'}`.replace(/([+-]\d{2})(\d{2})$/, '$1:$2')
-  const date = new Date(normalised)
-  return Number.isNaN(date.getTime()) ? null : date
+  return excelSerialInstant(serial) ?? null
 }
 
 /**
  * A point in time from a date cell: real Date cells, Excel serial numbers, ISO 8601 (UTC unless it names a zone),
- * or `dd/mm/yyyy [hh:mm[:ss]]` (day-first by default, `mm/dd/yyyy` with month-first), read as UTC.
+ * or `dd/mm/yyyy [hh:mm[:ss]]` (day-first by default, `mm/dd/yyyy` with month-first), read as UTC. Every reading
+ * goes through src/lib/dates.ts: a year is taken as written, and a date outside the supported range is rejected.
  */
 export function cleanDateTime (cell: Cell, order: DateOrder = 'day-first'): Cleaned<Date> {
-  if (cell instanceof Date) return Number.isNaN(cell.getTime()) ? fail('is not a valid date') : ok(cell)
+  if (cell instanceof Date) return Number.isNaN(cell.getTime()) ? fail('is not a valid date') : toCleaned(supportedDate(cell) ?? null, `${cell.toISOString()} is ${outOfRange}`)
   if (typeof cell === 'number') return toCleaned(excelSerialToDate(cell), `${cell} is not an Excel date serial`)
   const text = cellText(cell)
   if (text === '') return fail('is empty')
   if (serialPattern.test(text)) return toCleaned(excelSerialToDate(Number(text)), `${text} is not an Excel date serial`)
-  if (isoPattern.test(text)) return toCleaned(parseIso(text), `"${text}" is not a valid ISO 8601 date`)
+  if (isoPattern.test(text)) return toCleaned(parseLenientIso(text) ?? null, `"${text}" is not a valid ISO 8601 date ${yearNote(Number(text.slice(0, 4)))}`.trim())
   const match = dmyPattern.exec(text)
   if (!match) return fail(`"${text}" is not a date (expected ${order === 'day-first' ? 'DD/MM/YYYY' : 'MM/DD/YYYY'} [HH:MM], ISO 8601 or an Excel serial)`)
   const [first, second, year, hour, minute, secondOfMinute] = match.slice(1).map((part) => part === undefined ? 0 : Number(part)) as number[]
   const [day, month] = order === 'day-first' ? [first, second] : [second, first]
-  const date = utcInstant(year as number, month as number, day as number, hour, minute, secondOfMinute)
+  const clock = { year: year as number, hour, minute, second: secondOfMinute }
+  const date = utcInstant({ ...clock, month: month as number, day: day as number })
   if (date) return ok(date)
-  const hint = order === 'day-first' && utcInstant(year as number, first as number, second as number, hour, minute, secondOfMinute) ? ' (it reads as month-first: import with --date-order month-first)' : ''
-  return fail(`"${text}" is not a valid ${order} date${hint}`)
+  const hint = order === 'day-first' && utcInstant({ ...clock, month: first as number, day: second as number }) ? ' (it reads as month-first: import with --date-order month-first)' : ''
+  return fail(`"${text}" is not a valid ${order} date${hint || ` ${yearNote(year as number)}`.trimEnd()}`)
+}
+
+/** Why a year is refused, when the year is what is wrong. */
+function yearNote (year: number): string {
+  return year < FIRST_YEAR || year > LAST_YEAR ? `(year ${year} is ${outOfRange})` : ''
 }
 
 function toCleaned (date: Date | null, reason: string): Cleaned<Date> {
@@ -128,7 +115,8 @@ function toCleaned (date: Date | null, reason: string): Cleaned<Date> {
 /** A month written MM-YYYY (also M-YYYY, MM/YYYY, YYYY-MM, or a Date cell) → "YYYY-MM". */
 export function cleanMonth (cell: Cell): Cleaned<string> {
   if (cell instanceof Date) {
-    return Number.isNaN(cell.getTime()) ? fail('is not a valid date') : ok(cell.toISOString().slice(0, 7))
+    if (Number.isNaN(cell.getTime())) return fail('is not a valid date')
+    return supportedDate(cell) ? ok(cell.toISOString().slice(0, 7)) : fail(`${cell.toISOString()} is ${outOfRange}`)
   }
   const text = cellText(cell)
   if (text === '') return fail('is empty')
@@ -137,5 +125,6 @@ export function cleanMonth (cell: Cell): Cleaned<string> {
   const [month, year] = monthFirst ? [monthFirst[1], monthFirst[2]] : yearFirst ? [yearFirst[2], yearFirst[1]] : []
   const monthNumber = Number(month)
   if (!year || !Number.isInteger(monthNumber) || monthNumber < 1 || monthNumber > 12) return fail(`"${text}" is not a month (expected MM-YYYY)`)
+  if (calendarDay(Number(year), monthNumber, 1) === undefined) return fail(`"${text}" is ${outOfRange}`)
   return ok(`${year}-${String(monthNumber).padStart(2, '0')}`)
 }

@@ -4,7 +4,8 @@ import { ImportState, createProcessor } from './processors.js'
 import { SourceReadError, readSheets, type SourceFormat, type SourceSheet } from './readers.js'
 import { ReportBuilder, type RejectedCell } from './report.js'
 import { cleanRow, isBlankRow } from './rows.js'
-import type { ImportRunDocument, ImportRunsRepository } from './runs-repository.js'
+import { IMPORT_HEARTBEAT_MS, type ImportRunDocument, type ImportRunsRepository } from './runs-repository.js'
+import { ImportLimitError } from './limits.js'
 import { detectSheet, type ColumnMapping, type SheetKind } from './sheets.js'
 import { ImportWriter, type ImportTarget } from './writer.js'
 
@@ -14,6 +15,8 @@ export interface ImportOptions {
   mapping: ColumnMapping
   /** For a CSV: which sheet it holds, when its headers do not say so. */
   sheet?: SheetKind
+  /** Aborted: the import stops at the next row and its run is marked failed (server shutdown, CLI interrupted). */
+  signal?: AbortSignal
 }
 
 export interface ImportSource { path: string, fileName: string, format: SourceFormat, size: number }
@@ -25,9 +28,19 @@ export class ImportError extends Error {
   override name = 'ImportError'
 }
 
+/** The file is beyond IMPORT_LIMITS (too many columns, a cell too long, a workbook that expands too far): nothing was written. */
+export class ImportTooLargeError extends ImportError {
+  override name = 'ImportTooLargeError'
+}
+
 /** Sheets are imported in dependency order: customers and products first, so interactions find them. */
 function passesFor (format: SourceFormat): SheetKind[][] {
   return format === 'xlsx' ? [['customers', 'topics'], ['interactions']] : [['customers', 'topics', 'interactions']]
+}
+
+/** Reading passes over the file: one that only checks IMPORT_LIMITS, then the importing ones. */
+function readingPasses (format: SourceFormat): number {
+  return passesFor(format).length + 1
 }
 
 class ImportRun {
@@ -51,10 +64,12 @@ class ImportRun {
   }
 
   async execute (): Promise<void> {
+    await this.checkLimits()
     await this.writer.loadChannels()
     const passes = passesFor(this.source.format)
     for (const [index, kinds] of passes.entries()) {
-      for await (const sheet of readSheets(this.source.path, this.source.format, this.source.fileName, (bytes) => this.progress(bytes))) {
+      const sheets = readSheets(this.source.path, this.source.format, this.source.fileName, (bytes) => this.progress(bytes), { workbookChecked: true })
+      for await (const sheet of sheets) {
         await this.importSheet(sheet, kinds, index === 0)
       }
       this.bytesBefore += this.source.size
@@ -66,8 +81,19 @@ class ImportRun {
     }
   }
 
+  /** Reads every row of every sheet once, writing nothing: a file beyond IMPORT_LIMITS is refused before any write. */
+  private async checkLimits (): Promise<void> {
+    for await (const sheet of readSheets(this.source.path, this.source.format, this.source.fileName, (bytes) => this.progress(bytes))) {
+      for await (const row of sheet.rows) {
+        void row
+        this.options.signal?.throwIfAborted()
+      }
+    }
+    this.bytesBefore += this.source.size
+  }
+
   private progress (bytes: number): void {
-    this.onProgress({ bytesRead: this.bytesBefore + bytes, totalBytes: this.source.size * passesFor(this.source.format).length, rows: this.rows })
+    this.onProgress({ bytesRead: this.bytesBefore + bytes, totalBytes: this.source.size * readingPasses(this.source.format), rows: this.rows })
   }
 
   private async importSheet (sheet: SourceSheet, kinds: SheetKind[], firstPass: boolean): Promise<void> {
@@ -88,12 +114,14 @@ class ImportRun {
     if (!kinds.includes(detection.kind)) return drain(rows)
     this.recognised++
     const used = new Set(Object.values(detection.columns))
-    const ignoredColumns = headers.filter((name, index) => name.trim() !== '' && !used.has(index))
-    const sheetReport = this.report.sheet(sheet.name, detection.kind, ignoredColumns)
+    // The report names at most 100 ignored columns, each by its first 100 characters.
+    const ignoredColumns = headers.filter((name, index) => name.trim() !== '' && !used.has(index)).slice(0, 100).map((name) => name.slice(0, 100))
+    const sheetReport = this.report.sheet(sheet.name.slice(0, 255), detection.kind, ignoredColumns)
     const processor = createProcessor(detection.kind, this.writer, this.state, sheetReport, this.report)
-    const context = { dateOrder: this.options.dateOrder, knownChannels: { [Symbol.iterator]: () => this.writer.channelNames() } }
+    const context = { dateOrder: this.options.dateOrder, knownChannels: this.writer.channelNames(), channelAllowed: (name: string) => this.writer.channelAllowed(name) }
     for (let next = await rows.next(); !next.done; next = await rows.next()) {
       const row = next.value
+      this.options.signal?.throwIfAborted()
       if ('cells' in row && isBlankRow(row.cells)) continue
       sheetReport.read++
       this.rows++
@@ -126,9 +154,23 @@ async function drain (rows: AsyncIterator<unknown>): Promise<void> {
   for (let next = await rows.next(); !next.done; next = await rows.next());
 }
 
+/** Why the import stopped, for its run: an abort names its reason, a limit or a read error its message. */
+function failureOf (error: unknown, source: ImportSource): { message: string, error: unknown } {
+  if (error instanceof ImportLimitError) {
+    const message = error.message.startsWith(`${source.fileName} `) ? error.message : `${source.fileName}: ${error.message}`
+    return { message, error: new ImportTooLargeError(message) }
+  }
+  if (error instanceof SourceReadError) {
+    return { message: error.message, error: new ImportError(`${source.fileName} could not be read as ${source.format === 'xlsx' ? 'an .xlsx workbook' : 'CSV'}: ${error.message}`) }
+  }
+  return { message: error instanceof Error ? error.message : String(error), error }
+}
+
 /**
- * Imports one file into a client: reads it as a stream, cleans each row, upserts in batches (or, in a dry run,
- * only says what would change) and records the run with its report and every rejected cell.
+ * Imports one file into a client: checks it against IMPORT_LIMITS, reads it as a stream, cleans each row, upserts in
+ * batches (or, in a dry run, only says what would change) and records the run with its report and every rejected
+ * cell. A run that fails, is aborted or whose process stops is never left `running`: failures are recorded here, and
+ * its heartbeat and owner let the next start-up find a run whose process died (runs-repository failInterrupted).
  */
 export async function runImport (
   target: ImportTarget, runs: ImportRunsRepository, clientId: ObjectId, source: ImportSource, options: ImportOptions,
@@ -136,17 +178,24 @@ export async function runImport (
 ): Promise<ImportRunDocument> {
   if (options.sheet && source.format !== 'csv') throw new ImportError('sheet applies to a CSV file only: a workbook\'s sheets are recognised by their headers')
   const run = await runs.start(clientId, { fileName: source.fileName, format: source.format, dryRun: options.dryRun, dateOrder: options.dateOrder, sheet: options.sheet })
+  const heartbeat = setInterval(() => { runs.heartbeat(clientId, run._id).catch(() => {}) }, IMPORT_HEARTBEAT_MS)
+  heartbeat.unref()
   const writer = new ImportWriter(target, clientId, options.dryRun, `import: ${source.fileName}`.slice(0, 200))
   const importRun = new ImportRun(writer, runs, run, source, options, onProgress)
   try {
     await importRun.execute()
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error)
+    const failure = failureOf(error, source)
     await importRun.storeRejects().catch(() => {})
-    await runs.finish(clientId, run._id, { status: 'failed', summary: importRun.report.summary, error: message })
-    if (error instanceof SourceReadError) throw new ImportError(`${source.fileName} could not be read as ${source.format === 'xlsx' ? 'an .xlsx workbook' : 'CSV'}: ${message}`)
-    throw error
+    await runs.finish(clientId, run._id, { status: 'failed', summary: importRun.report.summary, error: failure.message }).finally(() => { runs.release(run._id) })
+    throw failure.error
+  } finally {
+    clearInterval(heartbeat)
   }
-  const finished = await runs.finish(clientId, run._id, { status: 'completed', summary: importRun.report.summary })
-  return finished ?? run
+  try {
+    const finished = await runs.finish(clientId, run._id, { status: 'completed', summary: importRun.report.summary })
+    return finished ?? run
+  } finally {
+    runs.release(run._id)
+  }
 }

@@ -1,9 +1,13 @@
 import { createReadStream } from 'node:fs'
 import { open } from 'node:fs/promises'
 import { basename, extname } from 'node:path'
+import { pipeline } from 'node:stream'
 import { parse, type CsvError } from 'csv-parse'
 import ExcelJS from 'exceljs'
 import type { Cell } from './cleaning.js'
+import { RecordGuard, checkRow } from './guards.js'
+import { IMPORT_LIMITS, ImportLimitError, tooMany } from './limits.js'
+import { WorkbookFormatError, checkWorkbook } from './workbook-check.js'
 
 /** One row of a source sheet, numbered as the spreadsheet shows it (the header is usually row 1). */
 export type SourceRow = { number: number, cells: Cell[] } | { number: number, error: string }
@@ -17,14 +21,15 @@ export class SourceReadError extends Error {
   override name = 'SourceReadError'
 }
 
-/** Turns the reading library's errors into SourceReadError, leaving the consumer's own errors as they are. */
-async function * guarded<T> (source: AsyncIterable<T>): AsyncGenerator<T> {
-  const iterator = source[Symbol.asyncIterator]()
+/** Turns the reading library's errors into SourceReadError, leaving the consumer's own errors (and a limit reached) as they are. */
+async function * guarded<T> (source: AsyncIterable<T> | AsyncIterator<T>): AsyncGenerator<T> {
+  const iterator = Symbol.asyncIterator in source ? source[Symbol.asyncIterator]() : source
   while (true) {
     let next: IteratorResult<T>
     try {
       next = await iterator.next()
     } catch (error) {
+      if (error instanceof ImportLimitError) throw error
       throw new SourceReadError(error instanceof Error ? error.message : String(error), { cause: error })
     }
     if (next.done) return
@@ -63,19 +68,55 @@ export function excelCell (value: ExcelValue): Cell {
   return null
 }
 
-/** Streams every worksheet of an .xlsx workbook with exceljs's WorkbookReader (rows are never all in memory). */
-async function * readWorkbook (path: string, onBytes: (bytes: number) => void): AsyncGenerator<SourceSheet> {
+/** A workbook's shared strings (the texts its cells refer to), kept within IMPORT_LIMITS as they are read. */
+class SharedStrings {
+  readonly values: unknown[] = []
+  private characters = 0
+
+  add (text: unknown): void {
+    const plain = excelCell(text as ExcelValue)
+    this.characters += typeof plain === 'string' ? plain.length : 0
+    if (this.values.length >= IMPORT_LIMITS.sharedStrings) throw tooMany('shared strings in the workbook', IMPORT_LIMITS.sharedStrings)
+    if (this.characters > IMPORT_LIMITS.sharedStringCharacters) throw tooMany('characters of shared strings', IMPORT_LIMITS.sharedStringCharacters)
+    this.values.push(text)
+  }
+}
+
+interface WorkbookInternals { parse (): AsyncIterator<{ eventType?: string, value?: unknown, index?: number, text?: unknown }>, sharedStrings?: unknown[] }
+
+/**
+ * Streams every worksheet of an .xlsx workbook with exceljs's WorkbookReader (rows are never all in memory), once its
+ * zip directory has been checked against IMPORT_LIMITS. Shared strings are taken one by one (exceljs's `emit` mode) so
+ * that their number and size are bounded while they are read; every row is checked before it is handed on.
+ */
+async function * readWorkbook (path: string, onBytes: (bytes: number) => void, checked: boolean): AsyncGenerator<SourceSheet> {
+  try {
+    if (!checked) await checkWorkbook(path)
+  } catch (error) {
+    if (error instanceof WorkbookFormatError) throw new SourceReadError(error.message, { cause: error })
+    throw error
+  }
   const reader = new ExcelJS.stream.xlsx.WorkbookReader(countedStream(path, onBytes), {
-    worksheets: 'emit', sharedStrings: 'cache', styles: 'cache', hyperlinks: 'ignore', entries: 'ignore'
-  })
-  for await (const worksheet of guarded(reader)) {
-    const name = (worksheet as unknown as { name?: string }).name ?? 'Sheet'
+    worksheets: 'emit', sharedStrings: 'emit', styles: 'cache', hyperlinks: 'ignore', entries: 'ignore'
+  }) as unknown as WorkbookInternals
+  const strings = new SharedStrings()
+  for await (const item of guarded(reader.parse())) {
+    if (item.eventType === undefined && item.index !== undefined) {
+      strings.add(item.text)
+      reader.sharedStrings = strings.values
+      continue
+    }
+    if (item.eventType !== 'worksheet') continue
+    const worksheet = item.value as ExcelJS.stream.xlsx.WorksheetReader & { name?: string }
+    const name = worksheet.name ?? 'Sheet'
     yield {
       name,
       rows: (async function * () {
         for await (const row of guarded(worksheet)) {
           const values = Array.isArray(row.values) ? row.values.slice(1) : []
-          yield { number: row.number, cells: Array.from(values, (value) => excelCell(value as ExcelValue)) }
+          const cells = Array.from(values, (value) => excelCell(value as ExcelValue))
+          checkRow(cells, `${name} row ${row.number}`)
+          yield { number: row.number, cells }
         }
       })()
     }
@@ -111,9 +152,12 @@ async function readSample (path: string, size = 64 * 1024): Promise<string> {
  */
 async function * readCsv (path: string, name: string, onBytes: (bytes: number) => void): AsyncGenerator<SourceSheet> {
   const delimiter = sniffDelimiter(await readSample(path))
-  const parser = countedStream(path, onBytes).pipe(parse({
-    bom: true, delimiter, relax_column_count: true, skip_empty_lines: false, skip_records_with_error: true, info: true
-  }))
+  const parser = parse({
+    bom: true, delimiter, relax_column_count: true, skip_empty_lines: false, skip_records_with_error: true, info: true,
+    max_record_size: IMPORT_LIMITS.rowCharacters
+  })
+  // The guard bounds a record's bytes and columns before the parser builds it; its error ends the parse.
+  pipeline(countedStream(path, onBytes), new RecordGuard(delimiter, name), parser, () => {})
   const skips: { afterRecords: number, message: string }[] = []
   parser.on('skip', (error: CsvError) => { skips.push({ afterRecords: Number(error.records ?? 0), message: error.message }) })
   let skipped = 0
@@ -129,6 +173,7 @@ async function * readCsv (path: string, name: string, onBytes: (bytes: number) =
     rows: (async function * () {
       for await (const { record, info } of guarded(parser as AsyncIterable<{ record: string[], info: { records: number } }>)) {
         yield * skipsBefore(info.records)
+        checkRow(record, `${name} row ${info.records + skipped}`)
         yield { number: info.records + skipped, cells: record }
       }
       yield * skipsBefore(Number.POSITIVE_INFINITY)
@@ -136,7 +181,12 @@ async function * readCsv (path: string, name: string, onBytes: (bytes: number) =
   }
 }
 
-/** Every sheet of the source file, in file order. */
-export function readSheets (path: string, format: SourceFormat, fileName: string, onBytes: (bytes: number) => void = () => {}): AsyncGenerator<SourceSheet> {
-  return format === 'xlsx' ? readWorkbook(path, onBytes) : readCsv(path, basename(fileName), onBytes)
+/**
+ * Every sheet of the source file, in file order. `workbookChecked`: an earlier read of this same file has checked its
+ * zip directory already (each read checks rows and shared strings anyway).
+ */
+export function readSheets (
+  path: string, format: SourceFormat, fileName: string, onBytes: (bytes: number) => void = () => {}, { workbookChecked = false } = {}
+): AsyncGenerator<SourceSheet> {
+  return format === 'xlsx' ? readWorkbook(path, onBytes, workbookChecked) : readCsv(path, basename(fileName), onBytes)
 }

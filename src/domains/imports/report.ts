@@ -65,15 +65,8 @@ export class ReportBuilder {
   }
 }
 
-/** One CSV field: quoted when needed; a leading = + - @ is neutralised so a spreadsheet never runs it as a formula. */
-export function csvField (value: string | number): string {
-  let text = String(value)
-  if (typeof value === 'string' && /^[=+\-@\t\r]/.test(text)) text = `'${text}`
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text
-}
+export const REJECTS_CSV_COLUMNS = ['sheet', 'row', 'column', 'value', 'reason']
 
-export const REJECTS_CSV_HEADER = 'sheet,row,column,value,reason\r\n'
-
-export function rejectCsvLine (reject: RejectedCell): string {
-  return `${[reject.sheet, reject.row, reject.column, reject.value, reject.reason].map(csvField).join(',')}\r\n`
+export function rejectCsvRow (reject: RejectedCell): [string, number, string, string, string] {
+  return [reject.sheet, reject.row, reject.column, reject.value, reject.reason]
 }

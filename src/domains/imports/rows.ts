@@ -1,4 +1,7 @@
-import { cellText, cleanChannel, cleanDateTime, cleanId, cleanMonth, cleanOptionalText, cleanRequiredText, type Cell, type Cleaned, type DateOrder } from './cleaning.js'
+import {
+  cellText, cleanChannel, cleanDateTime, cleanId, cleanMonth, cleanOptionalText, cleanRequiredText, type Cell, type ChannelNames, type Cleaned, type DateOrder
+} from './cleaning.js'
+import { MAX_ENGAGEMENTS } from '../engagements/repository.js'
 import { sheetDefinitions, type ColumnIndex, type SheetKind } from './sheets.js'
 
 export interface CustomerRecord { customerId: number, occupation?: string, type?: string }
@@ -14,7 +17,9 @@ export type RowResult<K extends SheetKind> = { ok: true, record: RecordByKind[K]
 export interface RowContext {
   dateOrder: DateOrder
   /** Channel names the client already has (and new ones met earlier in the import), for case-insensitive matching. */
-  knownChannels: Iterable<string>
+  knownChannels: ChannelNames | Iterable<string>
+  /** False for a new channel the client has no room for (MAX_ENGAGEMENTS); absent: every channel is allowed. */
+  channelAllowed?: (name: string) => boolean
 }
 
 /** True when every cell of the row is empty (such rows are skipped, as a spreadsheet user would expect). */
@@ -56,7 +61,10 @@ const cleaners: { [K in SheetKind]: (row: RowCleaner<K>, context: RowContext) =>
   })),
   interactions: (row, context) => row.result({
     date: row.take('date', (cell) => cleanDateTime(cell, context.dateOrder)),
-    channel: row.take('channel', (cell) => cleanChannel(cell, context.knownChannels)),
+    channel: row.take('channel', (cell) => {
+      const channel = cleanChannel(cell, context.knownChannels)
+      return !channel.ok || (context.channelAllowed?.(channel.value) ?? true) ? channel : { ok: false, reason: `would be a new channel, and the client has ${MAX_ENGAGEMENTS} already (the most it can have)` }
+    }),
     customerId: row.take('customerId', cleanId)
   }),
   topics: (row) => row.result({

@@ -1,4 +1,5 @@
 import fp from 'fastify-plugin'
+import { hostname } from 'node:os'
 import { ObjectId, type Collection, type Db } from 'mongodb'
 import type { FastifyInstance } from 'fastify'
 import type { DateOrder } from './cleaning.js'
@@ -20,8 +21,18 @@ export interface ImportRunDocument {
   summary?: ImportSummary
   error?: string
   startedAt: Date
+  /** Refreshed while the import runs (IMPORT_HEARTBEAT_MS); a running import whose heartbeat stopped was interrupted. */
+  heartbeatAt?: Date
+  /** The process running the import, so that the same host can tell at once when that process is gone. */
+  owner?: RunOwner
   finishedAt?: Date
 }
+
+export interface RunOwner { host: string, pid: number }
+
+/** How often a running import says it is alive, and how long after its last sign a run counts as interrupted. */
+export const IMPORT_HEARTBEAT_MS = 10_000
+export const IMPORT_STALE_MS = 60_000
 
 export interface ImportRejectDocument extends RejectedCell {
   _id: ObjectId
@@ -31,6 +42,23 @@ export interface ImportRejectDocument extends RejectedCell {
 }
 
 export type NewImportRun = Pick<ImportRunDocument, 'fileName' | 'format' | 'dryRun' | 'dateOrder' | 'sheet'>
+
+/** The runs this process is importing now. */
+const activeRuns = new Set<string>()
+
+function isAlive (pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/** Whether the process `pid` of this host may still be running the import `importId`. */
+function processRuns (pid: number, importId: ObjectId): boolean {
+  return pid === process.pid ? activeRuns.has(importId.toHexString()) : isAlive(pid)
+}
 
 const clip = (text: string, length: number) => (text.length > length ? `${text.slice(0, length - 1)}…` : text)
 
@@ -42,8 +70,10 @@ export function createImportRunsRepository (db: Db) {
   return {
     async start (clientId: ObjectId, run: NewImportRun): Promise<ImportRunDocument> {
       const doc: ImportRunDocument = {
-        _id: new ObjectId(), clientId, ...run, fileName: clip(run.fileName, 255), status: 'running', startedAt: new Date()
+        _id: new ObjectId(), clientId, ...run, fileName: clip(run.fileName, 255), status: 'running', startedAt: new Date(), heartbeatAt: new Date(),
+        owner: { host: hostname(), pid: process.pid }
       }
+      activeRuns.add(doc._id.toHexString())
       if (doc.sheet === undefined) delete doc.sheet
       await runs.insertOne(doc)
       return doc
@@ -71,6 +101,32 @@ export function createImportRunsRepository (db: Db) {
         { $set: { status: outcome.status, summary: outcome.summary, finishedAt: new Date(), ...(outcome.error ? { error: clip(outcome.error, 2000) } : {}) } },
         { returnDocument: 'after' }
       )
+    },
+
+    /** The run is no longer this process's (finished, or failed even to record its end). */
+    release (importId: ObjectId): void {
+      activeRuns.delete(importId.toHexString())
+    },
+
+    async heartbeat (clientId: ObjectId, importId: ObjectId): Promise<void> {
+      await runs.updateOne({ _id: importId, clientId, status: 'running' }, { $set: { heartbeatAt: new Date() } })
+    },
+
+    /**
+     * Marks failed every run still `running` whose process stopped mid-import (a crash, a kill, a restart), whichever
+     * instance ran it, and returns how many there were: a run of this host whose process is gone (or that has this
+     * process's pid but is not one of its imports: an earlier process with the same pid), a run whose heartbeat is older
+     * than IMPORT_STALE_MS, and a run without a heartbeat (started by a version that kept none). Should a run marked so
+     * still finish after all, its finish records the outcome as usual.
+     */
+    async failInterrupted (now = new Date()): Promise<number> {
+      const local = await runs.find({ status: 'running', 'owner.host': hostname() }, { projection: { _id: 1, owner: 1 } }).limit(10_000).toArray()
+      const gone = local.filter((run) => run.owner !== undefined && !processRuns(run.owner.pid, run._id)).map((run) => run._id)
+      const result = await runs.updateMany(
+        { status: 'running', $or: [{ _id: { $in: gone } }, { heartbeatAt: { $lt: new Date(now.getTime() - IMPORT_STALE_MS) } }, { heartbeatAt: { $exists: false } }] },
+        { $set: { status: 'failed', finishedAt: now, error: 'The import was interrupted (the process running it stopped) and did not finish: import the file again' } }
+      )
+      return result.modifiedCount
     },
 
     async findById (clientId: ObjectId, importId: ObjectId): Promise<ImportRunDocument | null> {

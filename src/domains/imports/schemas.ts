@@ -45,7 +45,7 @@ export const CountsSchema = Type.Object({
 export const SheetReportSchema = Type.Composite([Type.Object({
   sheet: Type.String({ description: 'The worksheet name, or the CSV file name' }),
   kind: SheetKindSchema,
-  ignoredColumns: Type.Array(Type.String(), { description: 'Columns the import does not use' })
+  ignoredColumns: Type.Array(Type.String(), { description: 'Columns the import does not use (the first 100, each by its first 100 characters)' })
 }), CountsSchema], { title: 'ImportSheetReport' })
 
 export const RejectSchema = Type.Object({

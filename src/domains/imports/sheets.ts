@@ -67,6 +67,13 @@ export function matchHeaders (kind: SheetKind, headers: string[], mapping: Colum
   return { ok: true, columns }
 }
 
+/** The headers for a message: at most the first 10, each at most 40 characters (a message stays short whatever the file). */
+function describeHeaders (headers: string[]): string {
+  const named = headers.filter((header) => header !== '')
+  const shown = named.slice(0, 10).map((header) => (header.length > 40 ? `${header.slice(0, 39)}…` : header))
+  return `${JSON.stringify(shown).slice(0, -1)}${named.length > 10 ? `, … ${named.length - 10} more` : ''}]`
+}
+
 export type SheetDetection = { ok: true, kind: SheetKind, columns: ColumnIndex } | { ok: false, reason: string }
 
 /** Which of the three sheets a header row belongs to (the one recognising most columns; a tie is ambiguous), or the forced kind. */
@@ -86,5 +93,5 @@ export function detectSheet (headers: string[], mapping: ColumnMapping = {}, for
   if (best.length === 1 && only) return { ok: true, kind: only.kind, columns: only.columns }
   if (best.length > 1) return { ok: false, reason: `headers match several sheets (${best.map((match) => sheetDefinitions[match.kind].title).join(', ')}): name one with --sheet` }
   const expected = sheetKinds.map((kind) => `${sheetDefinitions[kind].title} (${Object.values(sheetDefinitions[kind].columns).join(', ')})`).join('; ')
-  return { ok: false, reason: `headers ${JSON.stringify(headers.filter((header) => header !== ''))} match no sheet; expected one of: ${expected}` }
+  return { ok: false, reason: `headers ${describeHeaders(headers)} match no sheet; expected one of: ${expected}` }
 }

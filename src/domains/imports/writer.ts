@@ -1,6 +1,7 @@
 import { ObjectId } from 'mongodb'
 import type { CustomersRepository } from '../customers/repository.js'
-import type { EngagementsRepository } from '../engagements/repository.js'
+import { MAX_ENGAGEMENTS, type EngagementsRepository } from '../engagements/repository.js'
+import type { ChannelNames } from './cleaning.js'
 import type { InteractionsRepository } from '../interactions/repository.js'
 import { prepareInteractions, type NewInteraction } from '../interactions/prepare.js'
 import type { TopicsRepository } from '../topics/repository.js'
@@ -32,15 +33,27 @@ function changesCustomer (stored: KnownCustomer, record: CustomerRecord): boolea
  */
 export class ImportWriter {
   private readonly channels = new Map<string, ObjectId>()
+  private readonly lowerCaseNames = new Map<string, string>()
 
   constructor (private readonly target: ImportTarget, private readonly clientId: ObjectId, private readonly dryRun: boolean, private readonly source: string) {}
 
   async loadChannels (): Promise<void> {
-    for (const engagement of await this.target.engagements.listAll(this.clientId)) this.channels.set(engagement.name, engagement._id)
+    for (const engagement of await this.target.engagements.listAll(this.clientId)) this.remember(engagement.name, engagement._id)
   }
 
-  channelNames (): IterableIterator<string> {
-    return this.channels.keys()
+  private remember (name: string, id: ObjectId): void {
+    this.channels.set(name, id)
+    if (!this.lowerCaseNames.has(name.toLowerCase())) this.lowerCaseNames.set(name.toLowerCase(), name)
+  }
+
+  /** The client's channels (and those this import created) by lower-case name, first spelling first. */
+  channelNames (): ChannelNames {
+    return this.lowerCaseNames
+  }
+
+  /** False when `name` is a new channel and the client has MAX_ENGAGEMENTS already. */
+  channelAllowed (name: string): boolean {
+    return this.channels.has(name) || this.channels.size < MAX_ENGAGEMENTS
   }
 
   /** The channel's engagement id, creating the engagement when the channel is new (`created`). */
@@ -52,7 +65,7 @@ export class ImportWriter {
       const stored = await this.target.engagements.upsertByNames(this.clientId, [{ name, source: this.source }])
       id = (stored.get(name)?._id ?? id)
     }
-    this.channels.set(name, id)
+    this.remember(name, id)
     return { id, created: true }
   }
 

@@ -6,6 +6,7 @@ import { errorResponses } from '../../schemas/common.js'
 import { ExportQuerySchema } from './schemas.js'
 import { toInteractionFilter } from './filters.js'
 import type { InteractionDocument } from './repository.js'
+import { csvStream, type CsvValue } from '../../lib/csv.js'
 
 const columns = ['id', 'engagementId', 'engagement', 'customerId', 'agentName', 'userId', 'interactionDate', 'sentiment', 'topics', 'custom'] as const
 type ExportRow = Record<typeof columns[number], string | number | string[] | Record<string, unknown> | null>
@@ -25,11 +26,10 @@ function exportRow (doc: InteractionDocument, channelNames: Map<string, string>)
   }
 }
 
-/** RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled; topics are joined with `|`, custom is JSON. */
-function csvField (value: ExportRow[keyof ExportRow]): string {
-  if (value === null) return ''
-  const text = Array.isArray(value) ? value.join('|') : typeof value === 'object' ? JSON.stringify(value) : String(value)
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text
+/** A CSV cell: topics joined with `|`, custom as JSON, null empty (src/lib/csv.ts quotes it and neutralises formulas). */
+function csvValue (value: ExportRow[keyof ExportRow]): CsvValue {
+  if (value === null || typeof value === 'number' || typeof value === 'string') return value
+  return Array.isArray(value) ? value.join('|') : JSON.stringify(value)
 }
 
 const exportRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -39,7 +39,9 @@ const exportRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['interactions'],
       summary: 'Stream the interactions behind the statistics as CSV or NDJSON (same filters as the list)',
       description: `Newest first, one interaction per line, streamed from the database as it is read. Columns: ${columns.join(', ')}. ` +
-        'CSV: topics joined with `|`, custom as JSON, empty for null. NDJSON: one JSON object per line.',
+        'CSV: topics joined with `|`, custom as JSON, empty for null; a text cell that a spreadsheet would run as a formula ' +
+        '(starting with = + - @, their full-width forms, a tab or a line break) is prefixed with an apostrophe, plain numbers excepted. ' +
+        'NDJSON: one JSON object per line.',
       querystring: ExportQuerySchema,
       response: {
         200: {
@@ -57,12 +59,14 @@ const exportRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const channelNames = new Map(engagements.map((engagement) => [engagement._id.toHexString(), engagement.name]))
     const cursor = app.interactionsRepository.stream(clientId, filter)
 
-    async function * lines () {
-      if (format === 'csv') yield `${columns.join(',')}\r\n`
-      for await (const doc of cursor) {
-        const row = exportRow(doc, channelNames)
-        yield format === 'csv' ? `${columns.map((column) => csvField(row[column])).join(',')}\r\n` : `${JSON.stringify(row)}\n`
-      }
+    async function * rows () {
+      for await (const doc of cursor) yield exportRow(doc, channelNames)
+    }
+    async function * csvRows () {
+      for await (const row of rows()) yield columns.map((column) => csvValue(row[column]))
+    }
+    async function * ndjsonLines () {
+      for await (const row of rows()) yield `${JSON.stringify(row)}\n`
     }
 
     // A stream is piped as it is read; the 200 schema only documents the text.
@@ -70,7 +74,7 @@ const exportRoutes: FastifyPluginAsyncTypebox = async (app) => {
     return reply
       .type(format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8')
       .header('content-disposition', `attachment; filename="interactions.${extension}"`)
-      .send(Readable.from(lines()) as unknown as string)
+      .send((format === 'csv' ? csvStream([...columns], csvRows()) : Readable.from(ndjsonLines())) as unknown as string)
   })
 }
 

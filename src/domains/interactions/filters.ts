@@ -7,6 +7,7 @@ import type { InteractionFilterQuery } from './schemas.js'
 export const UnknownTimeZone = createError('UNKNOWN_TIME_ZONE', 'querystring/tz: unknown time zone "%s" (use an IANA name such as Europe/Dublin)', 400)
 export const InvertedRange = createError('INVERTED_RANGE', 'querystring/from must not be after querystring/to', 400)
 export const ComparisonNeedsRange = createError('COMPARISON_NEEDS_RANGE', 'compare=previous needs both from and to', 400)
+export const PreviousOutOfRange = createError('PREVIOUS_PERIOD_OUT_OF_RANGE', 'compare=previous: the period before %s would begin before 1900-01-01, the first supported day', 400)
 
 export interface DateRange { from?: string, to?: string, tz: string }
 
@@ -38,7 +39,9 @@ export function comparedPeriods (range: DateRange, compare: 'previous' | 'none')
   const current = { from: range.from ?? null, to: range.to ?? null }
   if (compare === 'none') return { current, previous: null }
   if (!range.from || !range.to) throw new ComparisonNeedsRange()
-  return { current, previous: previousPeriod({ from: range.from, to: range.to }) }
+  const previous = previousPeriod({ from: range.from, to: range.to })
+  if (!previous) throw new PreviousOutOfRange(range.from)
+  return { current, previous }
 }
 
 /** The instants bounding a period's whole local days. */

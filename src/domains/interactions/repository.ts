@@ -4,7 +4,8 @@ import { ObjectId, type Collection, type Filter } from 'mongodb'
 import type { FastifyInstance } from 'fastify'
 import { insertOnce } from '../../db/insert-once.js'
 import type { Interaction, SourceValue } from './schemas.js'
-import { addMonths, type InstantRange } from './periods.js'
+import { monthInstants } from '../../lib/dates.js'
+import type { InstantRange } from './periods.js'
 import { createInteractionStats, type InteractionStats } from './stats.js'
 
 export type TopicSource = 'explicit' | 'calendar'
@@ -129,8 +130,7 @@ export function createInteractionsRepository (collection: Collection<Interaction
 
     /** Adds a product to the calendar-derived topics of the client's interactions in that month (UTC). */
     async tagCalendarMonth (clientId: ObjectId, month: string, product: string): Promise<number> {
-      const start = new Date(`${month}-01T00:00:00.000Z`)
-      const end = new Date(`${addMonths(`${month}-01`, 1)}T00:00:00.000Z`)
+      const { start, end } = monthInstants(month)
       const result = await collection.updateMany(
         { clientId, topicSource: 'calendar', interactionDate: { $gte: start, $lt: end } },
         { $addToSet: { topics: product } }

@@ -8,6 +8,7 @@ import { toInteraction, type InteractionPosition } from './repository.js'
 import { prepareInteractions } from './prepare.js'
 import { toInteractionFilter } from './filters.js'
 import { creationId } from '../../plugins/idempotent-writes.js'
+import { instantOf } from '../../lib/dates.js'
 
 const interactionsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/api/v1/interactions', {
@@ -27,7 +28,7 @@ const interactionsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const engagement = await app.engagementsRepository.findById(clientId, new ObjectId(engagementId))
     if (!engagement) throw app.httpErrors.notFound(`Engagement ${engagementId} not found`)
     if (rest.userId !== undefined && !await app.usersRepository.findById(clientId, rest.userId)) throw app.httpErrors.notFound(`User ${rest.userId} not found`)
-    const [doc] = await prepareInteractions(app.topicsRepository, clientId, [{ ...rest, engagementId: engagement._id, interactionDate: new Date(interactionDate), id: creationId(request) }])
+    const [doc] = await prepareInteractions(app.topicsRepository, clientId, [{ ...rest, engagementId: engagement._id, interactionDate: instantOf(interactionDate, 'body/interactionDate'), id: creationId(request) }])
     const stored = await app.interactionsRepository.insert(doc!)
     if (stored.customerId !== undefined) await app.customersRepository.ensureExist(clientId, [stored.customerId])
     return reply.code(201).send(toInteraction(stored))

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox'
-import { IntegerId, IsoDateTime, ObjectIdString, PageQuerySchema } from '../../schemas/common.js'
+import { CalendarDate, IntegerId, IsoDateTime, ObjectIdString, PageQuerySchema } from '../../schemas/common.js'
 import { ProductSchema } from '../topics/schemas.js'
 
 export type SourceValue = string | number | boolean | null
@@ -45,14 +45,14 @@ export const CreateInteractionBodySchema = Type.Object({
 }, { additionalProperties: false })
 export type CreateInteractionBody = Static<typeof CreateInteractionBodySchema>
 
-export const CalendarDateSchema = Type.String({ format: 'date', description: 'Calendar date YYYY-MM-DD', examples: ['2019-10-01'] })
+export const CalendarDateSchema = CalendarDate('Calendar date')
 export const TimeZoneSchema = Type.String({
   minLength: 1, maxLength: 64, pattern: '^[A-Za-z][A-Za-z0-9_+/-]*$', default: 'UTC', description: 'IANA time zone name', examples: ['Europe/Dublin']
 })
 
 export const DateRangeQuerySchema = Type.Object({
-  from: Type.Optional(Type.String({ ...CalendarDateSchema, description: 'First day included (YYYY-MM-DD, in `tz`)' })),
-  to: Type.Optional(Type.String({ ...CalendarDateSchema, description: 'Last day included (YYYY-MM-DD, in `tz`)' })),
+  from: Type.Optional(CalendarDate('First day included, in `tz`')),
+  to: Type.Optional(CalendarDate('Last day included, in `tz`')),
   tz: TimeZoneSchema
 })
 

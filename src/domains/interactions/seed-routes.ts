@@ -4,7 +4,7 @@ import type { FastifyRequest } from 'fastify'
 import { EJSON } from 'bson'
 import { ObjectId } from 'mongodb'
 import { callerClientId } from '../../plugins/auth.js'
-import { LegacyErrorSchema, ObjectIdString } from '../../schemas/common.js'
+import { CalendarDate, LegacyErrorSchema, ObjectIdString } from '../../schemas/common.js'
 import { ProductSchema } from '../topics/schemas.js'
 import { instantRange } from './periods.js'
 import { channelCounts, channelCountsByName } from './summaries.js'
@@ -16,8 +16,8 @@ const CustomerChannelsParams = Type.Object({
   customer_id: Type.String({ pattern: '^[1-9][0-9]{0,9}$', description: 'Positive integer customer id', examples: ['1'] })
 })
 const CustomerChannelsQuery = Type.Object({
-  start_date: Type.Optional(Type.String({ format: 'date', description: 'First day included (YYYY-MM-DD, UTC)', examples: ['2019-10-01'] })),
-  end_date: Type.Optional(Type.String({ format: 'date', description: 'Last day included (YYYY-MM-DD, UTC)', examples: ['2020-03-05'] })),
+  start_date: Type.Optional(CalendarDate('First day included, UTC')),
+  end_date: Type.Optional(CalendarDate('Last day included, UTC', '2020-03-05')),
   topic: Type.Optional(ProductSchema)
 }, { additionalProperties: false })
 const CustomerChannelsResponse = Type.Object({

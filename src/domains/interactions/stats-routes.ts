@@ -1,24 +1,27 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyRequest } from 'fastify'
 import { ObjectId } from 'mongodb'
-import createError from '@fastify/error'
 import { callerClientId } from '../../plugins/auth.js'
 import { errorResponses } from '../../schemas/common.js'
 import { comparedPeriods, periodRange, type OpenPeriod } from './filters.js'
-import { bucketLabels } from './periods.js'
+import { bucketCount, type Period } from './periods.js'
+import { MAX_BUCKETS, MAX_CELLS, TooManyBuckets, checkCells } from './stats-limits.js'
 import { channelCounts, channelTopicMatrix, sentimentBreakdown, volumeBuckets } from './summaries.js'
 import {
   CustomerChannelTopicsResponseSchema, CustomerChannelsQuerySchema, CustomerChannelsResponseSchema, CustomerStatsParamsSchema,
   SentimentQuerySchema, SentimentResponseSchema, SummaryQuerySchema, VolumeQuerySchema, VolumeResponseSchema
 } from './stats-schemas.js'
 
-const MAX_BUCKETS = 1000
-const TooManyBuckets = createError('TOO_MANY_BUCKETS', `The period holds more than ${MAX_BUCKETS} buckets: use a larger interval or a shorter period`, 400)
 
 /** Both periods answered by the same summary: the requested one and, with compare=previous, the one before it. */
 async function compared<T> (periods: { current: OpenPeriod, previous: OpenPeriod | null }, summarise: (period: OpenPeriod) => Promise<T>) {
   const [current, previous] = await Promise.all([summarise(periods.current), periods.previous ? summarise(periods.previous) : null])
   return { current, previous }
+}
+
+/** A volume period always has both ends (the schema requires from and to). */
+function closed (period: OpenPeriod): Period {
+  return { from: period.from as string, to: period.to as string }
 }
 
 const statsRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -55,7 +58,8 @@ const statsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: {
       tags: ['statistics'],
       summary: 'A customer\'s interactions as a channel × topic matrix',
-      description: 'An interaction about two topics counts in both columns; one about none counts as `untagged`.',
+      description: 'An interaction about two topics counts in both columns; one about none counts as `untagged`. ' +
+        `At most ${MAX_CELLS} cells (topics × channels): beyond, a 400 TOO_MANY_CELLS.`,
       params: CustomerStatsParamsSchema,
       querystring: SummaryQuerySchema,
       response: { 200: CustomerChannelTopicsResponseSchema, ...errorResponses(400, 404) }
@@ -77,19 +81,24 @@ const statsRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['statistics'],
       summary: 'Interaction volume per channel over time, in day, week or month buckets of a time zone',
       description: 'Buckets are local calendar days, Monday-started weeks or months in `tz` (correct across DST changes), labelled ' +
-        'with the local date they start; every bucket overlapping from..to is listed, with every channel.',
+        'with the local date they start; every bucket overlapping from..to is listed, with every channel. ' +
+        `Counted by arithmetic before any work: more than ${MAX_BUCKETS} buckets in a period is a 400 TOO_MANY_BUCKETS, more than ` +
+        `${MAX_CELLS} cells (buckets × channels) a 400 TOO_MANY_CELLS.`,
       querystring: VolumeQuerySchema,
       response: { 200: VolumeResponseSchema, ...errorResponses(400) }
     }
   }, async (request) => {
     const { tz, interval, compare, engagementId, customerId } = request.query
     const periods = comparedPeriods(request.query, compare)
-    const current = { from: request.query.from, to: request.query.to }
-    if (bucketLabels(current, interval).length > MAX_BUCKETS) throw new TooManyBuckets()
+    // Sizes first, by arithmetic: nothing is listed or read for a period that will be refused.
+    const buckets = Math.max(...[periods.current, periods.previous].map((period) => (period ? bucketCount(closed(period), interval) : 0)))
+    if (buckets > MAX_BUCKETS) throw new TooManyBuckets(buckets)
     const clientId = callerClientId(request)
+    const engagements = await app.engagementsRepository.listAll(clientId)
+    checkCells(buckets, 'buckets', engagements.length, 'use a larger interval or a shorter period')
     const result = await compared(periods, async (period) => {
       const filter = { ...periodRange(period, tz), ...(engagementId ? { engagementId: new ObjectId(engagementId) } : {}), ...(customerId ? { customerId } : {}) }
-      const buckets = await volumeBuckets(app, clientId, filter, { from: period.from!, to: period.to! }, interval, tz)
+      const buckets = await volumeBuckets(app, clientId, engagements, filter, closed(period), interval, tz)
       return { period, total: buckets.reduce((sum, bucket) => sum + bucket.total, 0), buckets }
     })
     return { interval, tz, ...result }
@@ -100,7 +109,8 @@ const statsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: {
       tags: ['statistics'],
       summary: 'Sentiment breakdown per channel',
-      description: 'Every channel of the client; the sentiment columns are those found in the period, alphabetically, then null (no sentiment recorded).',
+      description: 'Every channel of the client; the sentiment columns are those found in the period, alphabetically, then null (no sentiment recorded). ' +
+        `At most ${MAX_CELLS} cells (sentiments × channels): beyond, a 400 TOO_MANY_CELLS.`,
       querystring: SentimentQuerySchema,
       response: { 200: SentimentResponseSchema, ...errorResponses(400) }
     }

@@ -4,7 +4,8 @@ import { ProductSchema } from '../topics/schemas.js'
 import { CalendarDateSchema, DateRangeQuerySchema, TimeZoneSchema } from './schemas.js'
 
 export const CompareSchema = Type.Union([Type.Literal('none'), Type.Literal('previous')], {
-  default: 'none', description: 'previous: also answer the period of equal length that ends the day before `from` (needs from and to)'
+  default: 'none', description: 'previous: also answer the period of equal length that ends the day before `from` (needs from and to; ' +
+    'a 400 PREVIOUS_PERIOD_OUT_OF_RANGE when it would begin before 1900-01-01)'
 })
 
 export const SummaryQuerySchema = Type.Composite([DateRangeQuerySchema, Type.Object({ compare: CompareSchema })], { additionalProperties: false })

@@ -19,12 +19,13 @@ export function createInteractionStats (collection: Collection<InteractionDocume
       ]).toArray()
     },
 
-    /** Channel × topic: an interaction counts once for each topic it was about; one without topics counts under null. */
-    async channelTopicCounts (clientId: ObjectId, filter: InteractionFilter): Promise<ChannelTopicCount[]> {
+    /** Channel × topic: an interaction counts once for each topic it was about; one without topics counts under null. At most `limit` rows. */
+    async channelTopicCounts (clientId: ObjectId, filter: InteractionFilter, limit: number): Promise<ChannelTopicCount[]> {
       return collection.aggregate<ChannelTopicCount>([
         { $match: interactionQuery(clientId, filter) },
         { $unwind: { path: '$topics', preserveNullAndEmptyArrays: true } },
         { $group: { _id: { engagementId: '$engagementId', topic: { $ifNull: ['$topics', null] } }, count: { $sum: 1 } } },
+        { $limit: limit },
         { $project: { _id: 0, engagementId: '$_id.engagementId', topic: '$_id.topic', count: 1 } }
       ]).toArray()
     },
@@ -40,11 +41,12 @@ export function createInteractionStats (collection: Collection<InteractionDocume
       ]).toArray()
     },
 
-    /** How many interactions of each sentiment every channel had; interactions without one count under null. */
-    async sentimentCounts (clientId: ObjectId, filter: InteractionFilter): Promise<SentimentCount[]> {
+    /** How many interactions of each sentiment every channel had; interactions without one count under null. At most `limit` rows. */
+    async sentimentCounts (clientId: ObjectId, filter: InteractionFilter, limit: number): Promise<SentimentCount[]> {
       return collection.aggregate<SentimentCount>([
         { $match: interactionQuery(clientId, filter) },
         { $group: { _id: { engagementId: '$engagementId', sentiment: { $ifNull: ['$sentiment', null] } }, count: { $sum: 1 } } },
+        { $limit: limit },
         { $project: { _id: 0, engagementId: '$_id.engagementId', sentiment: '$_id.sentiment', count: 1 } }
       ]).toArray()
     }

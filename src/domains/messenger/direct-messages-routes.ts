@@ -3,6 +3,7 @@ import type { ObjectId } from 'mongodb'
 import { callerClientId } from '../../plugins/auth.js'
 import { creatingKeyId, messengerUser } from '../../plugins/identity.js'
 import { decodeCursor, pageOf } from '../../lib/cursor.js'
+import { instantOf } from '../../lib/dates.js'
 import { Page, errorResponses } from '../../schemas/common.js'
 import { recentWindowStart, toDirectMessage, type RecentPosition } from './direct-messages-repository.js'
 import {
@@ -61,7 +62,7 @@ const directMessagesRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const userId = messengerUser(request, 'userId', request.params.userId)
     const { senderId, limit, cursor } = request.query
     const now = new Date()
-    const since = request.query.since === undefined ? undefined : new Date(request.query.since)
+    const since = request.query.since === undefined ? undefined : instantOf(request.query.since, 'querystring/since')
     if (since && since < recentWindowStart(now)) {
       throw app.httpErrors.badRequest(`since may not be more than 30 days before now (the earliest allowed is ${recentWindowStart(now).toISOString()})`)
     }

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox'
-import { IntegerId, IntegerIdField, IsoDateTime, ObjectIdString } from '../../schemas/common.js'
+import { DATE_RANGE_NOTE, IntegerId, IntegerIdField, IsoDateTime, ObjectIdString } from '../../schemas/common.js'
 
 /** How far back recent-message queries reach, and how many messages one page holds at most. */
 export const RECENT_WINDOW_DAYS = 30
@@ -43,7 +43,7 @@ export const RecentMessagesQuerySchema = Type.Object({
   limit: Type.Integer({ minimum: 1, maximum: RECENT_MAX, default: RECENT_MAX, description: 'At most this many messages (1–100, default 100)' }),
   since: Type.Optional(Type.String({
     format: 'date-time',
-    description: 'Only messages sent at or after this instant (ISO 8601); it may not be more than 30 days before the request (400 otherwise)',
+    description: `Only messages sent at or after this instant (ISO 8601); it may not be more than 30 days before the request (400 otherwise). ${DATE_RANGE_NOTE}`,
     examples: ['2021-11-16T07:00:00Z']
   })),
   cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 512, description: 'The previous page\'s nextCursor: the next older messages, still within the window' }))

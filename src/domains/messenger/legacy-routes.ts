@@ -7,6 +7,7 @@ import {
   LegacyBatchBodySchema, LegacyBatchResponseSchema, LegacyChatroomParamsSchema, legacyValidationError
 } from './legacy-schemas.js'
 import { creationId } from '../../plugins/idempotent-writes.js'
+import { unixSecondsInstant } from '../../lib/dates.js'
 
 function httpError (statusCode: number, message: string) {
   return Object.assign(new Error(message), { statusCode })
@@ -42,7 +43,7 @@ const legacyMessengerRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const messages = request.body.data.map((item, index) => ({
       senderId: messengerUser(request, `data[${index}].sender_user_id`, item.sender_user_id),
       text: item.message_str,
-      sentAt: new Date(item.message_sent_ts * 1000),
+      sentAt: unixSecondsInstant(item.message_sent_ts, `data[${index}].message_sent_ts`),
       createdByKeyId
     }))
     const chatroomId = request.params.chatroom_id

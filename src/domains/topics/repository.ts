@@ -48,10 +48,12 @@ export function createTopicsRepository (collection: Collection<TopicDocument>) {
       return byMonth
     },
 
-    /** Every product the client's calendar names, alphabetically. */
-    async products (clientId: ObjectId): Promise<string[]> {
-      const products = await collection.distinct('product', { clientId })
-      return products.sort()
+    /** The products the client's calendar names, alphabetically: at most `limit` of them. */
+    async products (clientId: ObjectId, limit = 10_000): Promise<string[]> {
+      const rows = await collection.aggregate<{ _id: string }>([
+        { $match: { clientId } }, { $group: { _id: '$product' } }, { $sort: { _id: 1 } }, { $limit: limit }
+      ]).toArray()
+      return rows.map((row) => row._id)
     },
 
     async list (clientId: ObjectId, { limit, after, month }: { limit: number, after?: TopicPosition, month?: string }): Promise<TopicDocument[]> {

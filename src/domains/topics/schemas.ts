@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox'
-import { IsoDateTime, ObjectIdString, PageQuerySchema } from '../../schemas/common.js'
+import { CalendarMonth, IsoDateTime, ObjectIdString, PageQuerySchema } from '../../schemas/common.js'
 
-export const MonthSchema = Type.String({ pattern: '^[0-9]{4}-(0[1-9]|1[0-2])$', description: 'Calendar month YYYY-MM', examples: ['2019-01'] })
+export const MonthSchema = CalendarMonth
 export const ProductSchema = Type.String({ minLength: 1, maxLength: 100, pattern: '^\\S(.*\\S)?$', description: 'Product of discussion (topic)', examples: ['Sand'] })
 
 export const TopicSchema = Type.Object({

@@ -58,7 +58,7 @@ t.test('a messy CSV export', async (t) => {
       'messy-interactions.csv,11,Customers,abc,"""abc"" is not a whole number"',
       'messy-interactions.csv,12,Interaction,,is empty',
       'messy-interactions.csv,17,Date Start,yesterday,"""yesterday"" is not a date (expected DD/MM/YYYY [HH:MM], ISO 8601 or an Excel serial)"',
-      'messy-interactions.csv,18,Customers,\'-1,"""-1"" is not a whole number"',
+      'messy-interactions.csv,18,Customers,-1,"""-1"" is not a whole number"',
       ''
     ].join('\r\n'))
   })

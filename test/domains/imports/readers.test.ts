@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { excelCell, formatOf, readSheets, sniffDelimiter } from '../../../src/domains/imports/readers.js'
 import { KeySet } from '../../../src/domains/imports/key-set.js'
-import { csvField } from '../../../src/domains/imports/report.js'
+import { csvStream } from '../../../src/lib/csv.js'
 
 t.test('formats are told by the file extension', async (t) => {
   t.same(['a.xlsx', 'B.XLSX', 'c.csv', 'd.txt', 'e.xls', 'f'].map(formatOf), ['xlsx', 'xlsx', 'csv', 'csv', undefined, undefined])
@@ -52,5 +52,7 @@ t.test('the key set remembers 64-bit keys through growth', async (t) => {
 })
 
 t.test('CSV fields are quoted when needed and never start a formula', async (t) => {
-  t.same(['plain', 'a,b', 'say "hi"', '=SUM(A1)', '+1', '@x', 3].map(csvField), ['plain', '"a,b"', '"say ""hi"""', "'=SUM(A1)", "'+1", "'@x", '3'])
+  let text = ''
+  for await (const chunk of csvStream(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'], [['plain', 'a,b', 'say "hi"', '=SUM(A1)', '+1+1', '@x', 3, '-1']])) text += String(chunk)
+  t.equal(text, 'a,b,c,d,e,f,g,h\r\nplain,"a,b","say ""hi""",\'=SUM(A1),\'+1+1,\'@x,3,-1\r\n')
 })

@@ -60,21 +60,21 @@ t.test('engagements, customers and topics', async (t) => {
     t.same(res.json(), { statusCode: 404, code: 'NOT_FOUND', error: `Engagement ${list.json().data[0].id} not found` })
   })
 
-  t.test('customers are recorded with the source id or the next free one', async (t) => {
-    const jedi = await post('/api/v1/customers', { customerId: 7, occupation: 'Jedi', type: 'Red' })
+  t.test('customers are recorded with the source id or the next automatic id no customer holds', async (t) => {
+    const jedi = await post('/api/v1/customers', { customerId: 1, occupation: 'Jedi', type: 'Red' })
     t.equal(jedi.statusCode, 201)
-    t.same({ ...jedi.json(), createdAt: 'x' }, { customerId: 7, occupation: 'Jedi', type: 'Red', inferred: false, createdAt: 'x' })
+    t.same({ ...jedi.json(), createdAt: 'x' }, { customerId: 1, occupation: 'Jedi', type: 'Red', inferred: false, createdAt: 'x' })
     const next = await post('/api/v1/customers', { occupation: 'Batman' })
-    t.equal(next.json().customerId, 8)
-    t.same((await get('/api/v1/customers/7')).json(), jedi.json())
+    t.equal(next.json().customerId, 2, 'id 1 is taken: the next automatic id steps over it')
+    t.same((await get('/api/v1/customers/1')).json(), jedi.json())
   })
 
   t.test('recording an id already recorded is a 409 and changes nothing', async (t) => {
     const before = await counts(app)
-    const res = await post('/api/v1/customers', { customerId: 7, occupation: 'Sith' })
+    const res = await post('/api/v1/customers', { customerId: 1, occupation: 'Sith' })
     t.equal(res.statusCode, 409)
     t.same(await counts(app), before)
-    t.equal((await get('/api/v1/customers/7')).json().occupation, 'Jedi')
+    t.equal((await get('/api/v1/customers/1')).json().occupation, 'Jedi')
   })
 
   t.test('recording an inferred customer completes it', async (t) => {
@@ -83,18 +83,18 @@ t.test('engagements, customers and topics', async (t) => {
     const res = await post('/api/v1/customers', { customerId: 20, occupation: 'Doctor' })
     t.equal(res.statusCode, 201)
     t.match(res.json(), { customerId: 20, occupation: 'Doctor', type: null, inferred: false })
-    t.equal((await post('/api/v1/customers', {})).json().customerId, 21)
+    t.equal((await post('/api/v1/customers', {})).json().customerId, 3, 'an explicit id does not move the automatic numbering')
   })
 
   t.test('customers are listed by id, filtered by inferred, a page at a time', async (t) => {
     await app.customersRepository.ensureExist(mine.id, [30])
     const all = await get('/api/v1/customers?limit=3')
-    t.same(all.json().data.map((c: { customerId: number }) => c.customerId), [7, 8, 20])
+    t.same(all.json().data.map((c: { customerId: number }) => c.customerId), [1, 2, 3])
     const rest = await get(`/api/v1/customers?limit=3&cursor=${all.json().nextCursor}`)
-    t.same(rest.json().data.map((c: { customerId: number }) => c.customerId), [21, 30])
+    t.same(rest.json().data.map((c: { customerId: number }) => c.customerId), [20, 30])
     t.equal(rest.json().nextCursor, null)
     t.same((await get('/api/v1/customers?inferred=true')).json().data.map((c: { customerId: number }) => c.customerId), [30])
-    t.same((await get('/api/v1/customers?inferred=false')).json().data.map((c: { customerId: number }) => c.customerId), [7, 8, 20, 21])
+    t.same((await get('/api/v1/customers?inferred=false')).json().data.map((c: { customerId: number }) => c.customerId), [1, 2, 3, 20])
   })
 
   t.test('bad customer input is a 400; an unknown or another client\'s customer a 404', async (t) => {
@@ -105,7 +105,7 @@ t.test('engagements, customers and topics', async (t) => {
     t.same(await counts(app), before)
     t.equal((await get('/api/v1/customers/0')).statusCode, 400)
     t.equal((await get('/api/v1/customers/999')).statusCode, 404)
-    t.equal((await get('/api/v1/customers/7', theirs.keys.agent)).statusCode, 404)
+    t.equal((await get('/api/v1/customers/1', theirs.keys.agent)).statusCode, 404)
     t.same((await get('/api/v1/customers/999')).json(), { statusCode: 404, code: 'NOT_FOUND', error: 'Customer 999 not found' })
   })
 
