@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify'
 import healthRoutes from './health/routes.js'
 import clientsRoutes from './clients/routes.js'
 import usersDomain from './users/index.js'
+import eventsDomain from './events/index.js'
 import messengerDomain from './messenger/index.js'
 import interactionsDomain from './interactions/index.js'
 import chatsDomain from './chats/index.js'
@@ -12,6 +13,7 @@ export const domains: FastifyPluginAsync[] = [
   healthRoutes,
   clientsRoutes,
   usersDomain,
+  eventsDomain,
   messengerDomain,
   interactionsDomain,
   chatsDomain,

@@ -16,7 +16,7 @@ export interface RouteAccess { method: string, url: string, access: Access }
 
 export type Caller =
   | { kind: 'platform' }
-  | { kind: 'client', clientId: ObjectId, role: Role, keyId: ObjectId }
+  | { kind: 'client', clientId: ObjectId, role: Role, keyId: ObjectId, /** The user a user-bound key acts as (issue 13). */ userId?: number }
 
 declare module 'fastify' {
   interface FastifyContextConfig {

@@ -23,7 +23,7 @@ export async function postMessage (
   const { httpErrors } = app
   if (creation._id && creation.resumed) {
     const stored = await app.messagesRepository.findCreated(clientId, chatId, creation._id)
-    if (stored) return stored
+    if (stored) return announced(app, stored)
   }
   if (input.text.trim() === '') throw httpErrors.badRequest('text must contain something other than whitespace')
 
@@ -53,5 +53,11 @@ export async function postMessage (
   if (userId !== undefined && chat.handleStart && sentAt < chat.handleStart) {
     throw httpErrors.unprocessableEntity(`${sentAtField} is before an agent started handling chat ${chatId} (${chat.handleStart.toISOString()})`)
   }
-  return app.messagesRepository.create(clientId, { chatId, text: input.text, userId, sentAt }, creation._id)
+  return announced(app, await app.messagesRepository.create(clientId, { chatId, text: input.text, userId, sentAt }, creation._id, chat.userId))
+}
+
+/** Appends the message's event to the log (if it still owes it), then returns it. */
+async function announced (app: FastifyInstance, doc: MessageDocument): Promise<MessageDocument> {
+  await app.events.announce('messages', [doc])
+  return doc
 }

@@ -5,6 +5,8 @@ import type { DateOrder } from './cleaning.js'
 import type { SourceFormat } from './readers.js'
 import type { ImportSummary, RejectedCell } from './report.js'
 import type { SheetKind } from './sheets.js'
+import { outboxEntry, withOutbox } from '../events/outbox.js'
+import type { OutboxEntry } from '../events/types.js'
 
 export type ImportStatus = 'running' | 'completed' | 'failed'
 
@@ -21,6 +23,8 @@ export interface ImportRunDocument {
   error?: string
   startedAt: Date
   finishedAt?: Date
+  /** The `import-finished` event, until it is in the event log. */
+  outbox?: OutboxEntry[]
 }
 
 export interface ImportRejectDocument extends RejectedCell {
@@ -34,8 +38,11 @@ export type NewImportRun = Pick<ImportRunDocument, 'fileName' | 'format' | 'dryR
 
 const clip = (text: string, length: number) => (text.length > length ? `${text.slice(0, length - 1)}…` : text)
 
-/** Import runs (their reports) and their rejected cells, written in batches as the import goes. */
-export function createImportRunsRepository (db: Db) {
+/**
+ * Import runs (their reports) and their rejected cells, written in batches as the import goes. A finished run owes an
+ * `import-finished` event: `announce` appends it at once (the app's), or the outbox sweep does later (the import CLI).
+ */
+export function createImportRunsRepository (db: Db, announce: (run: ImportRunDocument) => Promise<unknown> = async () => {}) {
   const runs: Collection<ImportRunDocument> = db.collection<ImportRunDocument>('importRuns')
   const rejects: Collection<ImportRejectDocument> = db.collection<ImportRejectDocument>('importRejects')
 
@@ -66,11 +73,16 @@ export function createImportRunsRepository (db: Db) {
     },
 
     async finish (clientId: ObjectId, importId: ObjectId, outcome: { status: ImportStatus, summary: ImportSummary, error?: string }): Promise<ImportRunDocument | null> {
-      return runs.findOneAndUpdate(
+      const finished = await runs.findOneAndUpdate(
         { _id: importId, clientId },
-        { $set: { status: outcome.status, summary: outcome.summary, finishedAt: new Date(), ...(outcome.error ? { error: clip(outcome.error, 2000) } : {}) } },
+        withOutbox<ImportRunDocument>(
+          { $set: { status: outcome.status, summary: outcome.summary, finishedAt: new Date(), ...(outcome.error ? { error: clip(outcome.error, 2000) } : {}) } },
+          [outboxEntry('import-finished', `import-finished:${importId.toHexString()}`)]
+        ),
         { returnDocument: 'after' }
       )
+      if (finished) await announce(finished)
+      return finished
     },
 
     async findById (clientId: ObjectId, importId: ObjectId): Promise<ImportRunDocument | null> {
@@ -107,5 +119,5 @@ declare module 'fastify' {
 }
 
 export default fp(async function importRunsRepositoryPlugin (app: FastifyInstance) {
-  app.decorate('importRunsRepository', createImportRunsRepository(app.mongo.db))
-}, { name: 'import-runs-repository', dependencies: ['mongo'] })
+  app.decorate('importRunsRepository', createImportRunsRepository(app.mongo.db, async (run) => app.events.announce('importRuns', [run])))
+}, { name: 'import-runs-repository', dependencies: ['mongo', 'events-domain'] })

@@ -1,73 +1,62 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { ObjectId } from 'mongodb'
-import { callerClientId } from '../../plugins/auth.js'
+import { Type } from '@sinclair/typebox'
 import { errorResponses } from '../../schemas/common.js'
+import { EventStreamResponse, LastEventIdHeadersSchema, STREAM_RULES, describeEvents, parseLastEventId } from '../events/schemas.js'
+import { streamCaller, streamUser } from '../events/stream-access.js'
+import { audience } from '../events/types.js'
 import { chatroomService } from './chatroom-service.js'
-import { toChatroomMessage } from './chatroom-messages-repository.js'
-import { ChatroomParamsSchema, MemberQuerySchema } from './chatrooms-schemas.js'
-import { toDirectMessage } from './direct-messages-repository.js'
-import { RecipientParamsSchema } from './direct-messages-schemas.js'
-import { chatroomChannel, recipientChannel, type LiveEvent } from './events.js'
-import { EventStreamResponse, LastEventIdHeadersSchema } from './live-schemas.js'
+import { ChatroomParamsSchema } from './chatrooms-schemas.js'
+import { RecipientParamsSchema, UserIdField } from './direct-messages-schemas.js'
 
-const STREAM_RULES = 'A Server-Sent Events stream. Send the API key as `Authorization: Bearer <key>` (the browser\'s EventSource cannot set headers: ' +
-  'read the stream with fetch() or an SSE client that can). Each event\'s `id` is the message\'s id, in the order messages are stored; ' +
-  'reconnect with the last id you received in the `Last-Event-ID` header and the stream first sends every message stored since, then carries on live. ' +
-  'A `: heartbeat` comment arrives every 15 seconds so idle connections stay open.'
+const ListenerQuerySchema = Type.Object({
+  userId: Type.Optional(UserIdField('The member listening; omit with a key bound to a user (it listens as its own user)'))
+}, { additionalProperties: false })
 
-/** Live delivery: event streams that receive each message the moment it is stored. */
+const IDENTITY = 'Identity: a key bound to a user opens its own user\'s streams only (naming another user is 403); a key bound to no user ' +
+  'needs the admin role (agent and manager integration keys: 403).'
+
+/** Live delivery: event streams of the messenger, read from the event log. */
 const liveRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const chatrooms = chatroomService(app)
-  const parseLastEventId = (header?: string) => header ? new ObjectId(header) : undefined
 
   app.get('/api/v1/users/:userId/events', {
     config: { auth: { role: 'agent' } },
     schema: {
-      tags: ['messenger'],
+      tags: ['messenger', 'events'],
       summary: 'Stream of the direct messages a user receives (Server-Sent Events, event name `direct-message`)',
-      description: STREAM_RULES,
+      description: `${IDENTITY} Events: ${describeEvents(['direct-message'])}. ${STREAM_RULES}`,
       params: RecipientParamsSchema,
       headers: LastEventIdHeadersSchema,
-      response: { 200: EventStreamResponse('Events named `direct-message` whose data is a DirectMessage'), ...errorResponses(400, 404) }
+      response: { 200: EventStreamResponse('Events named `direct-message` whose data is a DirectMessage'), ...errorResponses(400, 403, 404, 429, 503) }
     }
   }, async (request, reply) => {
-    const clientId = callerClientId(request)
-    const { userId } = request.params
-    if (!await app.usersRepository.findById(clientId, userId)) throw app.httpErrors.notFound(`User ${userId} not found`)
-    await app.messengerLive.open(request, reply, {
-      channel: recipientChannel(clientId, userId),
-      lastEventId: parseLastEventId(request.headers['last-event-id']),
-      missedSince: async function * (after): AsyncIterable<LiveEvent> {
-        for await (const doc of app.directMessagesRepository.storedAfter(clientId, userId, after)) {
-          yield { id: doc._id, name: 'direct-message', data: toDirectMessage(doc) }
-        }
-      }
+    const caller = streamCaller(request)
+    const userId = streamUser(request, request.params.userId, 'direct messages')
+    if (!await app.usersRepository.findById(caller.clientId, userId)) throw app.httpErrors.notFound(`User ${userId} not found`)
+    await app.events.streams.respond(request, reply, {
+      clientId: caller.clientId, keyId: caller.keyId, tag: audience.user(userId), after: parseLastEventId(request.headers['last-event-id'])
     })
   })
 
   app.get('/api/v1/chatrooms/:chatroomId/events', {
     config: { auth: { role: 'agent' } },
     schema: {
-      tags: ['messenger'],
+      tags: ['messenger', 'events'],
       summary: 'Stream of the messages posted into a chatroom, for a member (Server-Sent Events, event name `chatroom-message`)',
-      description: `${STREAM_RULES} \`userId\` names the member listening: a user who is not a member gets 403.`,
+      description: `${IDENTITY} \`userId\` names the member listening (a key bound to no user must name one): a user who is not a member ` +
+        `gets 403. Events: ${describeEvents(['chatroom-message'])}. ${STREAM_RULES}`,
       params: ChatroomParamsSchema,
-      querystring: MemberQuerySchema,
+      querystring: ListenerQuerySchema,
       headers: LastEventIdHeadersSchema,
-      response: { 200: EventStreamResponse('Events named `chatroom-message` whose data is a ChatroomMessage'), ...errorResponses(400, 403, 404) }
+      response: { 200: EventStreamResponse('Events named `chatroom-message` whose data is a ChatroomMessage'), ...errorResponses(400, 403, 404, 429, 503) }
     }
   }, async (request, reply) => {
-    const clientId = callerClientId(request)
-    const room = await chatrooms.room(clientId, request.params.chatroomId)
-    await chatrooms.requireMember(clientId, room, request.query.userId)
-    await app.messengerLive.open(request, reply, {
-      channel: chatroomChannel(clientId, room.chatroomId),
-      lastEventId: parseLastEventId(request.headers['last-event-id']),
-      missedSince: async function * (after): AsyncIterable<LiveEvent> {
-        for await (const doc of app.chatroomMessagesRepository.storedAfter(clientId, room.chatroomId, after)) {
-          yield { id: doc._id, name: 'chatroom-message', data: toChatroomMessage(doc) }
-        }
-      }
+    const caller = streamCaller(request)
+    const listener = streamUser(request, request.query.userId, 'chatroom stream')
+    const room = await chatrooms.room(caller.clientId, request.params.chatroomId)
+    await chatrooms.requireMember(caller.clientId, room, listener)
+    await app.events.streams.respond(request, reply, {
+      clientId: caller.clientId, keyId: caller.keyId, tag: audience.room(room.chatroomId), after: parseLastEventId(request.headers['last-event-id'])
     })
   })
 }

@@ -1,0 +1,117 @@
+import type { Db, Document } from 'mongodb'
+import { defineCollection } from '../collections.js'
+import { EVENT_TYPES } from '../../domains/events/types.js'
+
+export const name = '012-event-log'
+
+/** The collections whose documents carry an outbox: the events they owe the log until they are appended. */
+export const OUTBOX_SOURCES = ['directMessages', 'chatroomMessages', 'chats', 'messages', 'importRuns']
+
+const eventType = { enum: [...EVENT_TYPES] }
+const seq = { bsonType: ['int', 'long', 'double'], minimum: 0 }
+const objectId = { bsonType: 'objectId' }
+const date = { bsonType: 'date' }
+
+const outboxSchema = {
+  bsonType: 'array',
+  maxItems: 100,
+  items: {
+    bsonType: 'object',
+    required: ['key', 'type', 'at'],
+    additionalProperties: false,
+    properties: { key: { bsonType: 'string', minLength: 1, maxLength: 200 }, type: eventType, at: date, facts: { bsonType: 'object' } }
+  }
+}
+
+/** Adds (or removes) the `outbox` property of a collection's validator, keeping every other rule as it is. */
+async function allowOutbox (db: Db, collection: string, allowed: boolean): Promise<void> {
+  const [info] = await db.listCollections({ name: collection }).toArray() as { options?: { validator?: Document } }[]
+  const validator = info?.options?.validator
+  const schema = validator?.$jsonSchema as Document | undefined
+  if (!validator || !schema) return
+  const properties = { ...(schema.properties as Document | undefined) }
+  if (allowed) properties.outbox = outboxSchema
+  else delete properties.outbox
+  await db.command({ collMod: collection, validator: { ...validator, $jsonSchema: { ...schema, properties } } })
+}
+
+/**
+ * The event log (`events`, one ordered log per client, with a TTL on `expiresAt`), the head of each log, leases for
+ * jobs one instance does at a time, the outbox of every collection that produces events, and webhooks: endpoints,
+ * deliveries, their attempts and each client's fan-out position. The streams' old replay indexes give way to the log.
+ */
+export async function up (db: Db): Promise<void> {
+  await defineCollection(db, 'events', {
+    bsonType: 'object',
+    required: ['_id', 'clientId', 'seq', 'key', 'type', 'audience', 'data', 'createdAt', 'expiresAt'],
+    additionalProperties: false,
+    properties: {
+      _id: objectId,
+      clientId: objectId,
+      seq: { ...seq, minimum: 1 },
+      key: { bsonType: 'string', minLength: 1, maxLength: 200 },
+      type: eventType,
+      audience: { bsonType: 'array', maxItems: 10, items: { bsonType: 'string', minLength: 1, maxLength: 100 } },
+      data: { bsonType: 'object' },
+      createdAt: date,
+      expiresAt: date
+    }
+  })
+  const events = db.collection('events')
+  await events.createIndex({ clientId: 1, seq: 1 }, { unique: true, name: 'clientId_seq_unique' })
+  await events.createIndex({ clientId: 1, key: 1 }, { unique: true, name: 'clientId_key_unique' })
+  await events.createIndex({ clientId: 1, audience: 1, seq: 1 }, { name: 'clientId_audience_seq' })
+  await events.createIndex({ expiresAt: 1 }, { expireAfterSeconds: 0, name: 'expiresAt_ttl' })
+  await defineCollection(db, 'eventHeads', {
+    bsonType: 'object', required: ['_id', 'seq'], additionalProperties: false, properties: { _id: objectId, seq }
+  })
+  await defineCollection(db, 'leases', {
+    bsonType: 'object',
+    required: ['_id', 'owner', 'until'],
+    additionalProperties: false,
+    properties: { _id: { bsonType: 'string', minLength: 1, maxLength: 200 }, owner: { bsonType: 'string' }, until: date }
+  })
+
+  for (const source of OUTBOX_SOURCES) {
+    await allowOutbox(db, source, true)
+    await db.collection(source).createIndex({ 'outbox.at': 1 }, { sparse: true, name: 'outbox_at' })
+  }
+  await db.collection('directMessages').dropIndex('recipient_stream').catch(() => {})
+  await db.collection('chatroomMessages').dropIndex('chatroom_stream').catch(() => {})
+  await defineWebhookCollections(db)
+}
+
+async function defineWebhookCollections (db: Db): Promise<void> {
+  const endpoints = db.collection('webhookEndpoints')
+  await db.createCollection('webhookEndpoints').catch(() => {})
+  await endpoints.createIndex({ clientId: 1, _id: 1 }, { name: 'clientId_id' })
+  await endpoints.createIndex({ enabled: 1, clientId: 1 }, { name: 'enabled_clientId' })
+
+  const deliveries = db.collection('webhookDeliveries')
+  await db.createCollection('webhookDeliveries').catch(() => {})
+  await deliveries.createIndex({ endpointId: 1, eventSeq: 1 }, { unique: true, name: 'endpointId_eventSeq_unique' })
+  await deliveries.createIndex({ state: 1, nextAttemptAt: 1 }, { name: 'state_nextAttemptAt' })
+  await deliveries.createIndex({ clientId: 1, endpointId: 1, _id: -1 }, { name: 'clientId_endpointId_id' })
+  await deliveries.createIndex({ expiresAt: 1 }, { expireAfterSeconds: 0, name: 'expiresAt_ttl' })
+
+  const attempts = db.collection('webhookAttempts')
+  await db.createCollection('webhookAttempts').catch(() => {})
+  await attempts.createIndex({ clientId: 1, endpointId: 1, _id: -1 }, { name: 'clientId_endpointId_id' })
+  await attempts.createIndex({ clientId: 1, deliveryId: 1, _id: -1 }, { name: 'clientId_deliveryId_id' })
+  await attempts.createIndex({ expiresAt: 1 }, { expireAfterSeconds: 0, name: 'expiresAt_ttl' })
+
+  await db.createCollection('webhookCursors').catch(() => {})
+}
+
+export async function down (db: Db): Promise<void> {
+  for (const collection of ['webhookCursors', 'webhookAttempts', 'webhookDeliveries', 'webhookEndpoints', 'leases', 'eventHeads', 'events']) {
+    await db.collection(collection).drop().catch(() => {})
+  }
+  await db.collection('directMessages').createIndex({ clientId: 1, recipientId: 1, _id: 1 }, { name: 'recipient_stream' })
+  await db.collection('chatroomMessages').createIndex({ clientId: 1, chatroomId: 1, _id: 1 }, { name: 'chatroom_stream' })
+  for (const source of OUTBOX_SOURCES) {
+    await db.collection(source).dropIndex('outbox_at').catch(() => {})
+    await db.collection(source).updateMany({ outbox: { $exists: true } }, { $unset: { outbox: '' } })
+    await allowOutbox(db, source, false)
+  }
+}
