@@ -52,8 +52,8 @@ const liveRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request, reply) => {
     const caller = streamCaller(request)
-    const listener = streamUser(request, request.query.userId, 'chatroom stream')
     const room = await chatrooms.room(caller.clientId, request.params.chatroomId)
+    const listener = streamUser(request, request.query.userId, 'chatroom stream')
     await chatrooms.requireMember(caller.clientId, room, listener)
     await app.events.streams.respond(request, reply, {
       clientId: caller.clientId, keyId: caller.keyId, tag: audience.room(room.chatroomId), after: parseLastEventId(request.headers['last-event-id'])
