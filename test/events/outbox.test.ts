@@ -14,7 +14,7 @@ async function eventsOf (app: App, clientId: ObjectId) {
 /** Makes every append fail (the database refuses events) until the returned function is called. */
 async function refuseEvents (app: App): Promise<() => Promise<void>> {
   const db = app.mongo.db
-  const [info] = await db.listCollections({ name: 'events' }).toArray() as { options: { validator: object } }[]
+  const [info] = await db.listCollections({ name: 'events' }).toArray() as unknown as { options: { validator: object } }[]
   await db.command({ collMod: 'events', validator: { $jsonSchema: { required: ['no such field'] } } })
   return async () => { await db.command({ collMod: 'events', validator: info?.options.validator }) }
 }
