@@ -33,6 +33,7 @@ t.test('opens with event-stream headers, sends heartbeat comments, and stops on 
   stream.open({ 'x-request-id': 'r1', 'content-type': 'application/json' })
   t.match(raw.head, { status: 200, headers: { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', 'x-request-id': 'r1' } })
   t.equal(raw.written, 'retry: 3000\n: connected\n\n')
+  raw.drain()
   // The heartbeat timer is unref'd (a stream must not keep a closing server alive) and a fake response holds no
   // socket, so without a ref'd timer of its own this process could exit before the first heartbeat.
   const keepAlive = setTimeout(() => {}, 10_000)
@@ -52,22 +53,26 @@ t.test('opens with event-stream headers, sends heartbeat comments, and stops on 
   t.equal(lateCallback, true, 'a close callback registered after close runs at once')
 })
 
-t.test('a client that does not read is disconnected once its unsent bytes pass the bound', async (t) => {
+t.test('a write past the buffer bound says so; abort() drops the connection without flushing', async (t) => {
   const raw = new FakeResponse()
   const stream = new SseStream(raw as unknown as ServerResponse, 60_000, 1000)
   stream.open()
   raw.drain()
   const message = { id: '1', event: 'e', data: 'x'.repeat(200) }
   const size = formatSseMessage(message).length
-  let sent = 0
-  while (stream.send(message)) sent++
-  t.equal(sent, Math.floor(1000 / size), 'every event that fits in the bound is written')
-  t.equal(stream.overflowed, true)
+  let accepted = 0
+  while (stream.send(message)) accepted++
+  t.equal(accepted, Math.floor(1000 / size), 'every event that fits in the bound is taken')
+  t.ok(raw.writableLength > 1000 && raw.writableLength <= 1000 + size, 'the one that passes it is written, nothing more')
+  t.equal(stream.closed, false, 'a full stream stays open: its writer waits for drained()')
+  const unsent = raw.writableLength
+  t.equal(stream.comment('heartbeat'), true)
+  t.equal(raw.writableLength, unsent, 'no heartbeat is added while bytes wait unsent')
+  stream.abort()
+  t.equal(raw.destroyed, true)
+  t.equal(raw.writableEnded, false, 'nothing is flushed')
   t.equal(stream.closed, true)
-  t.equal(raw.destroyed, true, 'the connection is dropped, not flushed')
-  t.equal(raw.writableEnded, false)
-  t.ok(raw.writableLength <= 1000 + size, 'the buffer never holds more than the bound and one event')
-  t.equal(stream.send(message), false, 'nothing more is written')
+  t.equal(stream.send(message), false)
 })
 
 t.test('a reader that keeps up is never disconnected, and drained() waits for it', async (t) => {
@@ -80,7 +85,6 @@ t.test('a reader that keeps up is never disconnected, and drained() waits for it
     raw.drain()
     t.equal(await waiting, true)
   }
-  t.equal(stream.overflowed, false)
   const stalled = stream.drained(20)
   stream.send({ id: 'last', event: 'e', data: 'z' })
   t.equal(await stream.drained(20), false, 'a reader that takes nothing within the timeout is reported')

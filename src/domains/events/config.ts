@@ -13,8 +13,10 @@ export const EventsConfigSchema = Type.Object({
     default: 'off', description: 'on: a change stream on the log wakes the readers at once (replica set or sharded cluster only); polling stays as the safety net'
   }),
   EVENT_STREAM_BUFFER_BYTES: Type.Integer({
-    minimum: 16_384, maximum: 67_108_864, default: 262_144, description: 'An event stream whose unsent bytes pass this is closed; the client reconnects with Last-Event-ID'
+    minimum: 16_384, maximum: 67_108_864, default: 262_144,
+    description: 'Unsent bytes an event stream may hold: past them the stream stops taking live events and is fed from the log as its client reads'
   }),
+  EVENT_STREAM_STALL_MS: Millis(100, 30_000, 'An event stream whose client takes none of its unsent bytes for this long is closed (it reconnects with Last-Event-ID)'),
   EVENT_STREAMS_PER_KEY: Count(50, 'Open event streams one API key may hold on one instance (429 beyond)'),
   EVENT_STREAMS_PER_CLIENT: Count(500, 'Open event streams one client may hold on one instance (429 beyond)'),
   EVENT_STREAMS_PER_INSTANCE: Count(10_000, 'Open event streams one instance holds at most (503 beyond)'),

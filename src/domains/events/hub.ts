@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger, FastifyReply, FastifyRequest } from 'fastify'
 import type { ObjectId } from 'mongodb'
-import { READ_BATCH, type EventLog } from './log.js'
-import { SSE_HEADERS, SseStream } from './sse-stream.js'
+import type { EventLog } from './log.js'
+import { SSE_HEADERS, SseStream, formatSseMessage } from './sse-stream.js'
 import { ClientTail, type Subscriber } from './tail.js'
 import type { EventDocument } from './types.js'
 
@@ -9,6 +9,8 @@ export interface StreamLimits {
   pollMs: number
   heartbeatMs: number
   maxBufferedBytes: number
+  /** A stream whose client takes none of its unsent bytes for this long is closed. */
+  stallMs: number
   perKey: number
   perClient: number
   perInstance: number
@@ -17,15 +19,20 @@ export interface StreamLimits {
 /** What one stream listens to: a client's events whose audience holds `tag`, after `after` (Last-Event-ID) or from now. */
 export interface StreamTarget { clientId: ObjectId, keyId: ObjectId, tag: string, after?: number }
 
-/** A replaying stream that cannot hand a batch to its socket within this is closed (it reconnects later). */
-const STALL_MS = 30_000
-
 function httpError (statusCode: number, code: string, message: string) {
   return Object.assign(new Error(message), { statusCode, code })
 }
 
-function toMessage (event: EventDocument) {
-  return { id: String(event.seq), event: event.type, data: event.data }
+/** Each event is formatted once, however many streams it goes to. */
+const formatted = new WeakMap<EventDocument, string>()
+
+function format (event: EventDocument): string {
+  let text = formatted.get(event)
+  if (text === undefined) {
+    text = formatSseMessage({ id: String(event.seq), event: event.type, data: event.data })
+    formatted.set(event, text)
+  }
+  return text
 }
 
 /**
@@ -100,10 +107,21 @@ export class EventStreams {
   private serve (request: FastifyRequest, reply: FastifyReply, tail: ClientTail, target: StreamTarget, release: () => void): void {
     reply.hijack()
     const stream = new SseStream(reply.raw, this.limits.heartbeatMs, this.limits.maxBufferedBytes)
+    const follow = () => {
+      this.catchUp(tail, subscriber, stream).catch((err: unknown) => {
+        request.log.error({ err }, 'event stream replay failed')
+        stream.close()
+      })
+    }
     const subscriber: Subscriber = {
       tag: target.tag,
       position: target.after ?? tail.position,
-      deliver: (event) => { stream.send(toMessage(event)) }
+      deliver: (event) => {
+        if (stream.sendFormatted(format(event))) return
+        // Its client reads slower than events come: it leaves the live set and goes on from the log as it drains.
+        tail.leave(subscriber)
+        follow()
+      }
     }
     this.streams.add(stream)
     stream.onClose(() => {
@@ -113,35 +131,36 @@ export class EventStreams {
       release()
     })
     stream.open({ ...reply.getHeaders(), 'x-request-id': request.id })
-    if (subscriber.position >= tail.position) {
-      tail.join(subscriber)
-      return
-    }
-    this.catchUp(tail, subscriber, stream).catch((err: unknown) => {
-      request.log.error({ err }, 'event stream replay failed')
-      stream.close()
-    })
+    if (subscriber.position >= tail.position) tail.join(subscriber)
+    else follow()
   }
 
   /**
-   * Sends the subscriber's events between its position and the tail's from the log, a batch at a time as the socket
-   * takes them, then joins it to the tail in the same tick it has caught up, so no event is missed or sent twice.
+   * Sends the subscriber's events between its position and the tail's from the log, as fast as its socket takes them
+   * (never more than the buffer bound at a time), then joins it to the tail in the same tick it has caught up, so no
+   * event is missed or sent twice. A client that takes nothing for EVENT_STREAM_STALL_MS is disconnected.
    */
   private async catchUp (tail: ClientTail, subscriber: Subscriber, stream: SseStream): Promise<void> {
     for (;;) {
-      const upTo = tail.position
-      const events = await this.log.replay(tail.clientId, subscriber.tag, subscriber.position, upTo)
-      for (const event of events) {
-        if (!stream.send(toMessage(event))) return
-        subscriber.position = event.seq
-      }
-      if (stream.closed) return
-      if (!await stream.drained(STALL_MS)) {
+      if (!await stream.drained(this.limits.stallMs)) {
         stream.abort()
         return
       }
-      if (events.length === READ_BATCH) continue
-      subscriber.position = Math.max(subscriber.position, upTo)
+      if (stream.closed) return
+      const upTo = tail.position
+      const { events, through } = await this.log.replay(tail.clientId, subscriber.tag, subscriber.position, upTo)
+      let full = false
+      for (const event of events) {
+        if (stream.closed) return
+        subscriber.position = event.seq
+        if (!stream.sendFormatted(format(event))) {
+          full = true
+          break
+        }
+      }
+      if (stream.closed) return
+      if (full) continue
+      subscriber.position = Math.max(subscriber.position, through)
       if (tail.position === subscriber.position) {
         tail.join(subscriber)
         return

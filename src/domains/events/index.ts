@@ -52,6 +52,7 @@ export default fp(async function eventsDomain (app) {
     // Heartbeats come at least twice per idle-socket timeout, so an open stream is never cut for idleness.
     heartbeatMs: Math.min(HEARTBEAT_MS, Math.floor(config.CONNECTION_TIMEOUT_MS / 2)),
     maxBufferedBytes: config.EVENT_STREAM_BUFFER_BYTES,
+    stallMs: config.EVENT_STREAM_STALL_MS,
     perKey: config.EVENT_STREAMS_PER_KEY,
     perClient: config.EVENT_STREAMS_PER_CLIENT,
     perInstance: config.EVENT_STREAMS_PER_INSTANCE

@@ -8,6 +8,9 @@ export const KEY_INDEX = 'clientId_key_unique'
 
 /** How many events one read of the log returns at most. */
 export const READ_BATCH = 200
+/** Replays within this distance read the log by seq, REPLAY_WINDOW seqs at a time. */
+const REPLAY_BY_SEQ_WITHIN = 5000
+const REPLAY_WINDOW = 1000
 const MAX_ATTEMPTS = 64
 const MAX_HINTS = 10_000
 
@@ -98,10 +101,22 @@ export class EventLog {
     return run
   }
 
-  /** The events of one audience tag in (after, upTo], oldest first: replay for a stream that reconnects. */
-  async replay (clientId: ObjectId, tag: string, after: number, upTo: number, limit = READ_BATCH): Promise<EventDocument[]> {
-    const found = await this.events.find({ clientId, audience: tag, seq: { $gt: after, $lte: upTo } }).sort({ seq: 1 }).limit(limit).toArray()
-    return found.map((event) => ({ ...event, seq: Number(event.seq) }))
+  /**
+   * The events of one audience tag in (after, upTo], oldest first, at most `limit`, and the seq the read covered
+   * (every event of the tag up to `through` is in `events`): replay for a stream that reconnects or fell behind.
+   * A short distance is read by seq (point lookups of the window, whatever share of it the tag has), a long one by
+   * the audience index.
+   */
+  async replay (clientId: ObjectId, tag: string, after: number, upTo: number, limit = READ_BATCH): Promise<{ events: EventDocument[], through: number }> {
+    if (upTo <= after) return { events: [], through: after }
+    const windowEnd = Math.min(upTo, after + REPLAY_WINDOW)
+    const seq = upTo - after <= REPLAY_BY_SEQ_WITHIN
+      ? { $in: Array.from({ length: windowEnd - after }, (_, index) => after + 1 + index) }
+      : { $gt: after, $lte: upTo }
+    const found = await this.events.find({ clientId, audience: tag, seq }).sort({ seq: 1 }).limit(limit).toArray()
+    const events = found.map((event) => ({ ...event, seq: Number(event.seq) }))
+    const through = events.length === limit ? (events.at(-1) as EventDocument).seq : '$in' in seq ? windowEnd : upTo
+    return { events, through }
   }
 
   /** Whether the log holds the event `seq` (still within retention). */

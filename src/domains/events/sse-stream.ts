@@ -21,16 +21,15 @@ export function formatSseMessage (message: SseMessage): string {
 
 /**
  * A Server-Sent Events response written on the raw Node response: headers, events, heartbeat comments, close.
- * Backpressure: once more than `maxBufferedBytes` wait unsent (the client reads too slowly or not at all), the
- * connection is destroyed, which frees its buffer at once; the client reconnects with Last-Event-ID and is sent
- * again whatever it did not receive.
+ * Backpressure: a write reports whether the stream can take more, that is whether its unsent bytes are still within
+ * `maxBufferedBytes`; a writer that is told no stops writing until `drained()` (the hub then replays the rest from
+ * the log). A stream that does not drain in time is aborted, which frees its buffer at once; the client reconnects
+ * with Last-Event-ID and is sent again whatever it did not receive.
  */
 export class SseStream {
   private heartbeat: NodeJS.Timeout | null = null
   private readonly closeCallbacks: (() => void)[] = []
   closed = false
-  /** The stream was closed because its client did not read. */
-  overflowed = false
 
   constructor (private readonly raw: ServerResponse, private readonly heartbeatMs: number, readonly maxBufferedBytes: number) {
     raw.on('close', () => { this.cleanup() })
@@ -50,12 +49,19 @@ export class SseStream {
     return this.raw.writableLength
   }
 
-  /** False when the stream is closed (or has just been closed for not reading). */
+  /** False when the stream is closed or its unsent bytes passed the bound: write nothing more before drained(). */
   send (message: SseMessage): boolean {
     return this.write(formatSseMessage(message))
   }
 
+  /** Sends an event already formatted by formatSseMessage. */
+  sendFormatted (text: string): boolean {
+    return this.write(text)
+  }
+
+  /** A comment line (heartbeat); skipped while unsent bytes wait, which keep the connection busy anyway. */
   comment (text: string): boolean {
+    if (this.raw.writableLength > 0) return !this.closed
     return this.write(`: ${text}\n\n`)
   }
 
@@ -95,10 +101,7 @@ export class SseStream {
   private write (chunk: string): boolean {
     if (this.closed) return false
     this.raw.write(chunk)
-    if (this.raw.writableLength <= this.maxBufferedBytes) return true
-    this.overflowed = true
-    this.abort()
-    return false
+    return this.raw.writableLength <= this.maxBufferedBytes
   }
 
   private cleanup (): void {
