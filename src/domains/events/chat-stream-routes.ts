@@ -39,6 +39,7 @@ const chatStreamRoutes: FastifyPluginAsyncTypebox = async (app) => {
       tags: ['chats', 'events'],
       summary: 'Stream of the client\'s chat queue: new chats, assignments, closes (Server-Sent Events; manager role)',
       description: `Events: ${describeEvents(['chat-queued', 'chat-assigned', 'chat-closed'])}. ${STREAM_RULES}`,
+      querystring: Type.Object({}, { additionalProperties: false }),
       headers: LastEventIdHeadersSchema,
       response: { 200: EventStreamResponse('Events named `chat-queued`, `chat-assigned` and `chat-closed`'), ...errorResponses(400, 429, 503) }
     }
