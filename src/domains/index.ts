@@ -7,6 +7,7 @@ import messengerDomain from './messenger/index.js'
 import interactionsDomain from './interactions/index.js'
 import chatsDomain from './chats/index.js'
 import importsDomain from './imports/index.js'
+import webhooksDomain from './webhooks/index.js'
 
 /** Every domain's routes (and the repositories it registers itself), in registration order. */
 export const domains: FastifyPluginAsync[] = [
@@ -17,5 +18,6 @@ export const domains: FastifyPluginAsync[] = [
   messengerDomain,
   interactionsDomain,
   chatsDomain,
-  importsDomain
+  importsDomain,
+  webhooksDomain
 ]

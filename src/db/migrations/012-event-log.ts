@@ -81,26 +81,80 @@ export async function up (db: Db): Promise<void> {
   await defineWebhookCollections(db)
 }
 
+const attemptOutcome = {
+  at: date,
+  succeeded: { bsonType: 'bool' },
+  statusCode: { bsonType: ['int', 'null'] },
+  error: { bsonType: ['string', 'null'], maxLength: 2000 },
+  latencyMs: { bsonType: ['int', 'long', 'double'], minimum: 0 },
+  responseSnippet: { bsonType: ['string', 'null'], maxLength: 256 }
+}
+
 async function defineWebhookCollections (db: Db): Promise<void> {
+  await defineCollection(db, 'webhookEndpoints', {
+    bsonType: 'object',
+    required: ['_id', 'clientId', 'url', 'eventTypes', 'description', 'secret', 'enabled', 'startSeq', 'createdAt', 'updatedAt'],
+    additionalProperties: false,
+    properties: {
+      _id: objectId,
+      clientId: objectId,
+      url: { bsonType: 'string', minLength: 8, maxLength: 2048 },
+      eventTypes: { bsonType: 'array', minItems: 1, maxItems: 20, items: eventType },
+      description: { bsonType: 'string', maxLength: 200 },
+      secret: { bsonType: 'string', minLength: 16 },
+      enabled: { bsonType: 'bool' },
+      disabledReason: { bsonType: 'string' },
+      failingSince: date,
+      startSeq: seq,
+      createdAt: date,
+      updatedAt: date
+    }
+  })
   const endpoints = db.collection('webhookEndpoints')
-  await db.createCollection('webhookEndpoints').catch(() => {})
   await endpoints.createIndex({ clientId: 1, _id: 1 }, { name: 'clientId_id' })
   await endpoints.createIndex({ enabled: 1, clientId: 1 }, { name: 'enabled_clientId' })
 
+  await defineCollection(db, 'webhookDeliveries', {
+    bsonType: 'object',
+    required: ['_id', 'clientId', 'endpointId', 'eventSeq', 'event', 'state', 'attempts', 'nextAttemptAt', 'retryUntil', 'createdAt', 'expiresAt'],
+    additionalProperties: false,
+    properties: {
+      _id: objectId,
+      clientId: objectId,
+      endpointId: objectId,
+      eventSeq: { ...seq, minimum: 1 },
+      event: { bsonType: 'object', required: ['id', 'type', 'createdAt', 'data'] },
+      state: { enum: ['pending', 'delivered', 'failed', 'cancelled'] },
+      attempts: { bsonType: ['int', 'long'], minimum: 0 },
+      nextAttemptAt: date,
+      retryUntil: date,
+      leaseOwner: { bsonType: 'string' },
+      leaseUntil: date,
+      lastAttempt: { bsonType: 'object', properties: attemptOutcome },
+      createdAt: date,
+      expiresAt: date
+    }
+  })
   const deliveries = db.collection('webhookDeliveries')
-  await db.createCollection('webhookDeliveries').catch(() => {})
   await deliveries.createIndex({ endpointId: 1, eventSeq: 1 }, { unique: true, name: 'endpointId_eventSeq_unique' })
   await deliveries.createIndex({ state: 1, nextAttemptAt: 1 }, { name: 'state_nextAttemptAt' })
   await deliveries.createIndex({ clientId: 1, endpointId: 1, _id: -1 }, { name: 'clientId_endpointId_id' })
   await deliveries.createIndex({ expiresAt: 1 }, { expireAfterSeconds: 0, name: 'expiresAt_ttl' })
 
+  await defineCollection(db, 'webhookAttempts', {
+    bsonType: 'object',
+    required: ['_id', 'clientId', 'endpointId', 'deliveryId', 'attempt', 'at', 'succeeded', 'latencyMs', 'expiresAt'],
+    additionalProperties: false,
+    properties: { _id: objectId, clientId: objectId, endpointId: objectId, deliveryId: objectId, attempt: { bsonType: ['int', 'long'], minimum: 1 }, ...attemptOutcome, expiresAt: date }
+  })
   const attempts = db.collection('webhookAttempts')
-  await db.createCollection('webhookAttempts').catch(() => {})
   await attempts.createIndex({ clientId: 1, endpointId: 1, _id: -1 }, { name: 'clientId_endpointId_id' })
   await attempts.createIndex({ clientId: 1, deliveryId: 1, _id: -1 }, { name: 'clientId_deliveryId_id' })
   await attempts.createIndex({ expiresAt: 1 }, { expireAfterSeconds: 0, name: 'expiresAt_ttl' })
 
-  await db.createCollection('webhookCursors').catch(() => {})
+  await defineCollection(db, 'webhookCursors', {
+    bsonType: 'object', required: ['_id', 'seq'], additionalProperties: false, properties: { _id: objectId, seq }
+  })
 }
 
 export async function down (db: Db): Promise<void> {
