@@ -1,4 +1,6 @@
-import t from 'tap'
+import t, { type Test } from 'tap'
+import { hostname } from 'node:os'
+import { lookup } from 'node:dns/promises'
 import { createHmac } from 'node:crypto'
 import { buildTestApp, bearer, createTenant } from '../helper.js'
 import { eventually, startReceiver, type Received } from './receiver.js'
@@ -19,7 +21,7 @@ function verifies (secret: string, received: Received): boolean {
   return expected === match[2] && Math.abs(Date.now() / 1000 - Number(match[1])) < 300
 }
 
-async function setup (t: Parameters<typeof buildTestApp>[0], env: Record<string, string> = {}) {
+async function setup (t: Test, env: Record<string, string> = {}) {
   const app = await buildTestApp(t, { env: { ...FAST, ...env } })
   const tenant = await createTenant(app, 'hooks')
   const admin = bearer(tenant.keys.admin)
@@ -249,15 +251,11 @@ t.test('webhook endpoints: registration rules, other clients, roles', async (t) 
   t.equal((await app.inject({ method: 'GET', url: '/api/v1/webhooks?cursor=abc', headers: admin })).statusCode, 400)
 })
 
-t.test('a name that resolves to a private address is refused at delivery, when the connection is made', async (t) => {
-  const { hostname } = await import('node:os')
-  const { lookup } = await import('node:dns/promises')
-  const name = hostname()
-  const resolved = await lookup(name).catch(() => null)
-  if (!resolved || !/^127\./.test(resolved.address)) {
-    t.skip(`this machine's name ${name} does not resolve to a loopback address`)
-    return
-  }
+const name = hostname()
+const resolved = await lookup(name).catch(() => null)
+const skip = resolved && /^127\./.test(resolved.address) ? false : `this machine's name ${name} does not resolve to a loopback address`
+
+t.test('a name that resolves to a private address is refused at delivery, when the connection is made', { skip }, async (t) => {
   const { register, sendDm, get } = await setup(t, { WEBHOOK_ALLOW_PRIVATE_TARGETS: '' })
   const receiver = await startReceiver(t)
   const hook = await register(`http://${name}:${receiver.port}/hook`)
