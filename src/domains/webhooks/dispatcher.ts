@@ -164,7 +164,7 @@ export class Dispatcher {
       at,
       succeeded,
       statusCode: result.statusCode ?? null,
-      error: succeeded ? null : result.error ?? `answered ${result.statusCode}`,
+      error: succeeded ? null : (result.error ?? `answered ${result.statusCode}`).slice(0, 500),
       latencyMs: result.latencyMs,
       responseSnippet: result.snippet ?? null
     }
