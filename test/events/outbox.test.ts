@@ -78,7 +78,7 @@ t.test('no stored record goes unannounced', async (t) => {
     t.match(messageEvent?.data, { id: message.messageId, text: 'hello', userId: null })
   })
 
-  t.test('an import finished by a process without the app (the CLI) is announced by the sweep', async (t) => {
+  t.test('an import finished by a process without the event log is announced by the sweep', async (t) => {
     const runs = createImportRunsRepository(app.mongo.db)
     const run = await runs.start(tenant.id, { fileName: 'x.csv', format: 'csv', dryRun: true, dateOrder: 'day-first' })
     await runs.finish(tenant.id, run._id, { status: 'completed', summary: { sheets: [], skippedSheets: [], newChannels: [], inferredCustomerIds: [], rejectsTotal: 0 } })

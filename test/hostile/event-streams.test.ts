@@ -67,7 +67,7 @@ t.test('stalled readers cost a bounded buffer each, and a client that reconnects
   // The process also holds the embedded database (6,000 messages and their events), so its RSS is reported, not bounded.
   const grown = process.memoryUsage().rss - rssBefore
   t.comment(`${batches * 100} events of ~1.1 kB to 31 streams that stopped reading: peak unsent ${Math.round(peak / 1024)} KiB, RSS +${Math.round(grown / 1048576)} MiB`)
-  // 31 streams × (bound + one event) is 2.1 MB; the code before this bound held 90 MB unsent in the same run.
+  // 31 streams × (bound + one event) is 2.1 MB; the code before this bound held 90 MB unsent in this scenario.
   t.ok(peak <= 31 * (BOUND + 4096), `the unsent bytes stayed within the bound of every stream (${peak})`)
 
   const lastRead = firstRead.at(-1) as ReceivedEvent

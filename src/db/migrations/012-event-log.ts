@@ -136,7 +136,7 @@ async function defineWebhookCollections (db: Db): Promise<void> {
     }
   })
   const deliveries = db.collection('webhookDeliveries')
-  await deliveries.createIndex({ endpointId: 1, eventSeq: 1 }, { unique: true, name: 'endpointId_eventSeq_unique' })
+  await deliveries.createIndex({ clientId: 1, endpointId: 1, eventSeq: 1 }, { unique: true, name: 'clientId_endpointId_eventSeq_unique' })
   await deliveries.createIndex({ state: 1, nextAttemptAt: 1 }, { name: 'state_nextAttemptAt' })
   await deliveries.createIndex({ clientId: 1, endpointId: 1, _id: -1 }, { name: 'clientId_endpointId_id' })
   await deliveries.createIndex({ expiresAt: 1 }, { expireAfterSeconds: 0, name: 'expiresAt_ttl' })
