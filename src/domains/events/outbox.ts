@@ -37,19 +37,11 @@ export function draftsOf<T extends OutboxDocument> (source: EventSource<T>, doc:
 }
 
 /**
- * Removes the entries just announced from each document's outbox, and the outbox once it is empty. A document whose
- * outbox held one entry (every record but a chat changing fast) loses it in one update of all of them, matched by key
- * so that an entry written meanwhile stays; the others filter their entries out one by one.
+ * Removes the entries just announced from each document's outbox, and the outbox once it is empty, in one round trip;
+ * an entry written meanwhile (a chat changing again) stays. One update per document, each found by its `_id`.
  */
 export async function clearOutboxes<T extends OutboxDocument> (collection: Collection<T>, docs: T[]): Promise<void> {
-  const single = docs.filter((doc) => doc.outbox?.length === 1)
-  if (single.length > 0) {
-    await collection.updateMany(
-      { _id: { $in: single.map((doc) => doc._id) }, outbox: { $size: 1 }, 'outbox.key': { $in: single.map((doc) => (doc.outbox as OutboxEntry[])[0]?.key) } } as never,
-      { $unset: { outbox: '' } } as never
-    )
-  }
-  const operations = docs.filter((doc) => (doc.outbox?.length ?? 0) > 1).map((doc): AnyBulkWriteOperation<T> => {
+  const operations = docs.filter((doc) => (doc.outbox?.length ?? 0) > 0).map((doc): AnyBulkWriteOperation<T> => {
     const keys = (doc.outbox ?? []).map((entry) => entry.key)
     return {
       updateOne: {
