@@ -1,11 +1,12 @@
 /**
  * Events benchmark (not a test), two parts, each against two `src/server.ts` processes on one database:
- *   1. latency: direct messages posted to instance A at EVENTS_RATE per second for EVENTS_SECONDS; a subscriber on
- *      instance B measures, per event, the time from the message's store (its `sentAt`, the server's clock) to its
- *      arrival; p50/p99, for the default EVENTS_POLL_MS and for a short one, in the same run;
+ *   1. latency: direct messages posted to instance A at each of EVENTS_RATES per second for EVENTS_SECONDS; a
+ *      subscriber on instance B measures, per event, the time from the message's store (its `sentAt`, the server's
+ *      clock) to its arrival; p50/p99, for the default EVENTS_POLL_MS and for a short one, in the same run. A rate the
+ *      machine cannot sustain measures the queue in front of the database; the lower rate measures the pipeline;
  *   2. webhooks: WEBHOOK_EVENTS events fanned out to one endpoint on a local receiver that answers 200 at once;
  *      deliveries per second from the first to the last.
- * Run: npx tsx bench/events.ts   (EVENTS_RATE=1000 EVENTS_SECONDS=20 WEBHOOK_EVENTS=5000; MONGODB_URI to use a real server)
+ * Run: npx tsx bench/events.ts   (EVENTS_RATES=1000,100 EVENTS_SECONDS=20 WEBHOOK_EVENTS=5000; MONGODB_URI to use a real server)
  */
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -14,7 +15,7 @@ import { startEmbeddedMongo } from '../src/db/embedded/index.js'
 import { startProcess, type ServerProcess } from './load-server.js'
 import { load, log } from './measure.js'
 
-const RATE = Number(process.env.EVENTS_RATE ?? 1000)
+const RATES = (process.env.EVENTS_RATES ?? '1000,100').split(',').map(Number)
 const SECONDS = Number(process.env.EVENTS_SECONDS ?? 20)
 const WEBHOOK_EVENTS = Number(process.env.WEBHOOK_EVENTS ?? 5000)
 const MAX_IN_FLIGHT = 500
@@ -102,19 +103,19 @@ async function produce (base: string, key: string, rate: number, seconds: number
   return { stored, skipped }
 }
 
-async function latencyRun (uri: string, db: string, key: string, pollMs: string): Promise<void> {
+async function latencyRun (uri: string, db: string, key: string, rate: number, pollMs: string): Promise<void> {
   const [a, b] = await Promise.all([start(uri, db, { EVENTS_POLL_MS: pollMs }), start(uri, db, { EVENTS_POLL_MS: pollMs })]) as [ServerProcess, ServerProcess]
   try {
     const latencies: number[] = []
     const stream = await subscribe(`${b.address}/api/v1/users/2/events`, key, (data, at) => { latencies.push(at - Date.parse(data.sentAt)) })
     const began = Date.now()
-    const { stored, skipped } = await produce(a.address, key, RATE, SECONDS)
+    const { stored, skipped } = await produce(a.address, key, rate, SECONDS)
     const elapsed = (Date.now() - began) / 1000
     const deadline = Date.now() + 30_000
     while (latencies.length < stored && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50))
     stream.abort()
     const sorted = [...latencies].sort((x, y) => x - y)
-    log(`  EVENTS_POLL_MS=${pollMs}: ${stored} stored on A in ${elapsed.toFixed(1)} s (${Math.round(stored / elapsed)}/s, ${skipped} not sent: ${MAX_IN_FLIGHT} in flight), ` +
+    log(`  ${rate}/s asked, EVENTS_POLL_MS=${pollMs}: ${stored} stored on A in ${elapsed.toFixed(1)} s (${Math.round(stored / elapsed)}/s, ${skipped} not sent: ${MAX_IN_FLIGHT} in flight), ` +
       `${latencies.length} received on B; store → subscriber p50 ${percentile(sorted, 0.5)} ms, p99 ${percentile(sorted, 0.99)} ms, max ${sorted.at(-1)} ms`)
   } finally {
     a.child.kill('SIGKILL')
@@ -143,7 +144,7 @@ async function webhookRun (uri: string, db: string, key: string, concurrency: st
       method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify({ url, eventTypes: ['direct-message'] })
     })
     if (hook.status !== 201) throw new Error(`could not register the endpoint: ${hook.status} ${await hook.text()}`)
-    const { stored } = await produce(a.address, key, RATE, WEBHOOK_EVENTS / RATE)
+    const { stored } = await produce(a.address, key, 1000, WEBHOOK_EVENTS / 1000)
     const deadline = Date.now() + 120_000
     while (received < stored && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50))
     const seconds = (last - first) / 1000
@@ -158,12 +159,14 @@ async function webhookRun (uri: string, db: string, key: string, concurrency: st
 
 const engine = process.env.MONGODB_URI ? null : await startEmbeddedMongo({ port: 0 })
 const uri = process.env.MONGODB_URI ?? (engine as { uri: string }).uri
-log(`Events benchmark: ${RATE} events/s for ${SECONDS} s, then ${WEBHOOK_EVENTS} webhook deliveries; database ${engine ? 'embedded engine (in this process)' : 'MONGODB_URI'}; load ${load()}`)
+log(`Events benchmark: ${RATES.join(' and ')} events/s for ${SECONDS} s, then ${WEBHOOK_EVENTS} webhook deliveries; database ${engine ? 'embedded engine (in this process)' : 'MONGODB_URI'}; load ${load()}`)
 try {
   log('Latency, store on instance A → subscriber on instance B:')
-  for (const pollMs of ['250', '50']) {
-    const db = `events_bench_${pollMs}_${Date.now()}`
-    await latencyRun(uri, db, await prepare(uri, db), pollMs)
+  for (const rate of RATES) {
+    for (const pollMs of ['250', '50']) {
+      const db = `events_bench_${rate}_${pollMs}_${Date.now()}`
+      await latencyRun(uri, db, await prepare(uri, db), rate, pollMs)
+    }
   }
   log('Webhooks to a local receiver:')
   for (const concurrency of ['8', '32']) {
