@@ -224,7 +224,7 @@ t.test('webhook endpoints: registration rules, other clients, roles', async (t) 
   t.equal((await create({ url: 'https://example.com/x', eventTypes: [] })).statusCode, 400, 'at least one event type')
   t.equal((await create({ url: 'https://example.com/x', eventTypes: ['no-such-event'] })).statusCode, 400)
   t.equal((await create({ url: 'https://example.com/x', eventTypes: ['direct-message'] }, bearer(tenant.keys.manager))).statusCode, 403, 'admins only')
-  t.equal(await app.mongo.db.collection('webhookEndpoints').countDocuments({}), 0, 'nothing refused was stored')
+  t.equal(await app.mongo.db.collection('webhooks').countDocuments({}), 0, 'nothing refused was stored')
 
   const created = await create({ url: 'https://example.com/hook', eventTypes: ['direct-message'], description: 'CRM' })
   t.equal(created.statusCode, 201)

@@ -91,7 +91,7 @@ const attemptOutcome = {
 }
 
 async function defineWebhookCollections (db: Db): Promise<void> {
-  await defineCollection(db, 'webhookEndpoints', {
+  await defineCollection(db, 'webhooks', {
     bsonType: 'object',
     required: ['_id', 'clientId', 'url', 'eventTypes', 'description', 'secret', 'enabled', 'startSeq', 'createdAt', 'updatedAt'],
     additionalProperties: false,
@@ -110,7 +110,7 @@ async function defineWebhookCollections (db: Db): Promise<void> {
       updatedAt: date
     }
   })
-  const endpoints = db.collection('webhookEndpoints')
+  const endpoints = db.collection('webhooks')
   await endpoints.createIndex({ clientId: 1, _id: 1 }, { name: 'clientId_id' })
   await endpoints.createIndex({ enabled: 1, clientId: 1 }, { name: 'enabled_clientId' })
 
@@ -158,7 +158,7 @@ async function defineWebhookCollections (db: Db): Promise<void> {
 }
 
 export async function down (db: Db): Promise<void> {
-  for (const collection of ['webhookCursors', 'webhookAttempts', 'webhookDeliveries', 'webhookEndpoints', 'leases', 'eventHeads', 'events']) {
+  for (const collection of ['webhookCursors', 'webhookAttempts', 'webhookDeliveries', 'webhooks', 'leases', 'eventHeads', 'events']) {
     await db.collection(collection).drop().catch(() => {})
   }
   await db.collection('directMessages').createIndex({ clientId: 1, recipientId: 1, _id: 1 }, { name: 'recipient_stream' })

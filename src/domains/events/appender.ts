@@ -49,13 +49,14 @@ export class Appender {
         group.push(next)
         size += next.drafts.length
       }
+      let failure: unknown
       try {
         await this.log.insert(clientId, group.flatMap((waiting) => waiting.drafts))
-        for (const waiting of group) waiting.done()
-        this.appended(clientId)
       } catch (error) {
-        for (const waiting of group) waiting.done(error)
+        failure = error ?? new Error('append failed')
       }
+      for (const waiting of group) waiting.done(failure)
+      if (failure === undefined) this.appended(clientId)
     }
     this.queues.delete(id)
   }

@@ -35,7 +35,7 @@ export function toWebhook (doc: EndpointDocument): Webhook {
 
 /** Webhook endpoints of each client, and the one fan-out position per client their deliveries are made from. */
 export function createEndpointsRepository (db: Db) {
-  const endpoints: Collection<EndpointDocument> = db.collection<EndpointDocument>('webhookEndpoints')
+  const endpoints: Collection<EndpointDocument> = db.collection<EndpointDocument>('webhooks')
   const cursors: Collection<{ _id: ObjectId, seq: number }> = db.collection('webhookCursors')
 
   return {
