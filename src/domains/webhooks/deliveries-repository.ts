@@ -59,15 +59,21 @@ export function createDeliveriesRepository (db: Db, retentionMs: number) {
     },
 
     /**
-     * Takes the next due delivery for `owner` until `leaseMs` from now and counts the attempt, in one atomic update:
-     * two instances can never hold the same attempt. A lease that lapsed (its instance died) is taken over.
+     * Takes up to `count` due deliveries for `owner` until `leaseMs` from now, counting each one's attempt. Each is
+     * taken by one atomic update conditional on it being due and unleased, so two instances can never hold the same
+     * attempt; a lease that lapsed (its instance died) is taken over.
      */
-    async claim (owner: string, leaseMs: number, now = new Date()): Promise<DeliveryDocument | null> {
-      return deliveries.findOneAndUpdate(
-        { state: 'pending', nextAttemptAt: { $lte: now }, $or: [{ leaseUntil: { $exists: false } }, { leaseUntil: { $lte: now } }] },
+    async claim (owner: string, leaseMs: number, count: number, now = new Date()): Promise<DeliveryDocument[]> {
+      const due: Filter<DeliveryDocument> = {
+        state: 'pending', nextAttemptAt: { $lte: now }, $or: [{ leaseUntil: { $exists: false } }, { leaseUntil: { $lte: now } }]
+      }
+      const candidates = await deliveries.find(due, { projection: { _id: 1 } }).sort({ nextAttemptAt: 1 }).limit(count).toArray()
+      const claimed = await Promise.all(candidates.map(async ({ _id }) => deliveries.findOneAndUpdate(
+        { _id, ...due },
         { $set: { leaseOwner: owner, leaseUntil: new Date(now.getTime() + leaseMs) }, $inc: { attempts: 1 } },
-        { sort: { nextAttemptAt: 1 }, returnDocument: 'after' }
-      )
+        { returnDocument: 'after' }
+      )))
+      return claimed.filter((delivery): delivery is DeliveryDocument => delivery !== null)
     },
 
     /** Records an attempt's outcome and the delivery's next state, if `owner` still holds that attempt. */

@@ -129,15 +129,17 @@ export class Dispatcher {
 
   private async claimWhileDue (): Promise<void> {
     while (!this.stopped && this.inFlight.size < this.options.concurrency) {
-      const delivery = await this.deliveries.claim(this.options.owner, this.leaseMs)
-      if (!delivery) return
-      const attempt: Promise<void> = this.attempt(delivery)
-        .catch((err: unknown) => { this.logger.warn({ err }, 'a webhook attempt could not be recorded; its lease lapses and it is retried') })
-        .finally(() => {
-          this.inFlight.delete(attempt)
-          this.deliver()
-        })
-      this.inFlight.add(attempt)
+      const claimed = await this.deliveries.claim(this.options.owner, this.leaseMs, this.options.concurrency - this.inFlight.size)
+      for (const delivery of claimed) {
+        const attempt: Promise<void> = this.attempt(delivery)
+          .catch((err: unknown) => { this.logger.warn({ err }, 'a webhook attempt could not be recorded; its lease lapses and it is retried') })
+          .finally(() => {
+            this.inFlight.delete(attempt)
+            this.deliver()
+          })
+        this.inFlight.add(attempt)
+      }
+      if (claimed.length === 0) return
     }
   }
 
@@ -170,7 +172,7 @@ export class Dispatcher {
     }
     if (succeeded) {
       await this.deliveries.settle(delivery, this.options.owner, outcome, { state: 'delivered' })
-      await this.endpoints.recordSuccess(endpoint._id)
+      if (endpoint.failingSince) await this.endpoints.recordSuccess(endpoint._id)
       return
     }
     const retryAt = new Date(Date.now() + retryDelay(delivery.attempts, this.options.retryBaseMs))
