@@ -46,7 +46,7 @@ function percentile (sorted: number[], p: number): number {
 }
 
 /** Reads a stream's events and calls `onEvent` with each event's data and the time it arrived. */
-async function subscribe (url: string, key: string, onEvent: (data: { sentAt: string }, at: number) => void): Promise<AbortController> {
+async function subscribe (url: string, key: string, onEvent: (data: { sentAt: string, text: string }, at: number) => void): Promise<AbortController> {
   const controller = new AbortController()
   const res = await fetch(url, { headers: { authorization: `Bearer ${key}` }, signal: controller.signal })
   if (res.status !== 200 || !res.body) throw new Error(`stream answered ${res.status}`)
@@ -71,12 +71,16 @@ async function subscribe (url: string, key: string, onEvent: (data: { sentAt: st
   return controller
 }
 
+/** When each message's POST was answered (by text), to split a latency into the writer's part and the rest. */
+const answered = new Map<string, number>()
+
 async function post (base: string, key: string, text: string): Promise<boolean> {
   const res = await fetch(`${base}/api/v1/direct-messages`, {
     method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify({ senderId: 1, recipientId: 2, text })
   }).catch(() => null)
   if (!res) return false
   await res.arrayBuffer()
+  answered.set(text, Date.now())
   return res.status === 201
 }
 
@@ -107,7 +111,12 @@ async function latencyRun (uri: string, db: string, key: string, rate: number, p
   const [a, b] = await Promise.all([start(uri, db, { EVENTS_POLL_MS: pollMs }), start(uri, db, { EVENTS_POLL_MS: pollMs })]) as [ServerProcess, ServerProcess]
   try {
     const latencies: number[] = []
-    const stream = await subscribe(`${b.address}/api/v1/users/2/events`, key, (data, at) => { latencies.push(at - Date.parse(data.sentAt)) })
+    const arrivals: { text: string, at: number }[] = []
+    answered.clear()
+    const stream = await subscribe(`${b.address}/api/v1/users/2/events`, key, (data, at) => {
+      latencies.push(at - Date.parse(data.sentAt))
+      arrivals.push({ text: data.text, at })
+    })
     const began = Date.now()
     const { stored, skipped } = await produce(a.address, key, rate, SECONDS)
     const elapsed = (Date.now() - began) / 1000
@@ -115,8 +124,10 @@ async function latencyRun (uri: string, db: string, key: string, rate: number, p
     while (latencies.length < stored && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50))
     stream.abort()
     const sorted = [...latencies].sort((x, y) => x - y)
+    const afterAnswer = arrivals.map((arrival) => arrival.at - (answered.get(arrival.text) ?? arrival.at)).sort((x, y) => x - y)
     log(`  ${rate}/s asked, EVENTS_POLL_MS=${pollMs}: ${stored} stored on A in ${elapsed.toFixed(1)} s (${Math.round(stored / elapsed)}/s, ${skipped} not sent: ${MAX_IN_FLIGHT} in flight), ` +
-      `${latencies.length} received on B; store → subscriber p50 ${percentile(sorted, 0.5)} ms, p99 ${percentile(sorted, 0.99)} ms, max ${sorted.at(-1)} ms`)
+      `${latencies.length} received on B; store → subscriber p50 ${percentile(sorted, 0.5)} ms, p99 ${percentile(sorted, 0.99)} ms, max ${sorted.at(-1)} ms; ` +
+      `A's answer → subscriber p50 ${percentile(afterAnswer, 0.5)} ms, p99 ${percentile(afterAnswer, 0.99)} ms`)
   } finally {
     a.child.kill('SIGKILL')
     b.child.kill('SIGKILL')
