@@ -144,6 +144,27 @@ t.test('open streams are capped per key, per client and per instance', async (t)
   t.equal(full.json().error, 'This instance holds its maximum of 1 event streams; retry shortly')
 })
 
+t.test('clients that hang up while their stream is being opened leave no stream and no place taken behind', async (t) => {
+  const app = await buildTestApp(t, { env: { EVENT_STREAMS_PER_KEY: '2' } })
+  const base = await listen(app)
+  const port = (app.server.address() as AddressInfo).port
+  const tenant = await createTenant(app, 'hang-up')
+  for (let index = 0; index < 40; index++) {
+    await new Promise<void>((resolve) => {
+      const socket = net.connect({ port, host: '127.0.0.1' }, () => {
+        socket.write(`GET /api/v1/chats/queue/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${tenant.keys.admin}\r\n\r\n`)
+        // Hang up at once, or after a few milliseconds: before, during or after the stream's checks.
+        setTimeout(() => { socket.destroy(); resolve() }, index % 4)
+      })
+      socket.on('error', () => {})
+    })
+  }
+  await until(() => app.events.streams.openStreams === 0 && app.events.streams.tailedClients === 0, 'every stream gone')
+  const streams = [await openEventStream(`${base}/api/v1/chats/queue/events`, bearer(tenant.keys.admin)), await openEventStream(`${base}/api/v1/chats/queue/events`, bearer(tenant.keys.admin))]
+  t.teardown(() => { for (const stream of streams) stream.close() })
+  t.same(streams.map((stream) => stream.status), [200, 200], 'the key still has both its places')
+})
+
 t.test('HEAD on every stream route answers headers only and holds no stream', async (t) => {
   const app = await buildTestApp(t)
   const base = await listen(app)

@@ -130,6 +130,11 @@ export class EventStreams {
       this.release(tail)
       release()
     })
+    // The client may have gone while the checks above awaited the database: its response will never close again.
+    if (reply.raw.destroyed || request.raw.socket.destroyed) {
+      stream.abort()
+      return
+    }
     stream.open({ ...reply.getHeaders(), 'x-request-id': request.id })
     if (subscriber.position >= tail.position) tail.join(subscriber)
     else follow()
