@@ -107,7 +107,7 @@ t.test('a delivery that keeps failing is given up after the retry window', async
 })
 
 t.test('an endpoint whose deliveries all fail for the disable period is disabled, says why, and can be re-enabled', async (t) => {
-  const { register, sendDm, get, admin, app } = await setup(t, { WEBHOOK_DISABLE_AFTER_MS: '1000' })
+  const { register, sendDm, get, admin, app, tenant } = await setup(t, { WEBHOOK_DISABLE_AFTER_MS: '1000' })
   let healthy = false
   const receiver = await startReceiver(t, () => healthy ? { status: 200 } : { status: 503 })
   const hook = await register(receiver.url)
@@ -127,6 +127,7 @@ t.test('an endpoint whose deliveries all fail for the disable period is disabled
   healthy = true
   const reenabled = await app.inject({ method: 'PATCH', url: `/api/v1/webhooks/${hook.id}`, headers: admin, payload: { enabled: true } })
   t.match(reenabled.json(), { enabled: true, disabledReason: null, failingSince: null })
+  t.equal(await app.webhookEndpoints.position(tenant.id), await app.events.log.head(tenant.id), 'the fan-out skips what was stored while no endpoint was enabled')
   await sendDm('after re-enabling')
   await eventually(() => receiver.received.some((request) => request.body.includes('after re-enabling')), 'delivered again')
   t.notOk(receiver.received.some((request) => request.body.includes('while disabled')), 'events stored while it was disabled are not sent')

@@ -1,4 +1,4 @@
-import { ObjectId, type Collection, type Db } from 'mongodb'
+import { MongoServerError, ObjectId, type Collection, type Db } from 'mongodb'
 import type { EventType } from '../events/types.js'
 import { newSecret } from './signature.js'
 import type { UpdateWebhookBody, Webhook } from './schemas.js'
@@ -46,8 +46,22 @@ export function createEndpointsRepository (db: Db) {
         secret: newSecret(), enabled: true, startSeq, createdAt: now, updatedAt: now
       }
       await endpoints.insertOne(doc)
-      await cursors.updateOne({ _id: clientId }, { $setOnInsert: { seq: startSeq } }, { upsert: true })
+      await this.skipToIfAlone(clientId, startSeq)
       return doc
+    },
+
+    /**
+     * Moves the client's fan-out position up to `seq` when only one endpoint is enabled (the one just created or
+     * re-enabled): the events before it were fanned out to no one, so they need not be read again.
+     */
+    async skipToIfAlone (clientId: ObjectId, seq: number): Promise<void> {
+      if (await endpoints.countDocuments({ clientId, enabled: true }) !== 1) return
+      // Two first endpoints of a client at once both upsert the position: the loser moves the existing one.
+      await cursors.updateOne({ _id: clientId }, { $max: { seq } }, { upsert: true })
+        .catch(async (error: unknown) => {
+          if (!(error instanceof MongoServerError) || Number(error.code) !== 11000) throw error
+          await cursors.updateOne({ _id: clientId }, { $max: { seq } })
+        })
     },
 
     async count (clientId: ObjectId): Promise<number> {
@@ -76,7 +90,10 @@ export function createEndpointsRepository (db: Db) {
           { $set: { ...set, enabled: true, startSeq: headSeq }, $unset: { disabledReason: '', failingSince: '' } },
           { returnDocument: 'after' }
         )
-        if (reenabled) return reenabled
+        if (reenabled) {
+          await this.skipToIfAlone(clientId, headSeq)
+          return reenabled
+        }
       }
       return endpoints.findOneAndUpdate({ _id: id, clientId }, { $set: set }, { returnDocument: 'after' })
     },
