@@ -4,6 +4,8 @@ import type { FastifyInstance } from 'fastify'
 import { reserveIds } from '../../db/sequences.js'
 import { insertOnce } from '../../db/insert-once.js'
 import type { Chat, ChatState } from './schemas.js'
+import { outboxEntry, withOutbox } from '../events/outbox.js'
+import type { OutboxEntry } from '../events/types.js'
 
 export interface ChatDocument {
   _id: ObjectId
@@ -17,6 +19,8 @@ export interface ChatDocument {
   handleEnd?: Date
   /** The latest send time of the chat's messages, kept by `acceptMessage` so that a close never ends the chat before it. */
   lastMessageAt?: Date
+  /** Events of the chat's changes, until they are in the event log (see src/domains/chats/events.ts). */
+  outbox?: OutboxEntry[]
 }
 
 export function toChat (doc: ChatDocument): Chat {
@@ -33,13 +37,19 @@ export function toChat (doc: ChatDocument): Chat {
 
 export interface ChatListFilter { limit: number, afterChatId?: number, state?: ChatState, userId?: number }
 
+/** The outbox entry of an assignment: the agents are facts, since the chat may change hands again before it is announced. */
+function assignment (chatId: number, userId: number, previousUserId: number | null): OutboxEntry {
+  return outboxEntry('chat-assigned', `chat-assigned:${chatId}:${new ObjectId().toHexString()}`, { userId, previousUserId })
+}
+
 /** Every state change is one conditional update, so two concurrent transitions can never both win. */
 function createChatsRepository (db: Db, collection: Collection<ChatDocument>) {
   return {
     /** Opens a queued chat with the next id of the client; an earlier attempt's chat with the same `_id` is returned as stored. */
     async create (clientId: ObjectId, customerName: string, { created = new Date(), _id = new ObjectId() } = {}): Promise<ChatDocument> {
       const chatId = await reserveIds(db, clientId, 'chats')
-      return insertOnce(collection, { _id, clientId, chatId, customerName, state: 'queued', created })
+      const outbox = [outboxEntry('chat-queued', `chat-queued:${chatId}`)]
+      return insertOnce(collection, { _id, clientId, chatId, customerName, state: 'queued', created, outbox })
     },
 
     async findById (clientId: ObjectId, chatId: number): Promise<ChatDocument | null> {
@@ -50,7 +60,7 @@ function createChatsRepository (db: Db, collection: Collection<ChatDocument>) {
     async assignQueued (clientId: ObjectId, chatId: number, userId: number, at: Date): Promise<ChatDocument | null> {
       return collection.findOneAndUpdate(
         { clientId, chatId, state: 'queued' },
-        { $set: { state: 'open', userId, handleStart: at } },
+        withOutbox({ $set: { state: 'open', userId, handleStart: at } }, [assignment(chatId, userId, null)]),
         { returnDocument: 'after' }
       )
     },
@@ -59,7 +69,7 @@ function createChatsRepository (db: Db, collection: Collection<ChatDocument>) {
     async reassignOpen (clientId: ObjectId, chatId: number, fromUserId: number | undefined, userId: number): Promise<ChatDocument | null> {
       return collection.findOneAndUpdate(
         { clientId, chatId, state: 'open', userId: fromUserId },
-        { $set: { userId } },
+        withOutbox({ $set: { userId } }, [assignment(chatId, userId, fromUserId ?? null)]),
         { returnDocument: 'after' }
       )
     },
@@ -83,7 +93,7 @@ function createChatsRepository (db: Db, collection: Collection<ChatDocument>) {
     async close (clientId: ObjectId, chatId: number, at: Date, agentId?: number): Promise<ChatDocument | null> {
       return collection.findOneAndUpdate(
         { clientId, chatId, state: 'open', handleStart: { $lte: at }, ...(agentId === undefined ? {} : { userId: agentId }) },
-        [{ $set: { state: 'closed', handleEnd: { $max: [at, { $ifNull: ['$lastMessageAt', at] }] } } }],
+        withOutbox([{ $set: { state: 'closed', handleEnd: { $max: [at, { $ifNull: ['$lastMessageAt', at] }] } } }], [outboxEntry('chat-closed', `chat-closed:${chatId}`)]),
         { returnDocument: 'after' }
       )
     },

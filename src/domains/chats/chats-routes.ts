@@ -30,6 +30,7 @@ const chatsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request, reply) => {
     const doc = await app.chatsRepository.create(callerClientId(request), request.body.customerName.trim(), { _id: creationId(request) })
+    await app.events.announce('chats', [doc])
     return reply.code(201).send(toChat(doc))
   })
 
@@ -98,6 +99,7 @@ const chatsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         ? `Chat ${chatId} is closed; a closed chat cannot be reassigned`
         : `Chat ${chatId} was assigned to user ${now.userId} by another request meanwhile; retry to reassign it`)
     }
+    await app.events.announce('chats', [assigned])
     return toChat(assigned)
   })
 
@@ -129,6 +131,7 @@ const chatsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         ? `Chat ${chatId} is queued: it cannot end before an agent starts handling it; assign it first`
         : `Chat ${chatId} is already closed`)
     }
+    await app.events.announce('chats', [closed])
     return toChat(closed)
   })
 }

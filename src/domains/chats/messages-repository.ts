@@ -4,6 +4,8 @@ import type { FastifyInstance } from 'fastify'
 import { reserveIds } from '../../db/sequences.js'
 import { insertOnce } from '../../db/insert-once.js'
 import type { Message } from './message-schemas.js'
+import { outboxEntry } from '../events/outbox.js'
+import type { OutboxEntry } from '../events/types.js'
 
 export interface MessageDocument {
   _id: ObjectId
@@ -16,6 +18,8 @@ export interface MessageDocument {
   sentAt: Date
   /** The API key that wrote it (never shown in answers). */
   createdByKeyId: ObjectId
+  /** The `chat-message` event, until it is in the event log. */
+  outbox?: OutboxEntry[]
 }
 
 export interface NewMessage { chatId: number, text: string, userId?: number, sentAt: Date, createdByKeyId: ObjectId }
@@ -29,11 +33,15 @@ export function toMessage (doc: MessageDocument): Message {
 
 function createMessagesRepository (db: Db, collection: Collection<MessageDocument>) {
   return {
-    /** Stores a message with the next id of the client; an earlier attempt's message with the same `_id` is returned as stored. */
-    async create (clientId: ObjectId, message: NewMessage, _id = new ObjectId()): Promise<MessageDocument> {
+    /**
+     * Stores a message with the next id of the client; an earlier attempt's message with the same `_id` is returned as stored.
+     * `agentId`: the chat's agent when the message is written, whose chat stream it reaches.
+     */
+    async create (clientId: ObjectId, message: NewMessage, _id = new ObjectId(), agentId?: number): Promise<MessageDocument> {
       const messageId = await reserveIds(db, clientId, 'messages')
+      const outbox = [outboxEntry('chat-message', `chat-message:${_id.toHexString()}`, agentId === undefined ? undefined : { agentId })]
       const doc: MessageDocument = {
-        _id, clientId, messageId, chatId: message.chatId, text: message.text, sentAt: message.sentAt, createdByKeyId: message.createdByKeyId
+        _id, clientId, messageId, chatId: message.chatId, text: message.text, sentAt: message.sentAt, createdByKeyId: message.createdByKeyId, outbox
       }
       if (message.userId !== undefined) doc.userId = message.userId
       return insertOnce(collection, doc)

@@ -42,7 +42,7 @@ export async function postMessage (
   const { httpErrors } = app
   if (creation._id && creation.resumed) {
     const stored = await app.messagesRepository.findCreated(clientId, chatId, creation._id)
-    if (stored) return stored
+    if (stored) return announced(app, stored)
   }
   if (isBlank(input.text)) throw httpErrors.badRequest('text must contain something other than whitespace')
 
@@ -71,5 +71,12 @@ export async function postMessage (
     const current = await app.chatsRepository.findById(clientId, chatId)
     throw (current && stateRefusal(app, current, userId)) ?? httpErrors.conflict(`Chat ${chatId} changed while the message was being stored; retry`)
   }
-  return app.messagesRepository.create(clientId, { chatId, text: input.text, userId, sentAt, createdByKeyId: input.createdByKeyId }, creation._id)
+  const message = { chatId, text: input.text, userId, sentAt, createdByKeyId: input.createdByKeyId }
+  return announced(app, await app.messagesRepository.create(clientId, message, creation._id, chat.userId))
+}
+
+/** Appends the message's event to the log (if it still owes it), then returns it. */
+async function announced (app: FastifyInstance, doc: MessageDocument): Promise<MessageDocument> {
+  await app.events.announce('messages', [doc])
+  return doc
 }
