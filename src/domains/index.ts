@@ -1,8 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify'
 import healthRoutes from './health/routes.js'
 import clientsRoutes from './clients/routes.js'
-import usersDomain from './users/index.js'
 import eventsDomain from './events/index.js'
+import usersDomain from './users/index.js'
 import messengerDomain from './messenger/index.js'
 import interactionsDomain from './interactions/index.js'
 import chatsDomain from './chats/index.js'
@@ -13,8 +13,8 @@ import webhooksDomain from './webhooks/index.js'
 export const domains: FastifyPluginAsync[] = [
   healthRoutes,
   clientsRoutes,
-  usersDomain,
   eventsDomain,
+  usersDomain,
   messengerDomain,
   interactionsDomain,
   chatsDomain,

@@ -4,7 +4,7 @@ import { ObjectId } from 'mongodb'
 import { buildTestApp, bearer, createTenant } from '../helper.js'
 import { listen } from './helpers.js'
 import { openEventStream, type EventStreamClient } from '../domains/messenger/event-stream.js'
-import { streamUser } from '../../src/domains/events/stream-access.js'
+import { chatAgent } from '../../src/plugins/identity.js'
 
 t.test('chat streams', async (t) => {
   const app = await buildTestApp(t)
@@ -58,34 +58,51 @@ t.test('chat streams', async (t) => {
   })
 
   t.test('who may open which chat stream', async (t) => {
-    const cases: [string, string, number, RegExp][] = [
-      ['/api/v1/chats/events?userId=1', tenant.keys.agent, 403, /needs the admin role/],
-      ['/api/v1/chats/events?userId=1', tenant.keys.manager, 403, /needs the admin role/],
-      ['/api/v1/chats/events', tenant.keys.admin, 400, /^userId is required/],
+    const annAgent = (await app.apiKeysRepository.create(tenant.id, 'ann', 'agent', { userId: 1 })).key
+    const annManager = (await app.apiKeysRepository.create(tenant.id, 'ann manager', 'manager', { userId: 1 })).key
+    const refused: [string, string, number, RegExp][] = [
+      ['/api/v1/chats/events?userId=2', annAgent, 403, /^userId names user 2, but this API key speaks for user 1 only/],
+      ['/api/v1/chats/events', tenant.keys.admin, 400, /^userId is required with an integration key: it names the agent whose chats to stream$/],
+      ['/api/v1/chats/events', tenant.keys.agent, 400, /^userId is required/],
       ['/api/v1/chats/events?userId=9', tenant.keys.admin, 404, /^User 9 not found$/],
       ['/api/v1/chats/events?userId=0', tenant.keys.admin, 400, /userId/],
       ['/api/v1/chats/queue/events', tenant.keys.agent, 403, /needs the manager role/],
+      ['/api/v1/chats/queue/events', annAgent, 403, /needs the manager role/],
       ['/api/v1/chats/queue/events?userId=1', tenant.keys.manager, 400, /must NOT have additional properties/]
     ]
     const open = app.events.streams.openStreams
-    for (const [url, key, status, message] of cases) {
+    for (const [url, key, status, message] of refused) {
       const res = await app.inject({ method: 'GET', url, headers: bearer(key) })
       t.equal(res.statusCode, status, `${url}`)
       t.match(res.json().error, message)
+    }
+    const allowed: [string, string][] = [
+      ['/api/v1/chats/events', annAgent],
+      ['/api/v1/chats/events?userId=1', annAgent],
+      ['/api/v1/chats/events?userId=2', annManager],
+      ['/api/v1/chats/events?userId=2', tenant.keys.agent],
+      ['/api/v1/chats/events?userId=2', tenant.keys.manager],
+      ['/api/v1/chats/queue/events', annManager],
+      ['/api/v1/chats/queue/events', tenant.keys.admin]
+    ]
+    for (const [url, key] of allowed) {
+      const res = await app.inject({ method: 'HEAD', url, headers: bearer(key) })
+      t.equal(res.statusCode, 200, `HEAD ${url} is allowed`)
+      t.equal(res.headers['content-type'], 'text/event-stream; charset=utf-8')
     }
     t.equal(app.events.streams.openStreams, open, 'no refused request holds a stream')
   })
 })
 
-t.test('streamUser: a bound key speaks for its user only; an integration key needs the admin role and a named user', async (t) => {
-  const request = (caller: object) => ({ caller: { kind: 'client', clientId: new ObjectId(), keyId: new ObjectId(), ...caller } }) as unknown as FastifyRequest
+t.test('chatAgent: an agent-role bound key follows its own user only; other bound keys anyone; an integration key names the agent', async (t) => {
+  const request = (caller: object) => ({ caller: { kind: 'client', clientId: new ObjectId(), keyId: new ObjectId(), userId: null, ...caller } }) as unknown as FastifyRequest
   const bound = request({ role: 'agent', userId: 4 })
-  t.equal(streamUser(bound, undefined, 'stream'), 4, 'omitted means the key\'s user')
-  t.equal(streamUser(bound, 4, 'stream'), 4)
-  t.throws(() => streamUser(bound, 5, 'stream'), { statusCode: 403, message: 'This key is bound to user 4; it cannot open user 5\'s stream' })
-  t.throws(() => streamUser(request({ role: 'admin', userId: 4 }), 5, 'stream'), { statusCode: 403, message: /bound to user 4/ }, 'even with the admin role')
-  t.equal(streamUser(request({ role: 'admin', userId: null }), 5, 'stream'), 5, 'a null binding is an integration key')
-  t.throws(() => streamUser(request({ role: 'manager' }), 5, 'stream'), { statusCode: 403, message: /needs the admin role/ })
-  t.throws(() => streamUser(request({ role: 'admin' }), undefined, 'stream'), { statusCode: 400, message: /^userId is required/ })
-  t.throws(() => streamUser({ caller: { kind: 'platform' } } as unknown as FastifyRequest, 5, 'stream'), { statusCode: 403, message: /client API key/ })
+  t.equal(chatAgent(bound, undefined), 4, 'omitted means the key\'s user')
+  t.equal(chatAgent(bound, 4), 4)
+  t.throws(() => chatAgent(bound, 5), { statusCode: 403, message: /^userId names user 5, but this API key speaks for user 4 only/ })
+  t.equal(chatAgent(request({ role: 'manager', userId: 4 }), 5), 5, 'a manager bound key follows any agent')
+  t.equal(chatAgent(request({ role: 'admin', userId: 4 }), undefined), 4, 'and its own user when it names none')
+  for (const role of ['agent', 'manager', 'admin']) t.equal(chatAgent(request({ role }), 5), 5, `a ${role} integration key names the agent`)
+  t.throws(() => chatAgent(request({ role: 'admin' }), undefined, 'it names the agent to follow'), { statusCode: 400, message: 'userId is required with an integration key: it names the agent to follow' })
+  t.throws(() => chatAgent({ caller: { kind: 'platform' } } as unknown as FastifyRequest, 5), { statusCode: 403, message: /client API key/ })
 })

@@ -1,13 +1,19 @@
 import type { Db, Document } from 'mongodb'
 import { defineCollection } from '../collections.js'
-import { EVENT_TYPES } from '../../domains/events/types.js'
 
 export const name = '012-event-log'
 
-/** The collections whose documents carry an outbox: the events they owe the log until they are appended. */
-export const OUTBOX_SOURCES = ['directMessages', 'chatroomMessages', 'chats', 'messages', 'importRuns']
+/**
+ * The collections whose documents carry an outbox: the events they owe the log until they are appended. `users` (their
+ * status updates) may come before or after 013 adds `status` to its validator: each migration extends the validator as it stands.
+ */
+export const OUTBOX_SOURCES = ['directMessages', 'chatroomMessages', 'chats', 'messages', 'importRuns', 'users']
 
-const eventType = { enum: [...EVENT_TYPES] }
+/** The event types as of this migration (a new type needs a migration of its own, since this one's rules are applied). */
+const EVENT_TYPES = [
+  'direct-message', 'chatroom-message', 'chat-queued', 'chat-assigned', 'chat-closed', 'chat-message', 'import-finished', 'user-status'
+]
+const eventType = { enum: EVENT_TYPES }
 const seq = { bsonType: ['int', 'long', 'double'], minimum: 0 }
 const objectId = { bsonType: 'objectId' }
 const date = { bsonType: 'date' }

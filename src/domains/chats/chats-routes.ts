@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { ObjectId } from 'mongodb'
 import { callerClientId } from '../../plugins/auth.js'
-import { chatAssignee, ownChatsOnly } from '../../plugins/identity.js'
+import { chatAgent, ownChatsOnly } from '../../plugins/identity.js'
 import { Page, errorResponses } from '../../schemas/common.js'
 import { pageOf } from '../../lib/cursor.js'
 import { decodeChatPosition } from './cursors.js'
@@ -82,7 +82,7 @@ const chatsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => {
     const clientId = callerClientId(request)
     const { chatId } = request.params
-    const userId = chatAssignee(request, request.body.userId)
+    const userId = chatAgent(request, request.body.userId)
     const chat = await app.chatsRepository.findById(clientId, chatId)
     if (!chat) throw notFound(chatId)
     if (!await app.usersRepository.findById(clientId, userId)) throw app.httpErrors.unprocessableEntity(`User ${userId} does not exist`)

@@ -5,6 +5,7 @@ import chatStats from './stats.js'
 import performanceRoutes from './performance-routes.js'
 import chatsRoutes from './chats-routes.js'
 import messagesRoutes from './messages-routes.js'
+import chatStreamRoutes from './stream-routes.js'
 import { registerChatEvents } from './events.js'
 
 /** Live chats, their messages and agent performance: repositories decorate the root app, routes stay encapsulated. */
@@ -16,4 +17,5 @@ export default fp(async function chatsDomain (app) {
   await app.register(performanceRoutes)
   await app.register(chatsRoutes)
   await app.register(messagesRoutes)
+  await app.register(chatStreamRoutes)
 }, { name: 'chats-domain', dependencies: ['mongo', 'auth', 'users-domain', 'events-domain'] })

@@ -9,7 +9,6 @@ import { EventStreams } from './hub.js'
 import { Leases } from './leases.js'
 import { EventLog } from './log.js'
 import type { EventSource, OutboxDocument } from './outbox.js'
-import chatStreamRoutes from './chat-stream-routes.js'
 
 /** How often an idle event stream gets a `: heartbeat` comment, so proxies keep it open. */
 export const HEARTBEAT_MS = 15_000
@@ -36,7 +35,8 @@ declare module 'fastify' {
 
 /**
  * The event log: every domain event of a client in one ordered log in the database, fed by the outboxes of domain
- * records, read by the live streams of every instance and by webhooks. Registered before the domains that write events.
+ * records, read by the live streams of every instance and by webhooks. Registered before the domains that write events
+ * (each registers its source, and its stream routes, itself).
  */
 export default fp(async function eventsDomain (app) {
   const config = app.config
@@ -89,5 +89,4 @@ export default fp(async function eventsDomain (app) {
     await watcher?.stop()
     await sweeping
   })
-  await app.register(chatStreamRoutes)
-}, { name: 'events-domain', dependencies: ['mongo', 'auth', 'users-domain'] })
+}, { name: 'events-domain', dependencies: ['mongo', 'auth'] })

@@ -14,6 +14,15 @@ export interface EventSource<T extends OutboxDocument = OutboxDocument> {
   describe (doc: T, entry: OutboxEntry): { audience: string[], data: Document }
 }
 
+/** The most entries one document's outbox holds (migration 012's validator says the same). */
+export const OUTBOX_MAX = 100
+
+/**
+ * A filter condition a write that adds an outbox entry takes, so that a document whose events have not been announced
+ * for a while (the log refused them) refuses new ones instead of growing, or failing validation.
+ */
+export const OUTBOX_HAS_ROOM = { [`outbox.${OUTBOX_MAX - 1}`]: { $exists: false } }
+
 export function outboxEntry (type: EventType, key: string, facts?: Document): OutboxEntry {
   return { key, type, at: new Date(), ...(facts ? { facts } : {}) }
 }

@@ -5,6 +5,7 @@ import { MessageSchema } from '../chats/message-schemas.js'
 import { ImportRunSchema } from '../imports/schemas.js'
 import { ChatroomMessageSchema } from '../messenger/chatrooms-schemas.js'
 import { DirectMessageSchema } from '../messenger/direct-messages-schemas.js'
+import { UserStatusOfSchema } from '../users/status-schemas.js'
 import { EVENT_TYPES, type EventType } from './types.js'
 
 /** What each event's `data` holds, and when it is logged. */
@@ -20,7 +21,12 @@ export const EVENT_PAYLOADS: Record<EventType, { schema: TSchema, when: string }
   },
   'chat-closed': { schema: ChatSchema, when: 'an open chat is closed (data: the Chat)' },
   'chat-message': { schema: MessageSchema, when: 'a message is added to a chat, by the customer or the agent (data: the Message)' },
-  'import-finished': { schema: ImportRunSchema, when: 'an import completes or fails (data: the ImportRun)' }
+  'import-finished': { schema: ImportRunSchema, when: 'an import completes or fails (data: the ImportRun)' },
+  'user-status': {
+    schema: UserStatusOfSchema,
+    when: 'a user\'s status update is accepted, a renewal of an online status too (data: the UserStatusOf as the update answered it, ' +
+      'its expiresAt counted from its updatedAt)'
+  }
 }
 
 export const EventTypeSchema = Type.Union(EVENT_TYPES.map((type) => Type.Literal(type)), { description: 'The event\'s name' })

@@ -2,13 +2,14 @@ import type { Document, ObjectId } from 'mongodb'
 
 /** Every kind of domain event the log holds; streams and webhooks use these names. */
 export const EVENT_TYPES = [
-  'direct-message', 'chatroom-message', 'chat-queued', 'chat-assigned', 'chat-closed', 'chat-message', 'import-finished'
+  'direct-message', 'chatroom-message', 'chat-queued', 'chat-assigned', 'chat-closed', 'chat-message', 'import-finished', 'user-status'
 ] as const
 export type EventType = typeof EVENT_TYPES[number]
 
 /**
  * Who an event is for, as tags a stream listens to: `user:<id>` (direct messages received), `room:<id>` (a chatroom),
- * `agent:<id>` (chats assigned to that agent), `chat:<id>`, `queue` (the client's chat queue), `imports`.
+ * `agent:<id>` (chats assigned to that agent), `chat:<id>`, `queue` (the client's chat queue), `imports`, `user-statuses`
+ * (every user's status updates, for the whole client).
  */
 export const audience = {
   user: (userId: number) => `user:${userId}`,
@@ -16,7 +17,8 @@ export const audience = {
   agent: (userId: number) => `agent:${userId}`,
   chat: (chatId: number) => `chat:${chatId}`,
   queue: 'queue',
-  imports: 'imports'
+  imports: 'imports',
+  statuses: 'user-statuses'
 } as const
 
 /** An event before the log gives it its place: `key` names it uniquely within its client, so it is never logged twice. */
