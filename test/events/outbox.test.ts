@@ -4,6 +4,7 @@ import { buildTestApp, bearer, createTenant } from '../helper.js'
 import { createImportRunsRepository } from '../../src/domains/imports/runs-repository.js'
 import { databaseApp, sharedDatabase } from './processes.js'
 import type { App } from '../../src/app.js'
+import { OUTBOX_CHANGE_RESERVE, OUTBOX_MAX } from '../../src/domains/events/outbox.js'
 
 const later = () => new Date(Date.now() + 60_000)
 
@@ -55,12 +56,13 @@ t.test('no stored record goes unannounced', async (t) => {
   t.test('chat changes whose events were never appended are announced in order, as they were at each change', async (t) => {
     const chat = await app.chatsRepository.create(tenant.id, 'Dana')
     await app.chatsRepository.assignQueued(tenant.id, chat.chatId, 1, new Date())
-    const message = await app.messagesRepository.create(tenant.id, { chatId: chat.chatId, text: 'hello', sentAt: new Date(), createdByKeyId: new ObjectId() }, new ObjectId(), 1)
+    const message = await app.messagesRepository.prepare(tenant.id, { chatId: chat.chatId, text: 'hello', sentAt: new Date(), createdByKeyId: new ObjectId() })
+    t.ok(await app.chatsRepository.admitMessage(message, 1), 'the chat admits the message; the request that would store it never does')
     await app.chatsRepository.reassignOpen(tenant.id, chat.chatId, 1, 2)
     const closed = await app.chatsRepository.close(tenant.id, chat.chatId, new Date())
-    t.equal(await pending('chats'), 1, 'the chat owes its three changes')
+    t.equal(await pending('chats'), 1, 'the chat owes its three changes and the message it admitted')
     const before = (await eventsOf(app, tenant.id)).length
-    t.equal(await app.events.sweep(later()), 2)
+    t.equal(await app.events.sweep(later()), 1, 'one document: the chat, whose outbox holds its message too')
     const events = (await eventsOf(app, tenant.id)).slice(before)
     const chatEvents = events.filter((event) => event.type !== 'chat-message')
     t.same(chatEvents.map((event) => [event.type, event.audience]), [
@@ -76,6 +78,31 @@ t.test('no stored record goes unannounced', async (t) => {
     const messageEvent = events.find((event) => event.type === 'chat-message')
     t.same(messageEvent?.audience, [`chat:${chat.chatId}`, 'agent:1'], 'a message reaches the agent the chat had when it was written')
     t.match(messageEvent?.data, { id: message.messageId, text: 'hello', userId: null })
+    t.ok(events.findIndex((event) => event.type === 'chat-message') < events.findIndex((event) => event.type === 'chat-closed'), 'the message is logged before the close')
+    t.match(await app.mongo.db.collection('messages').findOne({ _id: message._id }), { messageId: message.messageId, text: 'hello' }, 'the sweep stored the admitted message before announcing it')
+  })
+
+  t.test('a chat whose messages the log cannot take yet refuses more (503), still closes, and loses nothing', async (t) => {
+    const chat = await app.chatsRepository.create(tenant.id, 'Busy')
+    await app.chatsRepository.assignQueued(tenant.id, chat.chatId, 1, new Date(Date.now() - 1000))
+    const post = async (text: string) => app.inject({ method: 'POST', url: `/api/v1/chats/${chat.chatId}/messages`, headers: admin, payload: { text } })
+    const allow = await refuseEvents(app)
+    const room = OUTBOX_MAX - OUTBOX_CHANGE_RESERVE - 2 // the outbox holds the chat's queueing and assignment too
+    for (let index = 0; index < room; index++) t.equal((await post(`m${index}`)).statusCode, 201)
+    const refused = await post('one too many')
+    t.equal(refused.statusCode, 503)
+    t.match(refused.json(), { code: 'SERVICE_UNAVAILABLE' })
+    const stored = await app.mongo.db.collection('messages').find({ clientId: tenant.id, chatId: chat.chatId }).toArray()
+    t.equal(stored.length, room, 'every admitted message is stored, the refused one is not')
+    const closed = await app.inject({ method: 'POST', url: `/api/v1/chats/${chat.chatId}/close`, headers: admin })
+    t.equal(closed.statusCode, 200, 'the outbox kept room for the close')
+    await allow()
+    const before = (await eventsOf(app, tenant.id)).length
+    t.equal(await app.events.sweep(later()), 1)
+    const events = (await eventsOf(app, tenant.id)).slice(before)
+    t.same(events.map((event) => event.type === 'chat-message' ? (event.data as { text: string }).text : event.type),
+      ['chat-queued', 'chat-assigned', ...Array.from({ length: room }, (_, index) => `m${index}`), 'chat-closed'])
+    t.equal(await pending('chats'), 0)
   })
 
   t.test('an import finished by a process without the event log is announced by the sweep', async (t) => {

@@ -7,7 +7,7 @@ export const name = '012-event-log'
  * The collections whose documents carry an outbox: the events they owe the log until they are appended. `users` (their
  * status updates) may come before or after 013 adds `status` to its validator: each migration extends the validator as it stands.
  */
-export const OUTBOX_SOURCES = ['directMessages', 'chatroomMessages', 'chats', 'messages', 'importRuns', 'users']
+export const OUTBOX_SOURCES = ['directMessages', 'chatroomMessages', 'chats', 'importRuns', 'users']
 
 /** The event types as of this migration (a new type needs a migration of its own, since this one's rules are applied). */
 const EVENT_TYPES = [

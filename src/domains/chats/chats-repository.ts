@@ -4,8 +4,9 @@ import type { FastifyInstance } from 'fastify'
 import { reserveIds } from '../../db/sequences.js'
 import { insertOnce } from '../../db/insert-once.js'
 import type { Chat, ChatState } from './schemas.js'
-import { outboxEntry, withOutbox } from '../events/outbox.js'
+import { OUTBOX_HAS_MESSAGE_ROOM, outboxEntry, withOutbox } from '../events/outbox.js'
 import type { OutboxEntry } from '../events/types.js'
+import type { MessageDocument } from './messages-repository.js'
 
 export interface ChatDocument {
   _id: ObjectId
@@ -17,9 +18,12 @@ export interface ChatDocument {
   created: Date
   handleStart?: Date
   handleEnd?: Date
-  /** The latest send time of the chat's messages, kept by `acceptMessage` so that a close never ends the chat before it. */
+  /** The latest send time of the chat's messages, kept by `admitMessage` so that a close never ends the chat before it. */
   lastMessageAt?: Date
-  /** Events of the chat's changes, until they are in the event log (see src/domains/chats/events.ts). */
+  /**
+   * Events of the chat's changes and of the messages it admitted, until they are in the event log (see
+   * src/domains/chats/events.ts). A `chat-message` entry holds its whole message (`facts`, an AdmittedMessage).
+   */
   outbox?: OutboxEntry[]
 }
 
@@ -33,6 +37,14 @@ export function toChat (doc: ChatDocument): Chat {
     handleStart: doc.handleStart?.toISOString() ?? null,
     handleEnd: doc.handleEnd?.toISOString() ?? null
   }
+}
+
+/** What a chat's `chat-message` outbox entry keeps: the message it admitted and the agent the chat had then. */
+export interface AdmittedMessage { message: MessageDocument, agentId?: number }
+
+/** The key of a message's event (and of its entry in its chat's outbox), by the message's `_id`. */
+export function chatMessageKey (messageDocId: ObjectId): string {
+  return `chat-message:${messageDocId.toHexString()}`
 }
 
 export interface ChatListFilter { limit: number, afterChatId?: number, state?: ChatState, userId?: number }
@@ -75,14 +87,31 @@ function createChatsRepository (db: Db, collection: Collection<ChatDocument>) {
     },
 
     /**
-     * Admits a message into the chat, as one conditional update of the chat: the customer's (`userId` undefined) while the chat
-     * is not closed, an agent's while the chat is open with that agent. Null when the chat is no longer so. The message is
-     * stored after this succeeds; a close that comes between sees its send time in `lastMessageAt` and ends the chat no earlier.
+     * Admits a message into the chat, as one conditional update of the chat that also records the message whole in the
+     * chat's outbox (its `chat-message` entry): the customer's (`message.userId` undefined) while the chat is not closed,
+     * an agent's while the chat is open with that agent, and either only while the chat's agent is still `agentId` (the
+     * agent the message reaches). Null when the chat is no longer so, or its outbox has no room for a message (some is
+     * kept for the chat's own changes). Once admitted, the message is committed: it is stored next, and should that not
+     * happen, storing it is the first thing its announcement does. A close that comes after sees its send time in
+     * `lastMessageAt` and ends the chat no earlier, and its `chat-closed` entry follows the message's in the outbox, so
+     * the log has the message before the close.
      */
-    async acceptMessage (clientId: ObjectId, chatId: number, userId: number | undefined, sentAt: Date): Promise<boolean> {
-      const state = userId === undefined ? { state: { $in: ['queued', 'open'] as ChatState[] } } : { state: 'open' as const, userId }
-      const accepted = await collection.updateOne({ clientId, chatId, ...state }, { $max: { lastMessageAt: sentAt } })
-      return accepted.matchedCount === 1
+    async admitMessage (message: MessageDocument, agentId: number | undefined): Promise<ChatDocument | null> {
+      const { clientId, chatId } = message
+      const state = message.userId === undefined ? { $in: ['queued', 'open'] as ChatState[] } : 'open' as const
+      const facts: AdmittedMessage = { message, ...(agentId === undefined ? {} : { agentId }) }
+      return collection.findOneAndUpdate(
+        { clientId, chatId, state, userId: agentId ?? { $exists: false }, ...OUTBOX_HAS_MESSAGE_ROOM },
+        withOutbox<ChatDocument>({ $max: { lastMessageAt: message.sentAt } }, [outboxEntry('chat-message', chatMessageKey(message._id), facts)]),
+        { returnDocument: 'after' }
+      )
+    },
+
+    /** The message a chat admitted under `_id` and still holds in its outbox (not announced yet), if any. */
+    async admitted (clientId: ObjectId, chatId: number, _id: ObjectId): Promise<MessageDocument | null> {
+      const chat = await collection.findOne({ clientId, chatId, 'outbox.key': chatMessageKey(_id) })
+      const entry = chat?.outbox?.find((item) => item.key === chatMessageKey(_id))
+      return (entry?.facts as AdmittedMessage | undefined)?.message ?? null
     },
 
     /**

@@ -39,6 +39,7 @@ export class Announcer {
     if (owing.length === 0) return true
     try {
       for (const [clientId, group] of byClient(owing)) {
+        await source.settle?.(group)
         await this.appender.append(clientId, group.flatMap((doc) => draftsOf(source, doc)))
         await clearOutboxes(source.collection, group)
       }

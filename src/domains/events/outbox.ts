@@ -12,6 +12,12 @@ export interface OutboxDocument extends Document {
 export interface EventSource<T extends OutboxDocument = OutboxDocument> {
   collection: Collection<T>
   describe (doc: T, entry: OutboxEntry): { audience: string[], data: Document }
+  /**
+   * Completes what the documents' entries committed before their events are logged, when a record's write is the
+   * commit of another record (a chat's admission of a message, which is stored next): so the log never names a record
+   * that is not stored, whoever announces it and whenever.
+   */
+  settle? (docs: T[]): Promise<void>
 }
 
 /** The most entries one document's outbox holds (migration 012's validator says the same). */
@@ -22,6 +28,12 @@ export const OUTBOX_MAX = 100
  * for a while (the log refused them) refuses new ones instead of growing, or failing validation.
  */
 export const OUTBOX_HAS_ROOM = { [`outbox.${OUTBOX_MAX - 1}`]: { $exists: false } }
+
+/** Slots a chat's outbox keeps for its own changes (assignments, the close) once messages have filled the rest. */
+export const OUTBOX_CHANGE_RESERVE = 10
+
+/** The condition for a chat admitting a message: room for it and for the reserve, so a close never fails for want of room. */
+export const OUTBOX_HAS_MESSAGE_ROOM = { [`outbox.${OUTBOX_MAX - 1 - OUTBOX_CHANGE_RESERVE}`]: { $exists: false } }
 
 export function outboxEntry (type: EventType, key: string, facts?: Document): OutboxEntry {
   return { key, type, at: new Date(), ...(facts ? { facts } : {}) }
