@@ -1,0 +1,94 @@
+/**
+ * The HTTP request path (not a test): in one run, a bare Fastify route returning static JSON (bench/bare-server.ts, its
+ * own process) as the ceiling, then each route below against `src/server.ts` in its own process with the default
+ * `npm start` database (embedded engine, demo data), `RATE_LIMIT_MAX=0` and `LOG_LEVEL=warn`. Prints req/s, p50, p99,
+ * the ratio to the ceiling and the non-2xx count per route, and exits non-zero when a route misses its target.
+ * Run: npm run bench:http [-- --connections 50 --duration 8 --only health,users --cpu-prof]
+ */
+import os from 'node:os'
+import { parseArgs } from 'node:util'
+import autocannon, { type Result } from 'autocannon'
+import { startBareFastify, startProcess, type ServerProcess } from './load-server.js'
+import { load, log } from './measure.js'
+
+const { values } = parseArgs({
+  options: {
+    connections: { type: 'string', default: '50' },
+    duration: { type: 'string', default: '8' },
+    only: { type: 'string' },
+    'cpu-prof': { type: 'boolean', default: false }
+  }
+})
+const connections = Number(values.connections)
+const duration = Number(values.duration)
+
+interface Route { name: string, method: 'GET' | 'POST', path: string, key: string, body?: string, target: number }
+
+const routes: Route[] = [
+  { name: 'health', method: 'GET', path: '/health', key: '', target: 0.6 },
+  { name: 'users', method: 'GET', path: '/users/1', key: 'sb_demo_acme_agent', target: 0.15 },
+  { name: 'interactions', method: 'GET', path: '/api/v1/interactions/1', key: 'sb_demo_acme_agent', target: 0.15 },
+  { name: 'performance', method: 'GET', path: '/users/performance', key: 'sb_demo_acme_manager', target: 0.05 },
+  { name: 'messages', method: 'POST', path: '/api/v1/chats/2/messages', key: 'sb_demo_acme_agent', body: JSON.stringify({ text: 'Is my order on its way?' }), target: 0.05 }
+]
+
+interface Row { route: string, rps: number, p50: number, p99: number, non2xx: number, errors: number, ratio?: number, target?: number }
+
+async function measure (url: string, route?: Route): Promise<Omit<Row, 'route'>> {
+  const headers: Record<string, string> = {}
+  if (route?.key) headers.authorization = `Bearer ${route.key}`
+  if (route?.body) headers['content-type'] = 'application/json'
+  const result: Result = await autocannon({ url, connections, duration, method: route?.method ?? 'GET', headers, ...(route?.body ? { body: route.body } : {}) })
+  return { rps: Math.round(result.requests.average), p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors + result.timeouts }
+}
+
+const startServer = (): Promise<ServerProcess> => startProcess('src/server.ts', {
+  RATE_LIMIT_MAX: '0',
+  LOG_LEVEL: 'warn',
+  PORT: '0',
+  HOST: '127.0.0.1'
+}, /Switchboard is listening on (http:\/\/\S+)/, values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir=.cpu-prof'] : [])
+
+async function stop (server: ServerProcess): Promise<void> {
+  server.child.kill('SIGTERM')
+  await server.exited
+}
+
+const format = (n: number) => n.toLocaleString('en-GB')
+
+async function main (): Promise<void> {
+  const only = values.only?.split(',')
+  const chosen = routes.filter((route) => !only || only.includes(route.name))
+  log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}`)
+  log(`http: ${connections} connections, ${duration} s per route; load average ${load()} at the start`)
+
+  const bare = await startBareFastify()
+  const ceiling = await measure(`${bare.address}/static`)
+  await stop(bare)
+  log(`  ceiling (bare Fastify, static JSON): ${format(ceiling.rps)} req/s, p50 ${ceiling.p50} ms, p99 ${ceiling.p99} ms`)
+
+  const rows: Row[] = [{ route: 'bare Fastify, static JSON (ceiling)', ...ceiling, ratio: 1 }]
+  for (const route of chosen) {
+    // Each route against a fresh server, so one route's writes or garbage do not weigh on the next.
+    const server = await startServer()
+    const row = { route: `\`${route.method} ${route.path}\``, ...await measure(`${server.address}${route.path}`, route), target: route.target }
+    await stop(server)
+    row.ratio = row.rps / ceiling.rps
+    rows.push(row)
+    log(`  ${row.route}: ${format(row.rps)} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, ${row.ratio.toFixed(3)} × ceiling (target ${route.target}), non-2xx ${row.non2xx}, errors ${row.errors}`)
+  }
+
+  log(`load average ${load()} at the end\n`)
+  log('| route | req/s | p50 | p99 | × ceiling | target | non-2xx |')
+  log('|---|---:|---:|---:|---:|---:|---:|')
+  for (const row of rows) {
+    log(`| ${row.route} | ${format(row.rps)} | ${row.p50} ms | ${row.p99} ms | ${(row.ratio ?? 0).toFixed(3)} | ${row.target ? `≥ ${row.target}` : '–'} | ${format(row.non2xx + row.errors)} |`)
+  }
+  const missed = rows.filter((row) => row.target !== undefined && ((row.ratio ?? 0) < row.target || row.non2xx + row.errors > 0))
+  if (missed.length > 0) {
+    log(`\nmissed: ${missed.map((row) => row.route).join(', ')}`)
+    process.exitCode = 1
+  }
+}
+
+await main()
