@@ -8,6 +8,7 @@ import mongoPlugin from './db/plugin.js'
 import errorsPlugin from './plugins/errors.js'
 import docsPlugin from './plugins/docs.js'
 import authPlugin from './plugins/auth.js'
+import keyCachePlugin from './plugins/key-cache.js'
 import demoDataPlugin from './plugins/demo-data.js'
 import idempotencyPlugin from './plugins/idempotency.js'
 import limitsPlugin from './plugins/limits.js'
@@ -26,6 +27,8 @@ export interface BuildAppOptions {
   logger?: FastifyServerOptions['logger']
   /** Apply pending migrations at start; default: yes for the embedded and memory-server modes, no for MONGODB_URI. */
   migrate?: boolean
+  /** Emit the driver's command monitoring events on `app.mongo.client` (tests that count database commands). */
+  monitorCommands?: boolean
 }
 
 const logLevels = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
@@ -66,9 +69,10 @@ async function registerEverything (app: FastifyTypebox, options: BuildAppOptions
   await app.register(rateLimitPlugin)
   await app.register(inputGuardPlugin)
   await app.register(docsPlugin)
-  await app.register(mongoPlugin, { migrate: options.migrate })
+  await app.register(mongoPlugin, { migrate: options.migrate, monitorCommands: options.monitorCommands })
   await app.register(clientsRepository)
   await app.register(apiKeysRepository)
+  await app.register(keyCachePlugin)
   await app.register(authPlugin)
   await app.register(idempotencyPlugin)
   for (const domain of domains) await app.register(domain)
