@@ -35,7 +35,12 @@ export function toApiKey (doc: ApiKeyDocument): ApiKey {
   }
 }
 
+/** A revoked key as the revocation poll reads it. */
+export interface RevokedKey { _id: ObjectId, hash: string, revokedAt: Date }
+
 function createApiKeysRepository (collection: Collection<ApiKeyDocument>) {
+  const revocationListeners: Array<(doc: ApiKeyDocument) => void> = []
+  const findActiveByHash = (hash: string): Promise<ApiKeyDocument | null> => collection.findOne({ hash, revokedAt: { $exists: false } })
   return {
     /** Stores a key (hashed); `key` may be given for demo data, otherwise a new one is generated. */
     async create (clientId: ObjectId, name: string, role: Role, key = generateKey()): Promise<{ doc: ApiKeyDocument, key: string }> {
@@ -45,18 +50,44 @@ function createApiKeysRepository (collection: Collection<ApiKeyDocument>) {
     },
 
     async findActive (key: string): Promise<ApiKeyDocument | null> {
-      return collection.findOne({ hash: hashKey(key), revokedAt: { $exists: false } })
+      return findActiveByHash(hashKey(key))
+    },
+
+    findActiveByHash,
+
+    /**
+     * The newest `limit` keys revoked at or after `since` (every revoked key when null), newest first, read through the
+     * `revokedAt` index. `comment` marks the command as background work (not a request's).
+     */
+    async revokedSince (since: Date | null, limit: number, comment?: string): Promise<RevokedKey[]> {
+      return collection.find<RevokedKey>(
+        { revokedAt: since ? { $gte: since } : { $exists: true } },
+        { projection: { _id: 1, hash: 1, revokedAt: 1 }, sort: { revokedAt: -1 }, limit, ...(comment ? { comment } : {}) }
+      ).toArray()
+    },
+
+    /** Calls `listener` with every key this process revokes, as soon as the revocation is stored. */
+    onRevoked (listener: (doc: ApiKeyDocument) => void): void {
+      revocationListeners.push(listener)
     },
 
     async list (clientId: ObjectId): Promise<ApiKeyDocument[]> {
       return collection.find({ clientId }).sort({ createdAt: 1, _id: 1 }).toArray()
     },
 
-    /** Marks a key revoked; returns null when the client has no such key. */
+    /**
+     * Marks a key revoked, dated by the database's clock (which every instance's revocation poll compares with);
+     * returns null when the client has no such key, and an already revoked key as it is.
+     */
     async revoke (clientId: ObjectId, keyId: ObjectId): Promise<ApiKeyDocument | null> {
-      const existing = await collection.findOne({ _id: keyId, clientId })
-      if (!existing || existing.revokedAt) return existing
-      return collection.findOneAndUpdate({ _id: keyId, clientId }, { $set: { revokedAt: new Date() } }, { returnDocument: 'after' })
+      const revoked = await collection.findOneAndUpdate(
+        { _id: keyId, clientId, revokedAt: { $exists: false } },
+        { $currentDate: { revokedAt: true } },
+        { returnDocument: 'after' }
+      )
+      if (!revoked) return collection.findOne({ _id: keyId, clientId })
+      for (const listener of revocationListeners) listener(revoked)
+      return revoked
     }
   }
 }
