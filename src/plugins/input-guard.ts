@@ -14,8 +14,15 @@ function isPlainContainer (value: unknown): value is Record<string, unknown> | u
   return prototype === null || prototype === Object.prototype || Object.getPrototypeOf(prototype) === null
 }
 
+function isEmptyObject (value: unknown): boolean {
+  if (typeof value !== 'object') return false
+  for (const _key in value) return false
+  return true
+}
+
 /** The first key, anywhere in `input`, that could act as a MongoDB operator or path ($-prefixed or dotted). */
 export function findOperatorKey (input: unknown, where: string): string | null {
+  if (input === undefined || input === null || isEmptyObject(input)) return null
   const stack: Array<{ value: unknown, path: string, depth: number }> = [{ value: input, path: where, depth: 0 }]
   while (stack.length > 0) {
     const { value, path, depth } = stack.pop() as { value: unknown, path: string, depth: number }
@@ -38,8 +45,12 @@ export function findOperatorKey (input: unknown, where: string): string | null {
  * so none can reach a MongoDB query or update; nesting is bounded too.
  */
 export default fp(async function inputGuardPlugin (app) {
-  app.addHook('preValidation', async (request) => {
-    const offending = findOperatorKey(request.query, 'querystring') ?? findOperatorKey(request.body, 'body')
-    if (offending) throw new InvalidFieldNameError(offending)
+  app.addHook('preValidation', (request, _reply, done) => {
+    try {
+      const offending = findOperatorKey(request.query, 'querystring') ?? findOperatorKey(request.body, 'body')
+      done(offending ? new InvalidFieldNameError(offending) : undefined)
+    } catch (error) {
+      done(error as Error)
+    }
   })
 }, { name: 'input-guard' })
