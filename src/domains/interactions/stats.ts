@@ -7,13 +7,18 @@ export interface ChannelTopicCount { engagementId: ObjectId, topic: string | nul
 export interface BucketCount { bucket: string, engagementId: ObjectId, count: number }
 export interface SentimentCount { engagementId: ObjectId, sentiment: string | null, count: number }
 
-/** Statistics over a client's interactions, each one aggregation pipeline run by the database. */
+/**
+ * Statistics over a client's interactions, each one aggregation pipeline run by the database: a leading `$match` whose
+ * first field is `clientId` (the prefix of every interactions index; `interactionQuery` keeps that order), then only
+ * the fields the `$group` reads.
+ */
 export function createInteractionStats (collection: Collection<InteractionDocument>) {
   return {
     /** How many interactions match on each channel (channels without any are absent). */
     async channelCounts (clientId: ObjectId, filter: InteractionFilter): Promise<ChannelCount[]> {
       return collection.aggregate<ChannelCount>([
         { $match: interactionQuery(clientId, filter) },
+        { $project: { _id: 0, engagementId: 1 } },
         { $group: { _id: '$engagementId', count: { $sum: 1 } } },
         { $project: { _id: 0, engagementId: '$_id', count: 1 } }
       ]).toArray()
@@ -23,6 +28,7 @@ export function createInteractionStats (collection: Collection<InteractionDocume
     async channelTopicCounts (clientId: ObjectId, filter: InteractionFilter): Promise<ChannelTopicCount[]> {
       return collection.aggregate<ChannelTopicCount>([
         { $match: interactionQuery(clientId, filter) },
+        { $project: { _id: 0, engagementId: 1, topics: 1 } },
         { $unwind: { path: '$topics', preserveNullAndEmptyArrays: true } },
         { $group: { _id: { engagementId: '$engagementId', topic: { $ifNull: ['$topics', null] } }, count: { $sum: 1 } } },
         { $project: { _id: 0, engagementId: '$_id.engagementId', topic: '$_id.topic', count: 1 } }
@@ -34,6 +40,7 @@ export function createInteractionStats (collection: Collection<InteractionDocume
       const bucketStart = { $dateTrunc: { date: '$interactionDate', unit, timezone, startOfWeek: 'monday' } }
       return collection.aggregate<BucketCount>([
         { $match: interactionQuery(clientId, filter) },
+        { $project: { _id: 0, engagementId: 1, interactionDate: 1 } },
         { $group: { _id: { bucket: { $dateToString: { date: bucketStart, format: '%Y-%m-%d', timezone } }, engagementId: '$engagementId' }, count: { $sum: 1 } } },
         { $project: { _id: 0, bucket: '$_id.bucket', engagementId: '$_id.engagementId', count: 1 } },
         { $sort: { bucket: 1 } }
@@ -44,6 +51,7 @@ export function createInteractionStats (collection: Collection<InteractionDocume
     async sentimentCounts (clientId: ObjectId, filter: InteractionFilter): Promise<SentimentCount[]> {
       return collection.aggregate<SentimentCount>([
         { $match: interactionQuery(clientId, filter) },
+        { $project: { _id: 0, engagementId: 1, sentiment: 1 } },
         { $group: { _id: { engagementId: '$engagementId', sentiment: { $ifNull: ['$sentiment', null] } }, count: { $sum: 1 } } },
         { $project: { _id: 0, engagementId: '$_id.engagementId', sentiment: '$_id.sentiment', count: 1 } }
       ]).toArray()
