@@ -20,6 +20,7 @@ import dashboardPlugin from './plugins/dashboard.js'
 import clientsRepository from './domains/clients/repository.js'
 import apiKeysRepository from './domains/clients/api-keys-repository.js'
 import { domains } from './domains/index.js'
+import { requestLogger } from './lib/request-logger.js'
 
 export interface BuildAppOptions {
   /** Environment to configure from; defaults to process.env (plus a .env file). */
@@ -36,6 +37,7 @@ const logLevels = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 function createFastify (logger: FastifyServerOptions['logger']) {
   return Fastify({
     logger,
+    childLoggerFactory: requestLogger,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
     return503OnClosing: false,

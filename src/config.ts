@@ -17,6 +17,7 @@ export const ConfigSchema = Type.Object({
   RATE_LIMIT_WINDOW: Type.String({ pattern: DURATION_PATTERN, default: '1 minute', description: 'The rate-limit window, e.g. "1 minute", "30s", "60000" (ms)' }),
   RATE_LIMIT_AUTH_FAILURES: Type.Integer({ minimum: 1, default: 30, description: 'Failed authentications per IP per window; beyond, the IP gets 429 before any key is looked up' }),
   RATE_LIMIT_FLUSH_MS: Type.Integer({ minimum: 50, maximum: 10000, default: 250, description: 'How often each instance adds its counts to the shared ones in MongoDB' }),
+  RATE_LIMIT_BUCKETS: Type.Integer({ minimum: 1, default: 100000, description: 'Rate-limit buckets of each kind (API keys, addresses) one instance keeps per window' }),
   API_KEY_CACHE_SIZE: Type.Integer({ minimum: 1, default: 10000, description: 'Verified API keys kept in memory per instance (least recently used ones leave first)' }),
   BODY_LIMIT: Type.Integer({ minimum: 1024, default: 1048576, description: 'Largest accepted request body in bytes (routes may set their own)' }),
   REQUEST_TIMEOUT_MS: Type.Integer({ minimum: 1000, default: 30000, description: 'Time to receive a whole request' }),

@@ -1,7 +1,10 @@
 import { MongoBulkWriteError, type AnyBulkWriteOperation, type Collection } from 'mongodb'
 
+/** Failed authentications per address, or requests (per key or per address). */
+export type BucketKind = 'auth' | 'request'
+
 /** One bucket's count in one fixed window, shared by every instance: `_id` is "<bucket>|<window start ms>". */
-export interface RateLimitDocument { _id: string, count: number, windowStart: Date, expiresAt: Date }
+export interface RateLimitDocument { _id: string, kind: BucketKind, count: number, windowStart: Date, expiresAt: Date }
 
 /** What one instance knows of a bucket in the current window: its total is shared + written + unsent. */
 interface Bucket {
@@ -20,8 +23,8 @@ export interface StoreOptions {
   windowMs: number
   /** Most buckets of one kind (verified keys, addresses) kept per window; beyond, the least recently created leaves. */
   maxBuckets: number
-  /** Buckets whose shared total reaches this are read back by every flush, so every instance learns they are spent. */
-  readBackFrom: number
+  /** The limit of each kind: spent buckets are read back by every flush, so every instance learns they are spent. */
+  limits: Record<BucketKind, number>
   /** Marks the store's commands as background work. */
   comment: string
   now?: () => number
@@ -32,13 +35,15 @@ const SPENT_READ_LIMIT = 10_000
 /** Documents with counts waiting to be written, at most (while the database is away); beyond, new buckets count here only. */
 const MAX_OUTBOX = 200_000
 
+/** Buckets of failed authentications are named "auth:…"; every other bucket counts requests. */
+export const kindOf = (bucket: string): BucketKind => (bucket.startsWith('auth:') ? 'auth' : 'request')
 const bucketOf = (documentId: string) => documentId.slice(0, documentId.lastIndexOf('|'))
 const windowOf = (documentId: string) => Number(documentId.slice(documentId.lastIndexOf('|') + 1))
 
 /**
  * Fixed-window counters shared through MongoDB without a database round trip per request: each instance counts in
  * memory and every flush adds its increments with one unordered bulk `$inc`, then reads back in one query the totals
- * of the buckets it counted and of every bucket at or over `readBackFrom`. A request is judged on the totals last read
+ * of the buckets it wrote and of every bucket that reached its limit. A request is judged on the totals last read
  * plus what this instance counted since. Buckets of verified keys and of addresses are kept apart, each bounded, so
  * traffic of one kind never pushes the other's out; a bucket pushed out keeps its unsent counts in the outbox.
  */
@@ -50,7 +55,8 @@ export function createRateLimitStore (options: StoreOptions) {
   let addresses = new Map<string, Bucket>()
   /** Increments still to be written, by document id (a window that has ended keeps its own until written). */
   let outbox = new Map<string, number>()
-  let flushing: Promise<void> | null = null
+  let running: Promise<void> | null = null
+  let queued: Promise<void> | null = null
 
   function rotate (): void {
     const current = Math.floor(now() / windowMs) * windowMs
@@ -92,7 +98,7 @@ export function createRateLimitStore (options: StoreOptions) {
     return {
       updateOne: {
         filter: { _id },
-        update: { $inc: { count }, $setOnInsert: { windowStart: new Date(start), expiresAt: new Date(start + 2 * windowMs) } },
+        update: { $inc: { count }, $setOnInsert: { kind: kindOf(bucketOf(_id)), windowStart: new Date(start), expiresAt: new Date(start + 2 * windowMs) } },
         upsert: true
       }
     }
@@ -132,8 +138,9 @@ export function createRateLimitStore (options: StoreOptions) {
 
   async function readBack (written: string[]): Promise<void> {
     const start = windowStart
+    const spent = (kind: BucketKind) => ({ windowStart: new Date(start), kind, count: { $gte: options.limits[kind] } })
     const docs = await collection.find(
-      { $or: [{ _id: { $in: written } }, { windowStart: new Date(start), count: { $gte: options.readBackFrom } }] },
+      { $or: [{ _id: { $in: written } }, spent('auth'), spent('request')] },
       { projection: { count: 1 }, limit: written.length + SPENT_READ_LIMIT, comment }
     ).toArray()
     if (start !== windowStart) return
@@ -142,6 +149,14 @@ export function createRateLimitStore (options: StoreOptions) {
       counts.shared = doc.count
       counts.written = 0
     }
+  }
+
+  function start (): Promise<void> {
+    running = (async () => {
+      rotate()
+      await readBack(await write())
+    })().finally(() => { running = null })
+    return running
   }
 
   return {
@@ -164,14 +179,17 @@ export function createRateLimitStore (options: StoreOptions) {
       rotate()
       add(bucket)
     },
-    /** Writes what was counted and reads the shared totals back; one flush at a time. */
+    /** Writes what was counted and reads the shared totals back: a flush that starts after this call (one at a time). */
     flush (): Promise<void> {
-      flushing ??= (async () => {
-        rotate()
-        const written = await write()
-        if (written.length > 0 || keys.size > 0 || addresses.size > 0) await readBack(written)
-      })().finally(() => { flushing = null })
-      return flushing
+      if (queued) return queued
+      if (running) {
+        queued = running.catch(() => {}).then(() => {
+          queued = null
+          return start()
+        })
+        return queued
+      }
+      return start()
     },
     /** Removes windows past their end (MongoDB's TTL index does it too; the embedded engine has no TTL monitor). */
     async removeExpired (): Promise<void> {

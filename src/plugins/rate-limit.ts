@@ -15,9 +15,6 @@ declare module 'fastify' {
   }
 }
 
-/** Buckets of each kind one instance keeps per window. */
-export const MAX_BUCKETS = 100_000
-
 /** The address a request counts against: IPv4 as it is, IPv6 by its /64 (what one host is usually given). */
 export function addressBucket (ip: string): string {
   if (!ip.includes(':')) return ip
@@ -50,7 +47,7 @@ function announce (reply: FastifyReply, verdict: Verdict): void {
  * 429 with `Retry-After`. Routes with `config.rateLimit: false` (health checks) are never counted.
  */
 export default fp(async function rateLimitPlugin (app) {
-  const { RATE_LIMIT_MAX: max, RATE_LIMIT_WINDOW: window, RATE_LIMIT_AUTH_FAILURES: authMax, RATE_LIMIT_FLUSH_MS: flushMs } = app.config
+  const { RATE_LIMIT_MAX: max, RATE_LIMIT_WINDOW: window, RATE_LIMIT_AUTH_FAILURES: authMax, RATE_LIMIT_FLUSH_MS: flushMs, RATE_LIMIT_BUCKETS: maxBuckets } = app.config
   if (max === 0) {
     app.decorate('rateLimits', null)
     return
@@ -107,13 +104,13 @@ export default fp(async function rateLimitPlugin (app) {
     store = createRateLimitStore({
       collection: app.mongo.db.collection<RateLimitDocument>('rateLimits'),
       windowMs,
-      maxBuckets: MAX_BUCKETS,
-      readBackFrom: Math.min(max, authMax),
+      maxBuckets,
+      limits: { auth: authMax, request: max },
       comment: backgroundComment('rate-limit counts')
     })
     app.rateLimits = store
     timers.push(setInterval(() => { void flush() }, flushMs))
-    timers.push(setInterval(() => { store.removeExpired().catch(() => {}) }, Math.max(windowMs, 60_000)))
+    timers.push(setInterval(() => { store.removeExpired().catch(() => {}) }, Math.min(Math.max(windowMs, 60_000), 3_600_000)))
     for (const timer of timers) timer.unref()
   })
   // Before the database closes: the last counts of this instance are written.

@@ -14,9 +14,10 @@ export async function up (db: Db): Promise<void> {
   )
   await defineCollection(db, 'rateLimits', {
     bsonType: 'object',
-    required: ['_id', 'count', 'windowStart', 'expiresAt'],
+    required: ['_id', 'kind', 'count', 'windowStart', 'expiresAt'],
     properties: {
       _id: { bsonType: 'string', maxLength: 200 },
+      kind: { enum: ['auth', 'request'] },
       count: { bsonType: ['int', 'long'], minimum: 0 },
       windowStart: { bsonType: 'date' },
       expiresAt: { bsonType: 'date' }
@@ -24,7 +25,7 @@ export async function up (db: Db): Promise<void> {
   })
   const counts = db.collection('rateLimits')
   await counts.createIndex({ expiresAt: 1 }, { expireAfterSeconds: 0, name: 'expiresAt_ttl' })
-  await counts.createIndex({ windowStart: 1, count: -1 }, { name: 'windowStart_count' })
+  await counts.createIndex({ windowStart: 1, kind: 1, count: -1 }, { name: 'windowStart_kind_count' })
 }
 
 export async function down (db: Db): Promise<void> {
