@@ -1,4 +1,5 @@
-import type { Collection, ObjectId } from 'mongodb'
+import type { Collection, Document, ObjectId } from 'mongodb'
+import { MAX_ENGAGEMENTS } from '../engagements/repository.js'
 import { interactionQuery, type InteractionDocument, type InteractionFilter } from './repository.js'
 import type { BucketUnit } from './periods.js'
 
@@ -6,14 +7,47 @@ export interface ChannelCount { engagementId: ObjectId, count: number }
 export interface ChannelTopicCount { engagementId: ObjectId, topic: string | null, count: number }
 export interface BucketCount { bucket: string, engagementId: ObjectId, count: number }
 export interface SentimentCount { engagementId: ObjectId, sentiment: string | null, count: number }
+export interface CustomerChannels { channels: Array<{ _id: ObjectId, name: string }>, counts: ChannelCount[] }
 
 /**
  * Statistics over a client's interactions, each one aggregation pipeline run by the database: a leading `$match` whose
  * first field is `clientId` (the prefix of every interactions index; `interactionQuery` keeps that order), then only
  * the fields the `$group` reads.
  */
-export function createInteractionStats (collection: Collection<InteractionDocument>) {
+export function createInteractionStats (collection: Collection<InteractionDocument>, customers: Collection<Document>) {
   return {
+    /**
+     * A customer's interactions per channel, with every channel of the client in creation order, in one command (the
+     * customer, then two lookups with constant filters); null when the client has no such customer.
+     */
+    async customerChannelCounts (clientId: ObjectId, customerId: number, filter: InteractionFilter): Promise<CustomerChannels | null> {
+      const [found] = await customers.aggregate<CustomerChannels>([
+        { $match: { clientId, customerId } },
+        { $limit: 1 },
+        { $project: { _id: 0, customerId: 1 } },
+        {
+          $lookup: {
+            from: 'engagements',
+            pipeline: [{ $match: { clientId } }, { $sort: { createdAt: 1, _id: 1 } }, { $limit: MAX_ENGAGEMENTS }, { $project: { name: 1 } }],
+            as: 'channels'
+          }
+        },
+        {
+          $lookup: {
+            from: 'interactions',
+            pipeline: [
+              { $match: interactionQuery(clientId, { ...filter, customerId }) },
+              { $project: { _id: 0, engagementId: 1 } },
+              { $group: { _id: '$engagementId', count: { $sum: 1 } } },
+              { $project: { _id: 0, engagementId: '$_id', count: 1 } }
+            ],
+            as: 'counts'
+          }
+        }
+      ]).toArray()
+      return found ?? null
+    },
+
     /** How many interactions match on each channel (channels without any are absent). */
     async channelCounts (clientId: ObjectId, filter: InteractionFilter): Promise<ChannelCount[]> {
       return collection.aggregate<ChannelCount>([

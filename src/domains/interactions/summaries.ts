@@ -8,7 +8,7 @@ import { bucketLabels, type BucketUnit, type Period } from './periods.js'
 
 export interface ChannelCell { engagementId: string, name: string, count: number }
 
-function countsFor (engagements: EngagementDocument[], rows: { engagementId: ObjectId, count: number }[]): ChannelCell[] {
+function countsFor (engagements: Array<Pick<EngagementDocument, '_id' | 'name'>>, rows: { engagementId: ObjectId, count: number }[]): ChannelCell[] {
   const counts = new Map<string, number>()
   for (const row of rows) counts.set(row.engagementId.toHexString(), (counts.get(row.engagementId.toHexString()) ?? 0) + row.count)
   return engagements.map((engagement) => ({
@@ -16,10 +16,11 @@ function countsFor (engagements: EngagementDocument[], rows: { engagementId: Obj
   }))
 }
 
-/** `{"Email": 1, "Call": 0, …}`: the seed contract's shape. */
-export async function channelCountsByName (app: FastifyInstance, clientId: ObjectId, filter: InteractionFilter): Promise<Record<string, number>> {
-  const cells = await channelCounts(app, clientId, filter)
-  return Object.fromEntries(cells.map((cell) => [cell.name, cell.count]))
+/** A customer's `{"Email": 1, "Call": 0, …}` (the seed contract's shape) in one database command; null for an unknown customer. */
+export async function customerChannelCountsByName (app: FastifyInstance, clientId: ObjectId, customerId: number, filter: InteractionFilter): Promise<Record<string, number> | null> {
+  const found = await app.interactionStats.customerChannelCounts(clientId, customerId, filter)
+  if (!found) return null
+  return Object.fromEntries(countsFor(found.channels, found.counts).map((cell) => [cell.name, cell.count]))
 }
 
 export async function channelCounts (app: FastifyInstance, clientId: ObjectId, filter: InteractionFilter): Promise<ChannelCell[]> {
