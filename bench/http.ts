@@ -2,10 +2,11 @@
  * The HTTP request path (not a test): in one run, a bare Fastify route returning static JSON (bench/bare-server.ts, its
  * own process) as the ceiling, then each route below against `src/server.ts` in its own process with the default
  * `npm start` database (embedded engine, demo data), `RATE_LIMIT_MAX=0` and `LOG_LEVEL=warn`. Prints req/s, p50, p99,
- * the ratio to the ceiling and the non-2xx count per route, and exits non-zero when a route misses its target.
+ * the ratio to the ceiling, the non-2xx count and the server's CPU time per request (all its threads) per route, and exits non-zero when a route misses its target.
  * Run: npm run bench:http [-- --connections 50 --duration 8 --only health,users --cpu-prof]
  */
 import os from 'node:os'
+import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import autocannon, { type Result } from 'autocannon'
 import { startBareFastify, startProcess, type ServerProcess } from './load-server.js'
@@ -32,14 +33,22 @@ const routes: Route[] = [
   { name: 'messages', method: 'POST', path: '/api/v1/chats/2/messages', key: 'sb_demo_acme_agent', body: JSON.stringify({ text: 'Is my order on its way?' }), target: 0.05 }
 ]
 
-interface Row { route: string, rps: number, p50: number, p99: number, non2xx: number, errors: number, ratio?: number, target?: number }
+interface Row { route: string, rps: number, p50: number, p99: number, non2xx: number, errors: number, cpuUs: number, ratio?: number, target?: number }
 
-async function measure (url: string, route?: Route): Promise<Omit<Row, 'route'>> {
+/** CPU time (user + system, every thread) of a process so far, in microseconds, from /proc (Linux). */
+function processCpuUs (pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []
+  return (Number(fields[11]) + Number(fields[12])) * 1e6 / 100
+}
+
+async function measure (url: string, pid: number, route?: Route): Promise<Omit<Row, 'route'>> {
   const headers: Record<string, string> = {}
   if (route?.key) headers.authorization = `Bearer ${route.key}`
   if (route?.body) headers['content-type'] = 'application/json'
+  const cpuBefore = processCpuUs(pid)
   const result: Result = await autocannon({ url, connections, duration, method: route?.method ?? 'GET', headers, ...(route?.body ? { body: route.body } : {}) })
-  return { rps: Math.round(result.requests.average), p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors + result.timeouts }
+  const cpuUs = (processCpuUs(pid) - cpuBefore) / Math.max(1, result.requests.total)
+  return { rps: Math.round(result.requests.average), p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors + result.timeouts, cpuUs }
 }
 
 const startServer = (): Promise<ServerProcess> => startProcess('src/server.ts', {
@@ -63,26 +72,26 @@ async function main (): Promise<void> {
   log(`http: ${connections} connections, ${duration} s per route; load average ${load()} at the start`)
 
   const bare = await startBareFastify()
-  const ceiling = await measure(`${bare.address}/static`)
+  const ceiling = await measure(`${bare.address}/static`, bare.child.pid as number)
   await stop(bare)
-  log(`  ceiling (bare Fastify, static JSON): ${format(ceiling.rps)} req/s, p50 ${ceiling.p50} ms, p99 ${ceiling.p99} ms`)
+  log(`  ceiling (bare Fastify, static JSON): ${format(ceiling.rps)} req/s, p50 ${ceiling.p50} ms, p99 ${ceiling.p99} ms, server CPU ${ceiling.cpuUs.toFixed(0)} µs per request`)
 
   const rows: Row[] = [{ route: 'bare Fastify, static JSON (ceiling)', ...ceiling, ratio: 1 }]
   for (const route of chosen) {
     // Each route against a fresh server, so one route's writes or garbage do not weigh on the next.
     const server = await startServer()
-    const row = { route: `\`${route.method} ${route.path}\``, ...await measure(`${server.address}${route.path}`, route), target: route.target }
+    const row = { route: `\`${route.method} ${route.path}\``, ...await measure(`${server.address}${route.path}`, server.child.pid as number, route), target: route.target }
     await stop(server)
     row.ratio = row.rps / ceiling.rps
     rows.push(row)
-    log(`  ${row.route}: ${format(row.rps)} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, ${row.ratio.toFixed(3)} × ceiling (target ${route.target}), non-2xx ${row.non2xx}, errors ${row.errors}`)
+    log(`  ${row.route}: ${format(row.rps)} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, ${row.ratio.toFixed(3)} × ceiling (target ${route.target}), non-2xx ${row.non2xx}, errors ${row.errors}, server CPU ${row.cpuUs.toFixed(0)} µs per request`)
   }
 
   log(`load average ${load()} at the end\n`)
-  log('| route | req/s | p50 | p99 | × ceiling | target | non-2xx |')
-  log('|---|---:|---:|---:|---:|---:|---:|')
+  log('| route | req/s | p50 | p99 | × ceiling | target | non-2xx | server CPU per request |')
+  log('|---|---:|---:|---:|---:|---:|---:|---:|')
   for (const row of rows) {
-    log(`| ${row.route} | ${format(row.rps)} | ${row.p50} ms | ${row.p99} ms | ${(row.ratio ?? 0).toFixed(3)} | ${row.target ? `≥ ${row.target}` : '–'} | ${format(row.non2xx + row.errors)} |`)
+    log(`| ${row.route} | ${format(row.rps)} | ${row.p50} ms | ${row.p99} ms | ${(row.ratio ?? 0).toFixed(3)} | ${row.target ? `≥ ${row.target}` : '–'} | ${format(row.non2xx + row.errors)} | ${row.cpuUs.toFixed(0)} µs |`)
   }
   const missed = rows.filter((row) => row.target !== undefined && ((row.ratio ?? 0) < row.target || row.non2xx + row.errors > 0))
   if (missed.length > 0) {
