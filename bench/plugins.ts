@@ -15,12 +15,14 @@ import mongoPlugin from '../src/db/plugin.js'
 import apiKeysRepository from '../src/domains/clients/api-keys-repository.js'
 import clientsRepository from '../src/domains/clients/repository.js'
 import authPlugin from '../src/plugins/auth.js'
+import keyCachePlugin from '../src/plugins/key-cache.js'
 import errorsPlugin from '../src/plugins/errors.js'
 import inputGuardPlugin from '../src/plugins/input-guard.js'
 import limitsPlugin from '../src/plugins/limits.js'
 import rateLimitPlugin from '../src/plugins/rate-limit.js'
 import securityHeadersPlugin from '../src/plugins/security-headers.js'
 import shutdownPlugin from '../src/plugins/shutdown.js'
+import { requestLogger } from '../src/lib/request-logger.js'
 import { cpuMs, load, log } from './measure.js'
 
 const { values } = parseArgs({ options: { requests: { type: 'string', default: '4000' }, rounds: { type: 'string', default: '5' } } })
@@ -43,20 +45,31 @@ async function withDatabase (app: FastifyInstance) {
 
 const variants: Variant[] = [
   { name: 'bare Fastify (baseline)' },
-  { name: 'logger at warn (a child logger per request)', options: { logger: { level: 'warn' } } },
+  { name: 'logger at warn, a pino child per request', options: { logger: { level: 'warn' } } },
+  { name: 'logger at warn, lazy request loggers (src/lib/request-logger.ts)', options: { logger: { level: 'warn' }, childLoggerFactory: requestLogger } },
   {
     name: 'request ids (x-request-id in and out)',
     options: { requestIdHeader: 'x-request-id', genReqId: () => randomUUID() },
-    setup: async (app) => { app.addHook('onSend', async (request, reply) => { reply.header('x-request-id', request.id) }) }
+    setup: async (app) => {
+      app.addHook('onRequest', (request, reply, done) => {
+        reply.header('x-request-id', request.id)
+        done()
+      })
+    }
   },
   { name: 'limits (body limit, handler timeout)', setup: async (app) => { await app.register(limitsPlugin) } },
   { name: 'shutdown (503 while closing)', setup: async (app) => { await app.register(shutdownPlugin) } },
   { name: 'errors (error and not-found handlers)', setup: async (app) => { await app.register(errorsPlugin) } },
   { name: 'security headers (helmet)', setup: async (app) => { await app.register(securityHeadersPlugin) } },
-  { name: 'rate limit (on, public route)', setup: async (app) => { await app.register(rateLimitPlugin) } },
+  { name: 'rate limit (on, public route)', setup: async (app) => { await app.register(rateLimitPlugin); await withDatabase(app) } },
   { name: 'input guard', setup: async (app) => { await app.register(inputGuardPlugin) } },
-  { name: 'auth, public route', setup: async (app) => { await withDatabase(app); await app.register(authPlugin) } },
-  { name: 'auth, client key (with the database)', setup: async (app) => { await withDatabase(app); await app.register(authPlugin) }, keyed: true }
+  { name: 'auth, public route', setup: async (app) => { await withDatabase(app); await app.register(keyCachePlugin); await app.register(authPlugin) } },
+  { name: 'auth, client key (cached after the first request)', setup: async (app) => { await withDatabase(app); await app.register(keyCachePlugin); await app.register(authPlugin) }, keyed: true },
+  {
+    name: 'rate limit (on, client key)',
+    setup: async (app) => { await app.register(rateLimitPlugin); await withDatabase(app); await app.register(keyCachePlugin); await app.register(authPlugin) },
+    keyed: true
+  }
 ]
 
 async function probeApp (variant: Variant): Promise<FastifyInstance> {
