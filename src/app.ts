@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import fastifyEnv from '@fastify/env'
 import sensible from '@fastify/sensible'
 import { randomUUID } from 'node:crypto'
-import { ConfigSchema } from './config.js'
+import { ConfigSchema, trustProxy } from './config.js'
 import mongoPlugin from './db/plugin.js'
 import errorsPlugin from './plugins/errors.js'
 import docsPlugin from './plugins/docs.js'
@@ -34,9 +34,10 @@ export interface BuildAppOptions {
 
 const logLevels = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
 
-function createFastify (logger: FastifyServerOptions['logger']) {
+function createFastify (logger: FastifyServerOptions['logger'], proxies: FastifyServerOptions['trustProxy'] = false) {
   return Fastify({
     logger,
+    trustProxy: proxies,
     childLoggerFactory: requestLogger,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
@@ -49,7 +50,7 @@ function createFastify (logger: FastifyServerOptions['logger']) {
 export async function buildApp (options: BuildAppOptions = {}) {
   const env = options.env ?? process.env
   const level = env.LOG_LEVEL && logLevels.has(env.LOG_LEVEL) ? env.LOG_LEVEL : 'info'
-  const app = createFastify(options.logger ?? { level })
+  const app = createFastify(options.logger ?? { level }, trustProxy(env.TRUST_PROXY))
 
   try {
     await registerEverything(app, options, env)

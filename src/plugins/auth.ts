@@ -1,8 +1,8 @@
 import fp from 'fastify-plugin'
 import { randomBytes, timingSafeEqual } from 'node:crypto'
-import type { FastifyRequest, RouteOptions } from 'fastify'
+import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
 import type { ObjectId } from 'mongodb'
-import { hashKey } from '../domains/clients/api-keys-repository.js'
+import { hashKey, type ApiKeyDocument } from '../domains/clients/api-keys-repository.js'
 import type { Role } from '../domains/clients/schemas.js'
 import { ErrorSchema, LegacyErrorSchema } from '../schemas/common.js'
 
@@ -91,7 +91,7 @@ export default fp(async function authPlugin (app) {
   app.decorate('routeAccess', routeAccess)
 
   /** Identifies the caller of a route that needs a key; public routes do not run it at all. */
-  async function authenticate (request: FastifyRequest) {
+  async function authenticate (request: FastifyRequest, reply: FastifyReply) {
     const access = request.routeOptions.config.auth as Exclude<Access, 'public'>
     const key = bearerKey(request)
     if (!key) throw httpError(401, 'Missing API key: send "Authorization: Bearer <API key>"')
@@ -102,7 +102,11 @@ export default fp(async function authPlugin (app) {
       request.caller = { kind: 'platform' }
       return
     }
-    const stored = app.apiKeyLookup.cached(hash) ?? await app.apiKeyLookup.find(hash)
+    let stored: ApiKeyDocument | null | undefined = app.apiKeyLookup.cached(hash)
+    if (!stored) {
+      app.keyLookupGate?.(request, reply)
+      stored = await app.apiKeyLookup.find(hash)
+    }
     if (!stored) throw httpError(401, 'Invalid or revoked API key')
     if (!access.role) throw httpError(403, 'This route needs the platform key')
     if (rank[stored.role] < rank[access.role]) throw httpError(403, `This route needs the ${access.role} role; this key has ${stored.role}`)

@@ -12,6 +12,11 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** The shared counters, or null when RATE_LIMIT_MAX=0. */
     rateLimits: RateLimitStore | null
+    /**
+     * Called by auth before it looks a key up in the database (not for cached keys or the platform key): throws a 429
+     * when the request's address has failed authentication too often. Null when rate limits are off.
+     */
+    keyLookupGate: ((request: FastifyRequest, reply: FastifyReply) => void) | null
   }
 }
 
@@ -41,8 +46,8 @@ function announce (reply: FastifyReply, verdict: Verdict): void {
 
 /**
  * RATE_LIMIT_MAX requests per RATE_LIMIT_WINDOW per verified API key (counted after authentication), and per address
- * for routes without a key; RATE_LIMIT_AUTH_FAILURES failed authentications per address, checked before any key is
- * looked up. Counts are shared by every instance through the `rateLimits` collection, flushed every RATE_LIMIT_FLUSH_MS
+ * for routes without a key; RATE_LIMIT_AUTH_FAILURES failed authentications per address, checked before a key is looked
+ * up in the database (`keyLookupGate`; cached keys and the platform key cost no lookup and pass). Counts are shared by every instance through the `rateLimits` collection, flushed every RATE_LIMIT_FLUSH_MS
  * (src/plugins/rate-limit-store.ts). Every counted answer carries `x-ratelimit-limit/remaining/reset`; over a limit is
  * 429 with `Retry-After`. Routes with `config.rateLimit: false` (health checks) are never counted.
  */
@@ -50,6 +55,7 @@ export default fp(async function rateLimitPlugin (app) {
   const { RATE_LIMIT_MAX: max, RATE_LIMIT_WINDOW: window, RATE_LIMIT_AUTH_FAILURES: authMax, RATE_LIMIT_FLUSH_MS: flushMs, RATE_LIMIT_BUCKETS: maxBuckets } = app.config
   if (max === 0) {
     app.decorate('rateLimits', null)
+    app.decorate('keyLookupGate', null)
     return
   }
   const windowMs = /^[0-9]+$/.test(window) ? Number(window) : parseDuration(window) as number
@@ -63,16 +69,16 @@ export default fp(async function rateLimitPlugin (app) {
     return auth !== undefined && auth !== 'public'
   }
 
+  app.decorate('keyLookupGate', (request: FastifyRequest, reply: FastifyReply) => {
+    const failures = store.check(`auth:${addressBucket(request.ip)}`, authMax)
+    if (failures.allowed) return
+    reply.header('retry-after', seconds(failures.resetMs))
+    throw tooMany(`Too many failed authentications from this address: at most ${authMax} per ${window}; retry in ${seconds(failures.resetMs)} s`)
+  })
+
   app.addHook('onRequest', (request, reply, done) => {
-    if (!limited(request)) return done()
-    const address = addressBucket(request.ip)
-    if (needsKey(request)) {
-      const failures = store.check(`auth:${address}`, authMax)
-      if (failures.allowed) return done()
-      reply.header('retry-after', seconds(failures.resetMs))
-      return done(tooMany(`Too many failed authentications from this address: at most ${authMax} per ${window}; retry in ${seconds(failures.resetMs)} s`))
-    }
-    const verdict = store.hit(`ip:${address}`, max)
+    if (!limited(request) || needsKey(request)) return done()
+    const verdict = store.hit(`ip:${addressBucket(request.ip)}`, max)
     announce(reply, verdict)
     done(verdict.allowed ? undefined : tooMany(`Rate limit exceeded: at most ${max} requests per ${window}; retry in ${seconds(verdict.resetMs)} s`))
   })

@@ -39,13 +39,22 @@ t.test('guessing keys from one address', async (t) => {
     }
   })
 
-  t.test('a real key from that address is refused too, and the guesses never reach the key check', async (t) => {
-    const res = await app.inject({ method: 'GET', url: '/api/v1/users', headers: bearer(tenant.keys.agent), remoteAddress: '198.51.100.1' })
-    t.equal(res.statusCode, 429)
+  t.test('a key the instance would have to look up is refused from that address too; a key it has verified is not', async (t) => {
+    const unseen = await commandsDuring(app, () => app.inject({ method: 'GET', url: '/api/v1/users', headers: bearer(tenant.keys.agent), remoteAddress: '198.51.100.1' }))
+    t.equal(unseen.value.statusCode, 429)
+    t.same(unseen.commands, [], 'no key lookup')
+    t.equal((await app.inject({ method: 'GET', url: '/api/v1/users', headers: bearer(tenant.keys.manager), remoteAddress: '198.51.100.50' })).statusCode, 200)
+    const verified = await commandsDuring(app, () => app.inject({ method: 'GET', url: '/api/v1/users', headers: bearer(tenant.keys.manager), remoteAddress: '198.51.100.1' }))
+    t.equal(verified.value.statusCode, 200, 'a cached key costs no lookup, so a shared address (a NAT, an office) does not lock its users out')
+    t.same(verified.commands, ['find users'])
   })
 
-  t.test('a request without any key counts as a failed authentication', async (t) => {
-    t.same(await statuses(app, Array.from({ length: 4 }, () => ({ method: 'GET', url: '/api/v1/users', remoteAddress: '198.51.100.2' }))), [401, 401, 401, 429])
+  t.test('requests without a key count as failed authentications (they cost no lookup, so they stay 401)', async (t) => {
+    const keyless = Array.from({ length: 4 }, (): InjectOptions => ({ method: 'GET', url: '/api/v1/users', remoteAddress: '198.51.100.2' }))
+    t.same(await statuses(app, keyless), [401, 401, 401, 401])
+    const { value: res, commands } = await commandsDuring(app, () => app.inject({ method: 'GET', url: '/api/v1/users', headers: junk(99), remoteAddress: '198.51.100.2' }))
+    t.equal(res.statusCode, 429)
+    t.same(commands, [])
   })
 
   t.test('seed-contract routes answer the 429 in their own envelope', async (t) => {
@@ -67,7 +76,7 @@ t.test('guessing keys from one address', async (t) => {
       t.equal(res.statusCode, 200)
       remaining.push(String(res.headers['x-ratelimit-remaining']))
     }
-    t.same(remaining, ['4', '3', '2'])
+    t.same(remaining, ['4', '3', '2'], 'the agent key was refused on the locked address before it was counted')
   })
 })
 
@@ -154,5 +163,25 @@ t.test('one limit per key across two app instances on one database', async (t) =
     await a.rateLimits?.flush()
     a.mongo.client.off('commandStarted', listener)
     t.same(flushes, ['update rateLimits', 'find rateLimits'])
+  })
+})
+
+t.test('behind a reverse proxy', async (t) => {
+  const docs = (forwardedFor: string): InjectOptions => ({ method: 'GET', url: '/docs/json', remoteAddress: '10.0.0.1', headers: { 'x-forwarded-for': forwardedFor } })
+
+  t.test('without TRUST_PROXY every client counts as the proxy: X-Forwarded-For is not believed', async (t) => {
+    const app = await buildTestApp(t, { env: { ...limits, RATE_LIMIT_MAX: '2' } })
+    t.same(await statuses(app, [docs('192.0.2.10'), docs('192.0.2.11'), docs('192.0.2.12')]), [200, 200, 429])
+  })
+
+  t.test('with TRUST_PROXY=true each client counts by its forwarded address', async (t) => {
+    const app = await buildTestApp(t, { env: { ...limits, RATE_LIMIT_MAX: '2', TRUST_PROXY: 'true' } })
+    t.same(await statuses(app, [docs('192.0.2.10'), docs('192.0.2.10'), docs('192.0.2.10'), docs('192.0.2.11')]), [200, 200, 429, 200])
+  })
+
+  t.test('with a hop count, only that many proxies are believed', async (t) => {
+    const app = await buildTestApp(t, { env: { ...limits, RATE_LIMIT_MAX: '1', TRUST_PROXY: '1' } })
+    // The client wrote 198.51.100.1 itself; the one proxy appended the address it saw.
+    t.same(await statuses(app, [docs('198.51.100.1, 192.0.2.20'), docs('198.51.100.2, 192.0.2.20')]), [200, 429])
   })
 })
