@@ -104,28 +104,31 @@ export function createRateLimitStore (options: StoreOptions) {
     }
   }
 
-  /** Writes the outbox; what a failed write may not have stored goes back into it (counted twice rather than never). */
+  /**
+   * Writes the outbox and returns the documents written; what a failed write may not have stored goes back into the
+   * outbox (counted twice rather than never). A failure is thrown after what was written is accounted for.
+   */
   async function write (): Promise<string[]> {
     const batch = [...outbox].filter(([_id]) => windowOf(_id) >= windowStart - windowMs)
     outbox = new Map()
     if (batch.length === 0) return []
+    let failure: unknown
     let failed = new Set<number>()
     try {
       await collection.bulkWrite(batch.map(([_id, count]) => upsert(_id, count)), { ordered: false, comment })
     } catch (error) {
-      failed = error instanceof MongoBulkWriteError
-        ? new Set([error.writeErrors].flat().map((writeError) => writeError.index))
-        : new Set(batch.keys())
-      for (const index of failed) {
-        const [_id, count] = batch[index] as [string, number]
-        outbox.set(_id, (outbox.get(_id) ?? 0) + count)
-      }
-      if (!(error instanceof MongoBulkWriteError)) throw error
+      failure = error
+      // Only refused writes name themselves; a lost connection (also reported as a bulk error) may have stored any of them.
+      const refused = error instanceof MongoBulkWriteError ? [error.writeErrors].flat().map((writeError) => writeError.index) : []
+      failed = new Set(refused.length > 0 ? refused : batch.keys())
     }
     const written: string[] = []
     batch.forEach(([_id, count], index) => {
-      if (failed.has(index) || windowOf(_id) !== windowStart) return
-      const counts = tableOf(bucketOf(_id)).get(bucketOf(_id))
+      if (failed.has(index)) {
+        outbox.set(_id, (outbox.get(_id) ?? 0) + count)
+        return
+      }
+      const counts = windowOf(_id) === windowStart ? tableOf(bucketOf(_id)).get(bucketOf(_id)) : undefined
       if (counts === undefined) return
       // A bucket pushed out and counted again holds less than its document received.
       const moved = Math.min(count, counts.unsent)
@@ -133,6 +136,7 @@ export function createRateLimitStore (options: StoreOptions) {
       counts.written += moved
       written.push(_id)
     })
+    if (failure !== undefined) throw failure
     return written
   }
 
