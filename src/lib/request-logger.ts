@@ -21,14 +21,15 @@ class LazyRequestLogger {
   }
 
   get #real (): PinoLogger { return (this.#child ??= this.#parent.child(this.#bindings) as PinoLogger) }
-  get level (): string { return this.#parent.level }
+  get level (): string { return (this.#child ?? this.#parent).level }
   set level (level: string) { this.#real.level = level }
-  isLevelEnabled (level: string): boolean { return this.#parent.isLevelEnabled(level) }
+  isLevelEnabled (level: string): boolean { return (this.#child ?? this.#parent).isLevelEnabled(level) }
   bindings (): Bindings { return this.#real.bindings() }
   child (bindings: Bindings, options?: ChildLoggerOptions): FastifyBaseLogger { return this.#real.child(bindings, options) }
-  trace (): void {}
-  debug (): void {}
-  info (): void {}
+  // Below warn nothing is logged unless this logger was given a level of its own (then its child exists).
+  trace (...args: LogArguments): void { this.#child?.trace(...args) }
+  debug (...args: LogArguments): void { this.#child?.debug(...args) }
+  info (...args: LogArguments): void { this.#child?.info(...args) }
   silent (): void {}
   warn (...args: LogArguments): void { this.#real.warn(...args) }
   error (...args: LogArguments): void { this.#real.error(...args) }

@@ -1,6 +1,8 @@
 import t from 'tap'
 import { ObjectId } from 'mongodb'
 import type { ApiKeyDocument } from '../../src/domains/clients/api-keys-repository.js'
+import { buildApp } from '../../src/app.js'
+import { startEmbeddedMongo } from '../../src/db/embedded/index.js'
 import { createKeyCache, MAX_STALENESS_MS } from '../../src/plugins/key-cache.js'
 import { buildTestApp, bearer, createTenant, PLATFORM_KEY } from '../helper.js'
 import { commandsDuring, isBackground } from './commands.js'
@@ -127,4 +129,34 @@ t.test('a key revoked on another instance stops working here within the bound', 
     b.mongo.client.off('commandStarted', listener)
     t.same(polls, ['find apiKeys'])
   })
+})
+
+t.test('an instance that cannot check revocations stops trusting its cache', { skip: process.env.MONGODB_URI ? 'needs an engine this test can stop' : false }, async (t) => {
+  const engine = await startEmbeddedMongo({ port: 0 })
+  const app = await buildApp({
+    env: {
+      NODE_ENV: 'test', LOG_LEVEL: 'silent', SEED_DEMO: 'false', ADMIN_API_KEY: PLATFORM_KEY, MONGODB_URI: engine.uri, MONGODB_DB: 'stale',
+      MONGODB_SELECTION_TIMEOUT_MS: '300', RATE_LIMIT_MAX: '1000'
+    },
+    logger: false,
+    migrate: true
+  })
+  // A route that needs a key and nothing else from the database.
+  app.get('/test/key-only', { config: { auth: { role: 'agent' } } }, async () => ({ ok: true }))
+  t.teardown(async () => {
+    await app.close()
+    await engine.stop()
+  })
+  const tenant = await createTenant(app, 'stale')
+  const keyOnly = { method: 'GET' as const, url: '/test/key-only', headers: bearer(tenant.keys.agent) }
+  t.equal((await app.inject(keyOnly)).statusCode, 200)
+  await engine.stop()
+  // No assertion on how soon: only that the cached key stops being served once checks have failed past the bound.
+  const started = Date.now()
+  let status = 200
+  while (status === 200 && Date.now() - started < 30_000) {
+    status = (await app.inject(keyOnly)).statusCode
+    if (status === 200) await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  t.equal(status, 503, 'the key is looked up again, and the database is away')
 })
