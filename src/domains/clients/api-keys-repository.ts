@@ -61,7 +61,8 @@ function createApiKeysRepository (collection: Collection<ApiKeyDocument>) {
      */
     async revokedSince (since: Date | null, limit: number, comment?: string): Promise<RevokedKey[]> {
       return collection.find<RevokedKey>(
-        { revokedAt: since ? { $gte: since } : { $exists: true } },
+        // `$exists` names the partial index's filter, so that every server plans the query on it.
+        { revokedAt: since ? { $exists: true, $gte: since } : { $exists: true } },
         { projection: { _id: 1, hash: 1, revokedAt: 1 }, sort: { revokedAt: -1 }, limit, ...(comment ? { comment } : {}) }
       ).toArray()
     },
