@@ -44,7 +44,6 @@ function handledChatsPipeline (clientId: ObjectId, period: Period): Document[] {
   const handleStart = period.from || period.to ? within(period) : { $exists: true }
   return [
     { $match: { clientId, handleStart } },
-    { $project: { _id: 0, chatId: 1, userId: 1, handleStart: 1, handleEnd: 1 } },
     {
       $lookup: {
         from: 'messages',
@@ -95,7 +94,7 @@ function agentPerformancePipeline (clientId: ObjectId, period: Period): Document
         from: 'messages',
         localField: 'userId',
         foreignField: 'userId',
-        pipeline: [{ $match: { clientId, ...sentAt } }, { $project: { _id: 1 } }, { $count: 'count' }],
+        pipeline: [{ $match: { clientId, ...sentAt } }, { $count: 'count' }],
         as: 'sent'
       }
     },
