@@ -47,8 +47,8 @@ function announce (reply: FastifyReply, verdict: Verdict): void {
 /**
  * RATE_LIMIT_MAX requests per RATE_LIMIT_WINDOW per verified API key (counted after authentication), and per address
  * for routes without a key; RATE_LIMIT_AUTH_FAILURES failed authentications per address, checked before a key is looked
- * up in the database (`keyLookupGate`; cached keys and the platform key cost no lookup and pass). Counts are shared by every instance through the `rateLimits` collection, flushed every RATE_LIMIT_FLUSH_MS
- * (src/plugins/rate-limit-store.ts). Every counted answer carries `x-ratelimit-limit/remaining/reset`; over a limit is
+ * up in the database (`keyLookupGate`; cached keys and the platform key cost no lookup and pass). Counts are shared by
+ * every instance through the `rateLimits` collection, flushed every RATE_LIMIT_FLUSH_MS (src/plugins/rate-limit-store.ts). Every counted answer carries `x-ratelimit-limit/remaining/reset`; over a limit is
  * 429 with `Retry-After`. Routes with `config.rateLimit: false` (health checks) are never counted.
  */
 export default fp(async function rateLimitPlugin (app) {
