@@ -86,9 +86,10 @@ function createApiKeysRepository (collection: Collection<ApiKeyDocument>) {
         { $currentDate: { revokedAt: true } },
         { returnDocument: 'after' }
       )
-      if (!revoked) return collection.findOne({ _id: keyId, clientId })
-      for (const listener of revocationListeners) listener(revoked)
-      return revoked
+      // Already revoked (perhaps by another instance a moment ago): this instance forgets it at once too.
+      const doc = revoked ?? await collection.findOne({ _id: keyId, clientId })
+      if (doc?.revokedAt) for (const listener of revocationListeners) listener(doc)
+      return doc
     }
   }
 }
