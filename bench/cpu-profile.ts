@@ -1,6 +1,7 @@
 /**
  * Where a CPU profile's time went (not a test): self time by package (or source folder) and the top functions.
- * Run: npx tsx bench/cpu-profile.ts .cpu-prof/<file>.cpuprofile [--top 40]
+ * Run: npx tsx bench/cpu-profile.ts .cpu-prof/<file>.cpuprofile [--top 40] [--inclusive <function name> ...]
+ * `--inclusive` adds the total time spent in and under each named function (its outermost calls only).
  * Profiles come from `npm run bench:http -- --cpu-prof --only users` (the server writes them into .cpu-prof/ when it stops).
  */
 import { readFileSync } from 'node:fs'
@@ -10,7 +11,7 @@ import { log } from './measure.js'
 interface ProfileNode { id: number, callFrame: { functionName: string, url: string, lineNumber: number }, children?: number[] }
 interface Profile { nodes: ProfileNode[], samples: number[], timeDeltas: number[] }
 
-const { values, positionals } = parseArgs({ allowPositionals: true, options: { top: { type: 'string', default: '40' } } })
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { top: { type: 'string', default: '40' }, inclusive: { type: 'string', multiple: true } } })
 const file = positionals[0]
 if (!file) {
   process.stderr.write('usage: tsx bench/cpu-profile.ts <file.cpuprofile> [--top N]\n')
@@ -54,7 +55,23 @@ const show = (entries: Map<string, number>, top: number) => {
     log(`${(100 * ms / total).toFixed(1).padStart(5)} %  ${ms.toFixed(0).padStart(7)} ms  ${name}`)
   }
 }
+/** Time in and under nodes named `name`, not counting a match nested inside another. */
+function inclusiveMs (name: string): number {
+  const walk = (id: number, inside: boolean): number => {
+    const node = byId.get(id)
+    if (!node) return 0
+    const matches = !inside && node.callFrame.functionName === name
+    const own = inside || matches ? (selfMs.get(id) ?? 0) : 0
+    return own + (node.children ?? []).reduce((sum, child) => sum + walk(child, inside || matches), 0)
+  }
+  return walk(profile.nodes[0]?.id ?? 1, false)
+}
+
 log(`total ${total.toFixed(0)} ms sampled\n\nby area:`)
 show(areas, 25)
 log('\nby function (self time):')
 show(functions, Number(values.top))
+if (values.inclusive) {
+  log('\ninclusive:')
+  show(new Map(values.inclusive.map((name) => [name, inclusiveMs(name)])), values.inclusive.length)
+}
