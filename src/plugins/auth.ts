@@ -104,7 +104,10 @@ export default fp(async function authPlugin (app) {
 
     const hash = hashKey(key)
     if (sameHash(hash, platformHash)) {
-      if (!access.platform) throw httpError(403, 'The platform key manages clients and API keys only; use a client API key')
+      if (!access.platform) {
+        app.refusedKeyGate?.(request, reply, 'platform')
+        throw httpError(403, 'The platform key manages clients and API keys only; use a client API key')
+      }
       request.caller = { kind: 'platform' }
       return
     }
@@ -114,6 +117,7 @@ export default fp(async function authPlugin (app) {
       stored = await app.apiKeyLookup.find(hash)
     }
     if (!stored) throw httpError(401, 'Invalid or revoked API key')
+    if (!access.role || rank[stored.role] < rank[access.role]) app.refusedKeyGate?.(request, reply, stored._id)
     if (!access.role) throw httpError(403, 'This route needs the platform key')
     if (rank[stored.role] < rank[access.role]) throw httpError(403, `This route needs the ${access.role} role; this key has ${stored.role}`)
     request.caller = { kind: 'client', clientId: stored.clientId, role: stored.role, keyId: stored._id, userId: stored.userId ?? null }

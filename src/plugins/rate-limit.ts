@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin'
 import { parse as parseDuration } from '@lukeed/ms'
 import type { FastifyReply, FastifyRequest } from 'fastify'
+import type { ObjectId } from 'mongodb'
 import { backgroundComment } from '../db/plugin.js'
 import { createRateLimitStore, type RateLimitDocument, type RateLimitStore, type Verdict } from './rate-limit-store.js'
 
@@ -17,6 +18,11 @@ declare module 'fastify' {
      * when the request's address has failed authentication too often. Null when rate limits are off.
      */
     keyLookupGate: ((request: FastifyRequest, reply: FastifyReply) => void) | null
+    /**
+     * Called by auth for a verified key it refuses (wrong role, platform key on a client route): the request counts
+     * against that key like any other, and past the limit it is the 429, not the 403. Null when rate limits are off.
+     */
+    refusedKeyGate: ((request: FastifyRequest, reply: FastifyReply, keyId: ObjectId | 'platform') => void) | null
   }
 }
 
@@ -56,6 +62,7 @@ export default fp(async function rateLimitPlugin (app) {
   if (max === 0) {
     app.decorate('rateLimits', null)
     app.decorate('keyLookupGate', null)
+    app.decorate('refusedKeyGate', null)
     return
   }
   const windowMs = /^[0-9]+$/.test(window) ? Number(window) : parseDuration(window) as number
@@ -83,13 +90,22 @@ export default fp(async function rateLimitPlugin (app) {
     done(verdict.allowed ? undefined : tooMany(`Rate limit exceeded: at most ${max} requests per ${window}; retry in ${seconds(verdict.resetMs)} s`))
   })
 
+  const keyBucket = (keyId: ObjectId | 'platform') => keyId === 'platform' ? 'key:platform' : `key:${keyId.toHexString()}`
+  const exceeded = (verdict: Verdict) => tooMany(`Rate limit exceeded: at most ${max} requests per ${window}; retry in ${seconds(verdict.resetMs)} s`)
+
+  app.decorate('refusedKeyGate', (request: FastifyRequest, reply: FastifyReply, keyId: ObjectId | 'platform') => {
+    if (!limited(request)) return
+    const verdict = store.hit(keyBucket(keyId), max)
+    announce(reply, verdict)
+    if (!verdict.allowed) throw exceeded(verdict)
+  })
+
   app.addHook('preParsing', (request, reply, payload, done) => {
     const caller = request.caller
     if (!caller || !limited(request)) return done(null, payload)
-    const verdict = store.hit(caller.kind === 'platform' ? 'key:platform' : `key:${caller.keyId.toHexString()}`, max)
+    const verdict = store.hit(keyBucket(caller.kind === 'platform' ? 'platform' : caller.keyId), max)
     announce(reply, verdict)
-    if (verdict.allowed) return done(null, payload)
-    done(tooMany(`Rate limit exceeded: at most ${max} requests per ${window}; retry in ${seconds(verdict.resetMs)} s`))
+    done(verdict.allowed ? null : exceeded(verdict), payload)
   })
 
   app.addHook('onSend', (request, reply, payload, done) => {

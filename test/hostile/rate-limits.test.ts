@@ -98,6 +98,20 @@ t.test('junk cannot evict a real key\'s count', async (t) => {
   t.same(await statuses(app, [users, users]), [200, 429])
 })
 
+t.test('a verified key refused for its role still counts, and past the limit it is 429, not 403', async (t) => {
+  const app = await buildTestApp(t, { env: limits })
+  const tenant = await createTenant(app, 'refused')
+  const refused = { method: 'POST' as const, url: '/api/v1/users', headers: bearer(tenant.keys.agent), payload: { name: 'Nobody', role: 'agent' } }
+  t.same(await statuses(app, [refused, refused, refused, refused, refused, refused]), [403, 403, 403, 403, 403, 429])
+  t.same(await statuses(app, [{ method: 'GET', url: '/api/v1/users', headers: bearer(tenant.keys.agent) }]), [429], 'the same key on a route it may call')
+  t.equal((await app.inject({ method: 'GET', url: '/api/v1/users', headers: bearer(tenant.keys.manager) })).statusCode, 200, 'another key of the client is not affected')
+
+  const platform = { method: 'GET' as const, url: '/api/v1/users', headers: bearer(app.platformKey) }
+  t.same(await statuses(app, [platform, platform, platform, platform, platform, platform]), [403, 403, 403, 403, 403, 429], 'the platform key on a client route')
+  t.equal((await app.inject({ method: 'GET', url: '/api/v1/clients', headers: bearer(app.platformKey) })).statusCode, 429)
+  t.equal(await app.mongo.db.collection('users').countDocuments({ name: 'Nobody' }), 0, 'nothing was written')
+})
+
 t.test('distinct addresses do not share a bucket; health checks are never limited', async (t) => {
   const app = await buildTestApp(t, { env: { ...limits, RATE_LIMIT_MAX: '3' } })
   const docs = (remoteAddress: string): InjectOptions => ({ method: 'GET', url: '/docs/json', remoteAddress })
