@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { ObjectId } from 'mongodb'
 import type { Appender } from './appender.js'
 import type { Leases } from './leases.js'
+import { backgroundComment } from '../../db/plugin.js'
 import { clearOutboxes, draftsOf, type EventSource, type OutboxDocument } from './outbox.js'
 
 /** Outbox entries younger than this are left to the request that wrote them (it is most likely appending them now). */
@@ -56,7 +57,7 @@ export class Announcer {
     let announced = 0
     for (const [name, source] of this.sources) {
       for (let round = 0; round < SWEEP_ROUNDS; round++) {
-        const docs = await source.collection.find({ 'outbox.at': { $lte: cutoff } } as never).limit(SWEEP_BATCH).toArray() as OutboxDocument[]
+        const docs = await source.collection.find({ 'outbox.at': { $lte: cutoff } } as never, { comment: backgroundComment('outbox sweep') }).limit(SWEEP_BATCH).toArray() as OutboxDocument[]
         if (docs.length === 0 || !await this.announce(name, docs)) break
         announced += docs.length
         if (docs.length < SWEEP_BATCH) break

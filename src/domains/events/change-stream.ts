@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { ChangeStream, Db, ObjectId } from 'mongodb'
+import { backgroundComment } from '../../db/plugin.js'
 
 const REOPEN_MS = 1000
 
@@ -20,7 +21,8 @@ export async function watchLog (db: Db, wake: (clientId: ObjectId) => void, logg
 
   const open = () => {
     const opened = db.collection('events').watch<{ clientId: ObjectId }>(
-      [{ $match: { operationType: 'insert' } }, { $project: { 'fullDocument.clientId': 1 } }]
+      [{ $match: { operationType: 'insert' } }, { $project: { 'fullDocument.clientId': 1 } }],
+      { comment: backgroundComment('event log change stream') }
     )
     opened.on('change', (change) => {
       if ('fullDocument' in change && change.fullDocument) wake(change.fullDocument.clientId)

@@ -2,6 +2,7 @@ import fp from 'fastify-plugin'
 import { randomBytes } from 'node:crypto'
 import { hostname } from 'node:os'
 import type { ObjectId } from 'mongodb'
+import { backgroundComment } from '../../db/plugin.js'
 import { Announcer } from './announcer.js'
 import { Appender } from './appender.js'
 import { watchLog } from './change-stream.js'
@@ -47,7 +48,8 @@ export default fp(async function eventsDomain (app) {
   const notify = (clientId: ObjectId) => { for (const listener of listeners) listener(clientId) }
   const appender = new Appender(log, notify)
   const announcer = new Announcer(appender, leases, app.log, config.EVENTS_SWEEP_INTERVAL_MS * 2)
-  const streams = new EventStreams(log, {
+  // The streams' shared readers (one tail per client and instance) are the instance's own work, whoever opened them.
+  const streams = new EventStreams(new EventLog(app.mongo.db, log.retentionMs, backgroundComment('event streams')), {
     pollMs: config.EVENTS_POLL_MS,
     // Heartbeats come at least twice per idle-socket timeout, so an open stream is never cut for idleness.
     heartbeatMs: Math.min(HEARTBEAT_MS, Math.floor(config.CONNECTION_TIMEOUT_MS / 2)),

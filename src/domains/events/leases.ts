@@ -1,4 +1,8 @@
 import { MongoServerError, type Collection, type Db } from 'mongodb'
+import { backgroundComment } from '../../db/plugin.js'
+
+/** Leases are only ever taken by an instance's own jobs, never for a request. */
+const COMMENT = backgroundComment('leases')
 
 interface LeaseDocument { _id: string, owner: string, until: Date }
 
@@ -20,7 +24,7 @@ export class Leases {
       const lease = await this.leases.findOneAndUpdate(
         { _id: name, $or: [{ until: { $lte: now } }, { owner: this.owner }] },
         { $set: { owner: this.owner, until: new Date(now.getTime() + ms) } },
-        { upsert: true, returnDocument: 'after' }
+        { upsert: true, returnDocument: 'after', comment: COMMENT }
       )
       return lease?.owner === this.owner
     } catch (error) {
@@ -31,6 +35,6 @@ export class Leases {
   }
 
   async release (name: string): Promise<void> {
-    await this.leases.deleteOne({ _id: name, owner: this.owner })
+    await this.leases.deleteOne({ _id: name, owner: this.owner }, { comment: COMMENT })
   }
 }

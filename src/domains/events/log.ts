@@ -39,14 +39,15 @@ export class EventLog {
   /** The seq this instance expects to write next per client: a hint, corrected by the unique index. */
   private readonly hints = new Map<string, number>()
 
-  constructor (db: Db, readonly retentionMs: number) {
+  /** `comment`: set on every command of this log (one made for an instance's own readers: its tails, its webhooks). */
+  constructor (db: Db, readonly retentionMs: number, private readonly comment?: string) {
     this.events = db.collection<EventDocument>('events')
     this.heads = db.collection<HeadDocument>('eventHeads')
   }
 
   /** The newest seq the head document names (0 for a client with no events): every seq up to it is stored. */
   async head (clientId: ObjectId): Promise<number> {
-    const head = await this.heads.findOne({ _id: clientId })
+    const head = await this.heads.findOne({ _id: clientId }, this.tagged)
     return Number(head?.seq ?? 0)
   }
 
@@ -63,7 +64,7 @@ export class EventLog {
       const expiresAt = new Date(createdAt.getTime() + this.retentionMs)
       const docs = pending.map((draft, index): EventDocument => ({ _id: new ObjectId(), clientId, seq: next + index, ...draft, createdAt, expiresAt }))
       try {
-        await this.events.insertMany(docs, { ordered: true })
+        await this.events.insertMany(docs, { ordered: true, ...this.tagged })
         stored = next + docs.length - 1
         next += docs.length
         break
@@ -92,7 +93,7 @@ export class EventLog {
   /** The events right after `position`, in seq order, up to the first one not yet visible (never past a gap). */
   async after (clientId: ObjectId, position: number, limit = READ_BATCH): Promise<EventDocument[]> {
     const seqs = Array.from({ length: limit }, (_, index) => position + 1 + index)
-    const found = await this.events.find({ clientId, seq: { $in: seqs } }).sort({ seq: 1 }).toArray()
+    const found = await this.events.find({ clientId, seq: { $in: seqs } }, this.tagged).sort({ seq: 1 }).toArray()
     const run: EventDocument[] = []
     for (const event of found) {
       if (Number(event.seq) !== position + 1 + run.length) break
@@ -113,7 +114,7 @@ export class EventLog {
     const seq = upTo - after <= REPLAY_BY_SEQ_WITHIN
       ? { $in: Array.from({ length: windowEnd - after }, (_, index) => after + 1 + index) }
       : { $gt: after, $lte: upTo }
-    const found = await this.events.find({ clientId, audience: tag, seq }).sort({ seq: 1 }).limit(limit).toArray()
+    const found = await this.events.find({ clientId, audience: tag, seq }, this.tagged).sort({ seq: 1 }).limit(limit).toArray()
     const events = found.map((event) => ({ ...event, seq: Number(event.seq) }))
     const through = events.length === limit ? (events.at(-1) as EventDocument).seq : '$in' in seq ? windowEnd : upTo
     return { events, through }
@@ -121,18 +122,22 @@ export class EventLog {
 
   /** Whether the log holds the event `seq` (still within retention). */
   async has (clientId: ObjectId, seq: number): Promise<boolean> {
-    return (await this.events.countDocuments({ clientId, seq }, { limit: 1 })) === 1
+    return (await this.events.countDocuments({ clientId, seq }, { limit: 1, ...this.tagged })) === 1
   }
 
   /** The seq of the client's newest stored event, read from the log itself. */
   private async newest (clientId: ObjectId): Promise<number> {
-    const [event] = await this.events.find({ clientId }, { projection: { seq: 1 } }).sort({ seq: -1 }).limit(1).toArray()
+    const [event] = await this.events.find({ clientId }, { projection: { seq: 1 }, ...this.tagged }).sort({ seq: -1 }).limit(1).toArray()
     return Number(event?.seq ?? 0)
   }
 
   private async loggedKeys (clientId: ObjectId, keys: string[]): Promise<Set<string>> {
-    const found = await this.events.find({ clientId, key: { $in: keys } }, { projection: { key: 1 } }).toArray()
+    const found = await this.events.find({ clientId, key: { $in: keys } }, { projection: { key: 1 }, ...this.tagged }).toArray()
     return new Set(found.map((event) => event.key))
+  }
+
+  private get tagged (): { comment?: string } {
+    return this.comment === undefined ? {} : { comment: this.comment }
   }
 
   private remember (clientId: ObjectId, next: number): void {
@@ -142,11 +147,11 @@ export class EventLog {
 
   private async moveHead (clientId: ObjectId, seq: number): Promise<void> {
     try {
-      await this.heads.updateOne({ _id: clientId }, { $max: { seq } }, { upsert: true })
+      await this.heads.updateOne({ _id: clientId }, { $max: { seq } }, { upsert: true, ...this.tagged })
     } catch (error) {
       // Two first writers of a client both upserted; the head now exists, so move it as an update.
       if (!(error instanceof MongoServerError) || Number(error.code) !== 11000) throw error
-      await this.heads.updateOne({ _id: clientId }, { $max: { seq } })
+      await this.heads.updateOne({ _id: clientId }, { $max: { seq } }, this.tagged)
     }
   }
 }

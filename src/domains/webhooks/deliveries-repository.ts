@@ -40,8 +40,12 @@ export interface AttemptDocument extends AttemptOutcome {
   expiresAt: Date
 }
 
-/** Deliveries (one per endpoint and event) with their leases, and the log of every attempt. */
-export function createDeliveriesRepository (db: Db, retentionMs: number) {
+/**
+ * Deliveries (one per endpoint and event) with their leases, and the log of every attempt. `comment`: set on the
+ * commands of the dispatcher's reads and writes (the instance's own work, not a request's).
+ */
+export function createDeliveriesRepository (db: Db, retentionMs: number, comment?: string) {
+  const tagged = comment === undefined ? {} : { comment }
   const deliveries: Collection<DeliveryDocument> = db.collection<DeliveryDocument>('webhookDeliveries')
   const attempts: Collection<AttemptDocument> = db.collection<AttemptDocument>('webhookAttempts')
   const expiry = (from: Date) => new Date(from.getTime() + retentionMs)
@@ -51,7 +55,7 @@ export function createDeliveriesRepository (db: Db, retentionMs: number) {
     async createMany (docs: Omit<DeliveryDocument, '_id' | 'attempts' | 'state' | 'expiresAt'>[]): Promise<void> {
       if (docs.length === 0) return
       try {
-        await deliveries.insertMany(docs.map((doc) => ({ ...doc, _id: new ObjectId(), state: 'pending' as const, attempts: 0, expiresAt: expiry(doc.createdAt) })), { ordered: false })
+        await deliveries.insertMany(docs.map((doc) => ({ ...doc, _id: new ObjectId(), state: 'pending' as const, attempts: 0, expiresAt: expiry(doc.createdAt) })), { ordered: false, ...tagged })
       } catch (error) {
         const duplicatesOnly = error instanceof MongoBulkWriteError && [error.writeErrors].flat().every((writeError) => writeError.code === 11000)
         if (!duplicatesOnly) throw error
@@ -67,11 +71,11 @@ export function createDeliveriesRepository (db: Db, retentionMs: number) {
       const due: Filter<DeliveryDocument> = {
         state: 'pending', nextAttemptAt: { $lte: now }, $or: [{ leaseUntil: { $exists: false } }, { leaseUntil: { $lte: now } }]
       }
-      const candidates = await deliveries.find(due, { projection: { _id: 1 } }).sort({ nextAttemptAt: 1 }).limit(count).toArray()
+      const candidates = await deliveries.find(due, { projection: { _id: 1 }, ...tagged }).sort({ nextAttemptAt: 1 }).limit(count).toArray()
       const claimed = await Promise.all(candidates.map(async ({ _id }) => deliveries.findOneAndUpdate(
         { _id, ...due },
         { $set: { leaseOwner: owner, leaseUntil: new Date(now.getTime() + leaseMs) }, $inc: { attempts: 1 } },
-        { returnDocument: 'after' }
+        { returnDocument: 'after', ...tagged }
       )))
       return claimed.filter((delivery): delivery is DeliveryDocument => delivery !== null)
     },
@@ -81,13 +85,14 @@ export function createDeliveriesRepository (db: Db, retentionMs: number) {
       await attempts.insertOne({
         _id: new ObjectId(), clientId: delivery.clientId, endpointId: delivery.endpointId, deliveryId: delivery._id,
         attempt: delivery.attempts, ...outcome, expiresAt: expiry(outcome.at)
-      })
+      }, tagged)
       const settled = await deliveries.updateOne(
         { _id: delivery._id, leaseOwner: owner, attempts: delivery.attempts },
         {
           $set: { state: next.state, lastAttempt: outcome, nextAttemptAt: next.nextAttemptAt ?? delivery.nextAttemptAt, expiresAt: expiry(outcome.at) },
           $unset: { leaseOwner: '', leaseUntil: '' }
-        }
+        },
+        tagged
       )
       return settled.modifiedCount === 1
     },
@@ -96,7 +101,8 @@ export function createDeliveriesRepository (db: Db, retentionMs: number) {
     async cancel (delivery: DeliveryDocument, owner: string): Promise<void> {
       await deliveries.updateOne(
         { _id: delivery._id, leaseOwner: owner, attempts: delivery.attempts },
-        { $set: { state: 'cancelled' }, $inc: { attempts: -1 }, $unset: { leaseOwner: '', leaseUntil: '' } }
+        { $set: { state: 'cancelled' }, $inc: { attempts: -1 }, $unset: { leaseOwner: '', leaseUntil: '' } },
+        tagged
       )
     },
 

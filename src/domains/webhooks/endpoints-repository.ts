@@ -33,10 +33,14 @@ export function toWebhook (doc: EndpointDocument): Webhook {
   }
 }
 
-/** Webhook endpoints of each client, and the one fan-out position per client their deliveries are made from. */
-export function createEndpointsRepository (db: Db) {
+/**
+ * Webhook endpoints of each client, and the one fan-out position per client their deliveries are made from.
+ * `comment`: set on the commands of the dispatcher's reads and writes (the instance's own work, not a request's).
+ */
+export function createEndpointsRepository (db: Db, comment?: string) {
   const endpoints: Collection<EndpointDocument> = db.collection<EndpointDocument>('webhooks')
   const cursors: Collection<{ _id: ObjectId, seq: number }> = db.collection('webhookCursors')
+  const tagged = comment === undefined ? {} : { comment }
 
   return {
     async create (clientId: ObjectId, fields: { url: string, eventTypes: EventType[], description?: string }, startSeq: number): Promise<EndpointDocument> {
@@ -69,7 +73,7 @@ export function createEndpointsRepository (db: Db) {
     },
 
     async findById (clientId: ObjectId, id: ObjectId): Promise<EndpointDocument | null> {
-      return endpoints.findOne({ _id: id, clientId })
+      return endpoints.findOne({ _id: id, clientId }, tagged)
     },
 
     /** The client's endpoints oldest first, after `afterId`. */
@@ -103,29 +107,29 @@ export function createEndpointsRepository (db: Db) {
     },
 
     async enabledFor (clientId: ObjectId): Promise<EndpointDocument[]> {
-      return endpoints.find({ clientId, enabled: true }).toArray()
+      return endpoints.find({ clientId, enabled: true }, tagged).toArray()
     },
 
     /** The clients with an enabled endpoint: those whose events are fanned out. */
     async activeClients (): Promise<ObjectId[]> {
-      return endpoints.distinct('clientId', { enabled: true })
+      return endpoints.distinct('clientId', { enabled: true }, tagged)
     },
 
     async position (clientId: ObjectId): Promise<number> {
-      return Number((await cursors.findOne({ _id: clientId }))?.seq ?? 0)
+      return Number((await cursors.findOne({ _id: clientId }, tagged))?.seq ?? 0)
     },
 
     async advance (clientId: ObjectId, seq: number): Promise<void> {
-      await cursors.updateOne({ _id: clientId }, { $max: { seq } }, { upsert: true })
+      await cursors.updateOne({ _id: clientId }, { $max: { seq } }, { upsert: true, ...tagged })
     },
 
     async recordSuccess (id: ObjectId): Promise<void> {
-      await endpoints.updateOne({ _id: id, failingSince: { $exists: true } }, { $unset: { failingSince: '' } })
+      await endpoints.updateOne({ _id: id, failingSince: { $exists: true } }, { $unset: { failingSince: '' } }, tagged)
     },
 
     /** Notes a failed delivery; an endpoint failing since `disableAfterMs` ago is disabled (true when this did it). */
     async recordFailure (id: ObjectId, at: Date, disableAfterMs: number): Promise<boolean> {
-      await endpoints.updateOne({ _id: id, failingSince: { $exists: false } }, { $set: { failingSince: at } })
+      await endpoints.updateOne({ _id: id, failingSince: { $exists: false } }, { $set: { failingSince: at } }, tagged)
       const since = new Date(at.getTime() - disableAfterMs)
       const disabled = await endpoints.updateOne(
         { _id: id, enabled: true, failingSince: { $lte: since } },
@@ -138,7 +142,8 @@ export function createEndpointsRepository (db: Db) {
                 ` to ${at.toISOString()}. Fix the endpoint, then re-enable it with PATCH {"enabled": true}.`]
             }
           }
-        }]
+        }],
+        tagged
       )
       return disabled.modifiedCount === 1
     }

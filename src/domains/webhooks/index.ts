@@ -1,4 +1,6 @@
 import fp from 'fastify-plugin'
+import { backgroundComment } from '../../db/plugin.js'
+import { EventLog } from '../events/log.js'
 import { createDeliveriesRepository, type DeliveriesRepository } from './deliveries-repository.js'
 import { Dispatcher } from './dispatcher.js'
 import { createEndpointsRepository, type EndpointsRepository } from './endpoints-repository.js'
@@ -18,9 +20,14 @@ declare module 'fastify' {
 export default fp(async function webhooksDomain (app) {
   const config = app.config
   const policy = new AddressPolicy(config.WEBHOOK_ALLOW_PRIVATE_TARGETS)
+  const retentionMs = config.EVENTS_RETENTION_DAYS * 24 * 3_600_000
   const endpoints = createEndpointsRepository(app.mongo.db)
-  const deliveries = createDeliveriesRepository(app.mongo.db, config.EVENTS_RETENTION_DAYS * 24 * 3_600_000)
-  const dispatcher = new Dispatcher(app.events.log, app.events.leases, endpoints, deliveries, policy, {
+  const deliveries = createDeliveriesRepository(app.mongo.db, retentionMs)
+  // The dispatcher's commands are the instance's own work: they carry a comment that says so.
+  const comment = backgroundComment('webhooks')
+  const dispatcher = new Dispatcher(
+    new EventLog(app.mongo.db, retentionMs, comment), app.events.leases,
+    createEndpointsRepository(app.mongo.db, comment), createDeliveriesRepository(app.mongo.db, retentionMs, comment), policy, {
     owner: app.events.leases.owner,
     pollMs: config.WEBHOOK_POLL_MS,
     timeoutMs: config.WEBHOOK_TIMEOUT_MS,
@@ -28,7 +35,8 @@ export default fp(async function webhooksDomain (app) {
     retryBaseMs: config.WEBHOOK_RETRY_BASE_MS,
     retryWindowMs: config.WEBHOOK_RETRY_WINDOW_MS,
     disableAfterMs: config.WEBHOOK_DISABLE_AFTER_MS
-  }, app.log)
+  }, app.log
+  )
   app.decorate('webhookEndpoints', endpoints)
   app.decorate('webhookDeliveries', deliveries)
   app.decorate('webhookPolicy', policy)
