@@ -173,8 +173,8 @@ t.test('HEAD on every stream route answers headers only and holds no stream', as
   const room = await app.chatroomsRepository.create(tenant.id, { name: 'r', createdBy: 1, memberIds: [1] })
   const doc = (await app.inject({ method: 'GET', url: '/docs/json' })).json() as { paths: Record<string, Record<string, { responses: Record<string, { content?: object }> }>> }
   const streamPaths = Object.entries(doc.paths).filter(([, methods]) => methods.get?.responses['200']?.content && 'text/event-stream' in (methods.get.responses['200'].content as object)).map(([path]) => path)
-  t.same(streamPaths.sort(), ['/api/v1/chatrooms/{chatroomId}/events', '/api/v1/chats/events', '/api/v1/chats/queue/events', '/api/v1/users/{userId}/events'])
-  const urls = [`/api/v1/chatrooms/${room.chatroomId}/events?userId=1`, '/api/v1/chats/events?userId=1', '/api/v1/chats/queue/events', '/api/v1/users/1/events']
+  t.same(streamPaths.sort(), ['/api/v1/chatrooms/{chatroomId}/events', '/api/v1/chats/events', '/api/v1/chats/queue/events', '/api/v1/user-statuses/events', '/api/v1/users/{userId}/events'])
+  const urls = [`/api/v1/chatrooms/${room.chatroomId}/events?userId=1`, '/api/v1/chats/events?userId=1', '/api/v1/chats/queue/events', '/api/v1/user-statuses/events', '/api/v1/users/1/events']
   for (const url of urls) {
     const res = await fetch(`${base}${url}`, { method: 'HEAD', headers: bearer(tenant.keys.admin), signal: AbortSignal.timeout(10_000) })
     t.equal(res.status, 200, `HEAD ${url}`)
