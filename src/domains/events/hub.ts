@@ -47,7 +47,8 @@ export class EventStreams {
   private readonly perClient = new Map<string, number>()
   private timer: NodeJS.Timeout | null = null
 
-  constructor (private readonly log: EventLog, readonly limits: StreamLimits, private readonly logger: FastifyBaseLogger) {}
+  /** `log`: the reader the tails and replays use (made with the background comment: its reads are no request's). */
+  constructor (readonly log: EventLog, readonly limits: StreamLimits, private readonly logger: FastifyBaseLogger) {}
 
   start (): void {
     this.timer = setInterval(() => { for (const tail of this.tails.values()) tail.poll() }, this.limits.pollMs)
