@@ -94,4 +94,17 @@ t.test('two app processes on one database: what either stores, streams on both r
     t.same(queueEvents.map((event) => event.event), ['chat-queued', 'chat-assigned', 'chat-closed'])
     t.ok(increasing(ids(agentEvents)) && increasing(ids(queueEvents)))
   })
+
+  t.test('user status: an update on either instance reaches the status streams on both, in order', async (t) => {
+    const onA = await open(a.address, '/api/v1/user-statuses/events')
+    const onB = await open(b.address, '/api/v1/user-statuses/events')
+    const busy = await call(a.address, 'PUT', '/api/v1/users/2/status', key, { state: 'busy', text: 'On a call' })
+    const away = await call(b.address, 'PUT', '/api/v1/users/3/status', key, { state: 'away' })
+    for (const stream of [onA, onB]) {
+      const events = await take(stream, 2)
+      t.same(events.map((event) => event.event), ['user-status', 'user-status'])
+      t.same(events.map((event) => event.data), [busy, away], 'each as its update answered it')
+      t.ok(increasing(ids(events)))
+    }
+  })
 })
