@@ -13,6 +13,7 @@ export class EmbeddedServer {
   private readonly sockets = new Set<Socket>()
   private nextConnectionId = 1
   private nextRequestId = 1
+  private port = 0
   private readonly reaper: NodeJS.Timeout
 
   constructor () {
@@ -27,7 +28,8 @@ export class EmbeddedServer {
       this.server.listen(port, host, () => {
         this.server.off('error', reject)
         const address = this.server.address()
-        resolve(typeof address === 'object' && address !== null ? address.port : port)
+        this.port = typeof address === 'object' && address !== null ? address.port : port
+        resolve(this.port)
       })
     })
   }
@@ -59,7 +61,7 @@ export class EmbeddedServer {
   private handle (socket: Socket, message: Buffer, connectionId: number): void {
     const request = parseMessage(message)
     const requestId = this.nextRequestId++
-    const ctx = { store: this.store, cursors: this.cursors, connectionId }
+    const ctx = { store: this.store, cursors: this.cursors, connectionId, port: this.port }
     if (request.kind === 'query') {
       const db = request.collection.split('.')[0]
       const wrapped = request.query.$query

@@ -2,7 +2,8 @@ import { Long } from 'bson'
 import type { Collection, StoredRecord } from '../collection.js'
 import type { Cursors } from '../cursors.js'
 import { CommandError, typeMismatch } from '../errors.js'
-import { compileFilter } from '../query.js'
+import { planQuery, type QueryRequest } from '../planner.js'
+import { drain } from '../stages.js'
 import type { Store } from '../store.js'
 import { isPlainObject, toView, type Doc } from '../values.js'
 
@@ -12,6 +13,8 @@ export interface CommandContext {
   /** The database the command runs against (`$db`). */
   db: string
   connectionId: number
+  /** The port the server listens on (explain's serverInfo). */
+  port?: number
 }
 
 export type Handler = (body: Doc, ctx: CommandContext) => Doc
@@ -46,11 +49,11 @@ export function boolArg (body: Doc, field: string): boolean {
 
 export const filterOf = (value: unknown): Doc => (isPlainObject(value) ? toView(value) as Doc : {})
 
-/** Records of `collection` matching `filter` (evaluation form), using an index when one applies. */
-export function matching (collection: Collection | undefined, filter: Doc, variables?: Doc): StoredRecord[] {
+/** Records of `collection` matching `filter` (evaluation form), through the query planner (`sort`, `limit`, `hint`: as find's). */
+export function matching (collection: Collection | undefined, filter: Doc, variables?: Doc, options: Omit<QueryRequest, 'filter' | 'variables'> = {}): StoredRecord[] {
   if (collection === undefined) return []
-  const test = compileFilter(filter, variables)
-  return collection.candidates(filter).filter((record) => test(record.view))
+  const { root } = planQuery(collection, { ...options, filter, variables })
+  return drain(root).map((member) => member.rec as StoredRecord)
 }
 
 /** The command's `let` variables (evaluation form), if any. */

@@ -4,10 +4,11 @@ import { adminCommands } from './admin.js'
 import { aggregateCommands } from './aggregate.js'
 import type { CommandContext } from './context.js'
 import { ddlCommands } from './ddl.js'
+import { explainCommand } from '../explain.js'
 import { readCommands } from './read.js'
 import { writeCommands } from './write.js'
 
-const HANDLERS = { ...adminCommands, ...readCommands, ...writeCommands, ...aggregateCommands, ...ddlCommands }
+const HANDLERS = { ...adminCommands, ...readCommands, ...writeCommands, ...aggregateCommands, ...ddlCommands, explain: explainCommand }
 
 export type { CommandContext }
 

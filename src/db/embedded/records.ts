@@ -1,0 +1,42 @@
+/**
+ * Documents are stored once, as their BSON bytes held in a one-byte string (one character per byte: no Buffer object
+ * and no off-heap allocation per document), and decoded when a command reads them. A decoded interaction document
+ * costs about four times its bytes in objects; the string costs its bytes plus a 16-byte header.
+ */
+import { deserialize, serializeWithBufferAndIndex } from 'bson'
+import { CommandError } from './errors.js'
+import { toStored, toView, type Doc } from './values.js'
+
+const MAX_BSON_SIZE = 16 * 1024 * 1024
+let scratch: Buffer | undefined
+
+/** The stored bytes of a document (stored form: numeric wrappers kept). */
+export function encodeDocument (doc: Doc): string {
+  scratch ??= Buffer.allocUnsafe(MAX_BSON_SIZE + 16 * 1024)
+  let end: number
+  try {
+    end = serializeWithBufferAndIndex(doc, scratch, { checkKeys: false, ignoreUndefined: false })
+  } catch (error) {
+    if (error instanceof RangeError) throw new CommandError(10334, 'BSONObjectTooLarge', `BSONObj size is invalid. Size must be between 0 and ${MAX_BSON_SIZE}(16MB)`)
+    throw error
+  }
+  if (end + 1 > MAX_BSON_SIZE) throw new CommandError(10334, 'BSONObjectTooLarge', `BSONObj size: ${end + 1} is invalid. Size must be between 0 and ${MAX_BSON_SIZE}(16MB)`)
+  return scratch.toString('latin1', 0, end + 1)
+}
+
+const PLAIN = { promoteValues: true, promoteBuffers: false, bsonRegExp: false } as const
+const TYPED = { promoteValues: false, promoteBuffers: false, bsonRegExp: false } as const
+
+/**
+ * A stored document, decoded afresh (callers own the objects). `wrapped`: it holds Long, Decimal128 or integral Double
+ * values, whose stored form keeps the wrapper; otherwise the stored and evaluation forms are one object.
+ */
+export function decodeDocument (bytes: string, wrapped: boolean): { doc: Doc, view: Doc } {
+  const buffer = Buffer.from(bytes, 'latin1')
+  if (!wrapped) {
+    const doc = deserialize(buffer, PLAIN) as Doc
+    return { doc, view: doc }
+  }
+  const doc = toStored(deserialize(buffer, TYPED)) as Doc
+  return { doc, view: toView(doc) as Doc }
+}
