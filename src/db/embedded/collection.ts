@@ -4,9 +4,9 @@ import { CommandError, badValue } from './errors.js'
 import { Index, duplicateKeyError, type Forms, type IndexSpec } from './indexes.js'
 import { candidateRecords } from './planner.js'
 import { compileFilter } from './query.js'
-import { decodeDocument, encodeDocument } from './records.js'
+import { bytesOf, decodeDocument, encodeDocument, holdsWrapper } from './records.js'
 import { compileJsonSchema } from './validator.js'
-import { cloneValue, hasNumericWrapper, isPlainObject, toView, type Doc } from './values.js'
+import { cloneValue, isPlainObject, toView, type Doc } from './values.js'
 
 /** A decoded document: stored form, evaluation form (the same object when it holds no numeric wrappers), record number. */
 export interface StoredRecord {
@@ -24,7 +24,7 @@ export interface CollectionOptions extends Doc {
 
 export const ID_INDEX: IndexSpec = { v: 2, key: { _id: 1 }, name: '_id_' }
 
-const formsOf = (doc: Doc): Forms => (hasNumericWrapper(doc) ? { doc, view: toView(doc) as Doc } : { doc, view: doc })
+const formsOf = (doc: Doc): Forms => (holdsWrapper(doc) ? { doc, view: toView(doc) as Doc } : { doc, view: doc })
 
 /** Puts `_id` first, generating an ObjectId when it is missing (as mongod does on insert). */
 export function withId (doc: Doc): Doc {
@@ -124,17 +124,21 @@ export class Collection {
     return candidateRecords(this, filter, variables)
   }
 
-  /** Inserts a document with `_id` already set; throws 11000 / 121 / 171 without changing anything. */
-  insert (doc: Doc, bypassValidation = false): StoredRecord {
+  /**
+   * Inserts a document with `_id` already set; throws 11000 / 121 / 171 without changing anything. `raw`: the BSON the
+   * client sent for exactly this document (stored as it is, not encoded again).
+   */
+  insert (doc: Doc, bypassValidation = false, raw?: Uint8Array): StoredRecord {
     if (Array.isArray(doc._id)) throw new CommandError(2, 'BadValue', "can't use an array for _id")
     const forms = formsOf(doc)
     if (!bypassValidation) this.checkValid(forms)
     const seq = this.nextSeq
     const indexes = this.indexes()
-    const keys = indexes.map((index) => index.keysOf(forms, seq, this.ns))
+    const keys: string[][] = new Array(indexes.length)
+    for (let i = 0; i < indexes.length; i++) keys[i] = indexes[i].keysOf(forms, seq, this.ns)
     this.checkUnique(indexes, keys, forms, seq)
-    const bytes = encodeDocument(doc)
-    indexes.forEach((index, i) => index.add(keys[i]))
+    const bytes = raw === undefined ? encodeDocument(doc) : bytesOf(raw)
+    for (let i = 0; i < indexes.length; i++) indexes[i].add(keys[i])
     this.docs.set(seq, bytes)
     if (forms.view !== forms.doc) this.wrapped.add(seq)
     this.nextSeq++
@@ -220,10 +224,11 @@ export class Collection {
   }
 
   private checkUnique (indexes: Index[], keys: string[][], forms: Forms, seq: number): void {
-    indexes.forEach((index, i) => {
+    for (let i = 0; i < indexes.length; i++) {
+      const index = indexes[i]
       const clash = index.conflict(keys[i], seq)
       if (clash !== undefined) throw duplicateKeyError(this.ns, { name: index.spec.name, key: index.spec.key, fields: index.fields }, index.valuesOf(forms, clash.key))
-    })
+    }
   }
 }
 

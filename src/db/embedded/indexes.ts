@@ -28,6 +28,14 @@ interface FieldValues { values: unknown[], arrayAt?: string }
 
 /** Values a path reaches: arrays on the way fan out over their documents; an array at the end contributes its elements. */
 function fieldValues (doc: Doc, parts: string[]): FieldValues {
+  // The common case, no array on the way: no closure, no recursion.
+  let value: unknown = doc
+  let i = 0
+  for (; i < parts.length; i++) {
+    if (Array.isArray(value)) break
+    value = isPlainObject(value) ? value[parts[i]] : undefined
+  }
+  if (i === parts.length && !Array.isArray(value)) return { values: [value] }
   const out: FieldValues = { values: [] }
   const walk = (value: unknown, i: number): void => {
     if (i === parts.length) {
@@ -103,26 +111,38 @@ export class Index {
   keysOf (forms: Forms, seq: number, ns = ''): string[] {
     if (!this.maintained) return []
     if (this.partial !== undefined && !this.partial(forms.view)) return []
-    const perField = this.parts.map((parts) => fieldValues(forms.doc, parts))
-    if (this.sparse && perField.every((f) => f.values.every((v) => v === undefined))) return []
-    let arrays = 0
+    const count = this.parts.length
+    const perField: FieldValues[] = new Array(count)
+    let single = true
+    let present = false
     let firstArray: string | undefined
-    perField.forEach((f, i) => {
-      if (f.arrayAt === undefined) return
+    let parallel = false
+    for (let i = 0; i < count; i++) {
+      const f = fieldValues(forms.doc, this.parts[i])
+      perField[i] = f
+      if (f.values.length !== 1) single = false
+      if (!present) for (const v of f.values) if (v !== undefined) present = true
+      if (f.arrayAt === undefined) continue
       this.multikeyPaths[i].add(f.arrayAt)
       this.multikey = true
       if (firstArray === undefined) firstArray = f.arrayAt
-      else if (f.arrayAt !== firstArray && !f.arrayAt.startsWith(`${firstArray}.`) && !firstArray.startsWith(`${f.arrayAt}.`)) arrays++
-    })
-    if (arrays > 0) {
+      else if (f.arrayAt !== firstArray && !f.arrayAt.startsWith(`${firstArray}.`) && !firstArray.startsWith(`${f.arrayAt}.`)) parallel = true
+    }
+    if (this.sparse && !present) return []
+    if (parallel) {
       const names = perField.filter((f) => f.arrayAt !== undefined).map((f) => `[${f.arrayAt}]`).join(' ')
       throw new CommandError(171, 'CannotIndexParallelArrays', `cannot index parallel arrays ${names}${ns === '' ? '' : ` in ${ns}`}`)
     }
-    if (perField.every((f) => f.values.length === 1)) return [this.encode(perField.map((f) => f.values[0]), seq)]
+    if (single) {
+      writer.reset()
+      for (let i = 0; i < count; i++) this.write(i, perField[i].values[0])
+      writer.seq(seq)
+      return [writer.finish()]
+    }
     const keys = new Set<string>()
     const combo: unknown[] = []
     const build = (i: number): void => {
-      if (i === perField.length) {
+      if (i === count) {
         keys.add(this.encode(combo, seq))
         return
       }
@@ -133,6 +153,12 @@ export class Index {
     }
     build(0)
     return [...keys]
+  }
+
+  private write (field: number, value: unknown): void {
+    const start = writer.pos
+    writer.value(value)
+    if (this.directions[field] < 0) writer.invert(start)
   }
 
   /** The values of the document's key that `key` encodes (for duplicate-key errors). */
@@ -154,11 +180,7 @@ export class Index {
 
   private encode (values: unknown[], seq: number): string {
     writer.reset()
-    for (let i = 0; i < values.length; i++) {
-      const start = writer.pos
-      writer.value(values[i])
-      if (this.directions[i] < 0) writer.invert(start)
-    }
+    for (let i = 0; i < values.length; i++) this.write(i, values[i])
     writer.seq(seq)
     return writer.finish()
   }
@@ -168,10 +190,12 @@ export class Index {
     if (!this.unique) return undefined
     for (const key of keys) {
       const prefix = key.slice(0, key.length - SEQ_BYTES)
-      for (const other of this.tree.keys(prefix)) {
-        if (other.length !== key.length || !other.startsWith(prefix)) break
+      let other = this.tree.nextHigherKey(prefix)
+      // At most two records hold a key while a document is being replaced: its own and the other one.
+      for (let n = 0; n < 2 && other !== undefined && other.length === key.length && other.startsWith(prefix); n++) {
         const seq = seqOfKey(other)
         if (seq !== ownSeq) return { key, seq }
+        other = this.tree.nextHigherKey(other)
       }
     }
     return undefined

@@ -34,6 +34,12 @@ export const AFTER = '\uffff'
 /** Bytes of the record number that ends every key of a secondary index. */
 export const SEQ_BYTES = 6
 
+type Latin1Buffer = Buffer & { latin1Slice?: (start: number, end: number) => string }
+
+/** Bytes as a flat one-byte string: Buffer#latin1Slice (undocumented, half the cost of toString) where Node has it. */
+export const latin1 = (buf: Buffer, start: number, end: number): string =>
+  (buf as Latin1Buffer).latin1Slice?.(start, end) ?? buf.toString('latin1', start, end)
+
 const bsonType = (v: object): string | undefined => (v as { _bsontype?: string })._bsontype
 
 /** The canonical type tag of a value (numbers of every BSON type share one). */
@@ -234,7 +240,7 @@ export class KeyWriter {
   }
 
   finish (): string {
-    return this.buf.toString('latin1', 0, this.pos)
+    return latin1(this.buf, 0, this.pos)
   }
 }
 

@@ -5,7 +5,7 @@
  * results per unit of work, a plan that finished first, then one without a blocking sort. No usable index: a
  * collection scan. `_id` equality alone: IDHACK.
  */
-import { fullBounds, intersect, isFull, type Interval } from './bounds.js'
+import { equalityBounds, fullBounds, intersect, isFull, type Interval } from './bounds.js'
 import type { Collection, StoredRecord } from './collection.js'
 import { CommandError } from './errors.js'
 import type { Index } from './indexes.js'
@@ -219,6 +219,10 @@ export function planQuery (collection: Collection | undefined, request: QueryReq
     if (id !== undefined) return { root: finish(new IdHack(collection, id.value), request, true), candidates: [], indexes: ['_id_'], parsed }
   }
 
+  if (purpose === 'find' && hinted === undefined && sort === undefined && (request.skip ?? 0) === 0 && request.variables === undefined && simpleCollation(request.collation)) {
+    const quick = pinnedUnique(collection, filter)
+    if (quick !== undefined) return { root: wrap(finish(quick.stage, shape, true), request), candidates: [quick.stage], indexes: [quick.index], parsed }
+  }
   const stringsOk = simpleCollation(request.collation)
   const candidates: Candidate[] = []
   for (const index of collection.indexes()) {
@@ -238,6 +242,9 @@ export function planQuery (collection: Collection | undefined, request: QueryReq
     const rest = residual(conjuncts, covered)
     const restKey = conjuncts.map((c) => (covered.has(c) ? '1' : '0')).join('')
     const needDocs = purpose === 'find' || Object.keys(rest).length > 0
+    // A unique index pinned to single values on every field reads at most one key per value: nothing can do better.
+    const pinned = hinted === undefined && index.unique && bounds.every((b) => b.length > 0 && b.every((i) => i.point)) && (sort === undefined || direction !== undefined)
+    if (pinned) candidates.length = 0
     candidates.push({
       index,
       providesSort: sort === undefined || direction !== undefined,
@@ -247,6 +254,7 @@ export function planQuery (collection: Collection | undefined, request: QueryReq
         return finish(node, shape, sort === undefined || direction !== undefined)
       }
     })
+    if (pinned) break
   }
   if (candidates.length === 0) candidates.push(collscan(1))
   let stages = candidates.map((c) => c.build())
@@ -267,6 +275,40 @@ function wrap (root: Stage, request: QueryRequest): Stage {
     return new Count(root, request.skip ?? 0, request.limit ?? 0)
   }
   return root
+}
+
+/** The value of an equality whose index bounds are one exact point (`{f: v}` or `{f: {$eq: v}}`), if it is one. */
+function pointValue (cond: unknown): { value: unknown } | undefined {
+  const value = isPlainObject(cond) && Object.keys(cond).length === 1 && '$eq' in cond ? cond.$eq : cond
+  if (isPlainObject(value)) return undefined
+  const bounds = equalityBounds(value)
+  return bounds.tight && bounds.intervals.length === 1 && bounds.intervals[0].point ? { value } : undefined
+}
+
+/**
+ * The plan the general planner picks for equalities that pin every field of a unique index (the first such index),
+ * found without analysing the filter for every index: the writes of an import and of idempotent creates, one statement
+ * at a time, spend most of their planning here.
+ */
+function pinnedUnique (collection: Collection, filter: Doc): { stage: Stage, index: string } | undefined {
+  const points = new Map<string, unknown>()
+  for (const [field, cond] of Object.entries(filter)) {
+    if (field.startsWith('$')) return undefined
+    const point = pointValue(cond)
+    if (point !== undefined) points.set(field, point.value)
+  }
+  if (points.size === 0) return undefined
+  for (const index of collection.indexes()) {
+    if (!index.unique || !index.maintained || index.partial !== undefined || (isPlainObject(index.spec.collation) && !simpleCollation(index.spec.collation))) continue
+    if (!index.fields.every((f) => points.has(f))) continue
+    const bounds = index.fields.map((f) => equalityBounds(points.get(f)).intervals)
+    const rest: Doc = {}
+    for (const [field, cond] of Object.entries(filter)) if (!index.fields.includes(field)) rest[field] = cond
+    const scan = new IndexScan(index, bounds, 1)
+    const predicate = Object.keys(rest).length > 0 ? compileFilter(rest) : undefined
+    return { stage: new Fetch(collection, scan, predicate, rest), index: index.name }
+  }
+  return undefined
 }
 
 /** `{_id: v}` (or `$eq`) with a scalar: answered by the `_id` index alone. */

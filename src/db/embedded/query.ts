@@ -1,4 +1,5 @@
 import { Context, OpType, ProcessingMode } from 'mingo/core'
+import { baseContext } from './mingo-context.js'
 import { Query } from 'mingo/query'
 import { Aggregator } from 'mingo/aggregator'
 import * as accumulatorOperators from 'mingo/operators/accumulator'
@@ -14,7 +15,7 @@ import { cloneValue, compareBson, isPlainObject, resolvePath, type Doc } from '.
 
 export { sortBy } from './sorting.js'
 
-const CONTEXT = Context.init({
+const CONTEXT = baseContext({
   accumulator: { ...accumulatorOperators, ...accumulatorShims },
   expression: { ...expressionOperators, ...expressionShims },
   pipeline: { ...pipelineOperators, ...pipelineShims },

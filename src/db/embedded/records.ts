@@ -5,6 +5,7 @@
  */
 import { deserialize, serializeWithBufferAndIndex } from 'bson'
 import { CommandError } from './errors.js'
+import { latin1 } from './keys.js'
 import { toStored, toView, type Doc } from './values.js'
 
 const MAX_BSON_SIZE = 16 * 1024 * 1024
@@ -21,8 +22,28 @@ export function encodeDocument (doc: Doc): string {
     throw error
   }
   if (end + 1 > MAX_BSON_SIZE) throw new CommandError(10334, 'BSONObjectTooLarge', `BSONObj size: ${end + 1} is invalid. Size must be between 0 and ${MAX_BSON_SIZE}(16MB)`)
-  return scratch.toString('latin1', 0, end + 1)
+  return latin1(scratch, 0, end + 1)
 }
+
+/**
+ * True when a stored-form value holds a Long, Decimal128 or Double wrapper (its evaluation form then differs). A walk
+ * without closures: it runs on every document written.
+ */
+export function holdsWrapper (value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (holdsWrapper(value[i])) return true
+    return false
+  }
+  const type = (value as { _bsontype?: string })._bsontype
+  if (type !== undefined) return type === 'Long' || type === 'Double' || type === 'Decimal128' || type === 'Int32'
+  if (value instanceof Date || value instanceof RegExp) return false
+  for (const key in value) if (holdsWrapper((value as Doc)[key])) return true
+  return false
+}
+
+/** The stored bytes of a document the client sent as BSON, when they are what encodeDocument would write. */
+export const bytesOf = (raw: Uint8Array): string => latin1(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength), 0, raw.byteLength)
 
 const PLAIN = { promoteValues: true, promoteBuffers: false, bsonRegExp: false } as const
 const TYPED = { promoteValues: false, promoteBuffers: false, bsonRegExp: false } as const

@@ -15,6 +15,8 @@ export interface CommandContext {
   connectionId: number
   /** The port the server listens on (explain's serverInfo). */
   port?: number
+  /** The BSON bytes of the documents of the request's document sequences, by field (wire.ts). */
+  raw?: Record<string, Buffer[]>
 }
 
 export type Handler = (body: Doc, ctx: CommandContext) => Doc

@@ -2,6 +2,7 @@ import type { Collection, StoredRecord } from '../collection.js'
 import { withId } from '../collection.js'
 import { CommandError, asCommandError } from '../errors.js'
 import { project } from '../query.js'
+import { simpleSets, simpleUpsertDocument } from '../simple-upsert.js'
 import { applyUpdate, upsertDocument, type UpdateSpec } from '../update.js'
 import { isPlainObject, toView, type Doc } from '../values.js'
 import { boolArg, docArg, filterOf, letOf, matching, numberArg, stringArg, type Handler } from './context.js'
@@ -32,11 +33,14 @@ const insert: Handler = (body, ctx) => {
   const ordered = body.ordered !== false
   const bypass = boolArg(body, 'bypassDocumentValidation')
   const errors: WriteError[] = []
+  const raw = ctx.raw?.documents
   let n = 0
   documentsOf(body, 'documents').forEach((doc, index) => {
     if (ordered && errors.length > 0) return
     try {
-      collection.insert(withId(doc), bypass)
+      const prepared = withId(doc)
+      // The client's own bytes are the stored form when `_id` is already first (values.ts: toStored keeps every BSON type).
+      collection.insert(prepared, bypass, prepared === doc && raw?.length === (body.documents as unknown[]).length ? raw[index] : undefined)
       n++
     } catch (error) {
       errors.push(writeError(index, error))
@@ -56,12 +60,15 @@ function updateOne (collection: Collection, statement: Doc, bypass: boolean, var
   const u = statement.u as UpdateSpec
   const arrayFilters = Array.isArray(statement.arrayFilters) ? statement.arrayFilters.filter(isPlainObject) : undefined
   const records = matching(collection, toView(filter) as Doc, variables, queryOptions(statement, statement.multi === true ? 0 : 1))
+  const simple = arrayFilters === undefined ? simpleSets(u) : undefined
   if (records.length === 0) {
     if (statement.upsert !== true) return { matched: 0, modified: 0 }
-    const doc = upsertDocument(filter, u, arrayFilters)
+    const doc = simple === undefined ? upsertDocument(filter, u, arrayFilters) : simpleUpsertDocument(filter, simple)
     collection.insert(doc, bypass)
     return { matched: 0, modified: 0, upserted: doc._id }
   }
+  // Only $setOnInsert: a document that exists already is left as it is.
+  if (simple !== undefined && Object.keys(simple.set).length === 0) return { matched: records.length, modified: 0 }
   let modified = 0
   for (const record of records) {
     const next = applyUpdate(record, u, arrayFilters, false, filter, variables)
