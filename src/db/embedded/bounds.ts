@@ -12,8 +12,11 @@ export interface Interval {
   loInc: boolean
   hi: string
   hiInc: boolean
-  loText: string
-  hiText: string
+  /** The endpoints' values, shown (formatValue) only when a plan is explained; or their text, when no value has it. */
+  loValue?: unknown
+  hiValue?: unknown
+  loText?: string
+  hiText?: string
   /** A single value: an equality. */
   point: boolean
   /** How mongod shows it when that is not [lo, hi] (a regex prefix: ["abc", "abd")), scanned forward and backward. */
@@ -23,7 +26,10 @@ export interface Interval {
 /** Intervals of one field, ascending and disjoint, and whether they say exactly what the predicates say (no FETCH check needed). */
 export interface FieldBounds { intervals: Interval[], tight: boolean }
 
-const FULL: Interval = { lo: keyOf(new MinKey()), loInc: true, hi: keyOf(new MaxKey()), hiInc: true, loText: 'MinKey', hiText: 'MaxKey', point: false }
+const FULL: Interval = { lo: keyOf(new MinKey()), loInc: true, hi: keyOf(new MaxKey()), hiInc: true, loValue: new MinKey(), hiValue: new MaxKey(), point: false }
+
+export const loText = (i: Interval): string => i.loText ?? formatValue(i.loValue)
+export const hiText = (i: Interval): string => i.hiText ?? formatValue(i.hiValue)
 export const fullBounds = (): FieldBounds => ({ intervals: [FULL], tight: true })
 export const isFull = (intervals: Interval[]): boolean => intervals.length === 1 && intervals[0].lo === FULL.lo && intervals[0].hi === FULL.hi
 
@@ -38,7 +44,7 @@ export function union (lists: Interval[][]): Interval[] {
   for (const i of all) {
     const last = out[out.length - 1]
     if (last !== undefined && startOf(i) <= endOf(last)) {
-      if (endOf(i) > endOf(last)) out[out.length - 1] = { ...last, hi: i.hi, hiInc: i.hiInc, hiText: i.hiText, point: false, display: undefined }
+      if (endOf(i) > endOf(last)) out[out.length - 1] = { ...last, hi: i.hi, hiInc: i.hiInc, hiValue: i.hiValue, hiText: i.hiText, point: false, display: undefined }
       else if (last.point && !(startOf(i) === startOf(last) && endOf(i) === endOf(last))) out[out.length - 1] = { ...last, point: false, display: undefined }
     } else {
       out.push(i)
@@ -57,7 +63,7 @@ export function intersect (a: Interval[], b: Interval[]): Interval[] {
         out.push(lo)
         continue
       }
-      const i: Interval = { lo: lo.lo, loInc: lo.loInc, loText: lo.loText, hi: hi.hi, hiInc: hi.hiInc, hiText: hi.hiText, point: false }
+      const i: Interval = { lo: lo.lo, loInc: lo.loInc, loValue: lo.loValue, loText: lo.loText, hi: hi.hi, hiInc: hi.hiInc, hiValue: hi.hiValue, hiText: hi.hiText, point: false }
       if (!isEmpty(i)) out.push(i)
     }
   }
@@ -69,14 +75,16 @@ function complement (list: Interval[]): Interval[] {
   const out: Interval[] = []
   let lo = FULL.lo
   let loInc = true
-  let loText = FULL.loText
+  let loValue = FULL.loValue
+  let loTextOf = FULL.loText
   for (const i of union([list])) {
-    out.push({ lo, loInc, loText, hi: i.lo, hiInc: !i.loInc, hiText: i.loText, point: false })
+    out.push({ lo, loInc, loValue, loText: loTextOf, hi: i.lo, hiInc: !i.loInc, hiValue: i.loValue, hiText: i.loText, point: false })
     lo = i.hi
     loInc = !i.hiInc
-    loText = i.hiText
+    loValue = i.hiValue
+    loTextOf = i.hiText
   }
-  out.push({ lo, loInc, loText, hi: FULL.hi, hiInc: true, hiText: FULL.hiText, point: false })
+  out.push({ lo, loInc, loValue, loText: loTextOf, hi: FULL.hi, hiInc: true, hiValue: FULL.hiValue, point: false })
   return out.filter((i) => !isEmpty(i))
 }
 
@@ -122,17 +130,20 @@ function formatNumber (n: number | bigint, double = false): string {
 /** `reversed`: as a backward scan of the field reads it ("[inf.0, 5]"). */
 export function formatInterval (i: Interval, reversed = false): string {
   if (i.display !== undefined) return i.display[reversed ? 1 : 0]
-  if (reversed) return `${i.hiInc ? '[' : '('}${i.hiText}, ${i.loText}${i.loInc ? ']' : ')'}`
-  return `${i.loInc ? '[' : '('}${i.loText}, ${i.hiText}${i.hiInc ? ']' : ')'}`
+  if (reversed) return `${i.hiInc ? '[' : '('}${hiText(i)}, ${loText(i)}${i.loInc ? ']' : ')'}`
+  return `${i.loInc ? '[' : '('}${loText(i)}, ${hiText(i)}${i.hiInc ? ']' : ')'}`
 }
 
 // ---- building intervals from predicate values
 
-const interval = (lo: unknown, loInc: boolean, hi: unknown, hiInc: boolean, texts?: [string, string]): Interval => ({
-  lo: keyOf(lo), loInc, hi: keyOf(hi), hiInc, loText: texts?.[0] ?? formatValue(lo), hiText: texts?.[1] ?? formatValue(hi), point: false
+const interval = (lo: unknown, loInc: boolean, hi: unknown, hiInc: boolean): Interval => ({
+  lo: keyOf(lo), loInc, hi: keyOf(hi), hiInc, loValue: lo, hiValue: hi, point: false
 })
 
-const pointOf = (v: unknown): Interval => ({ ...interval(v, true, v, true), point: true })
+const pointOf = (v: unknown): Interval => {
+  const key = keyOf(v)
+  return { lo: key, loInc: true, hi: key, hiInc: true, loValue: v, hiValue: v, point: true }
+}
 
 /** The [lowest, highest] values of a value's type, as mongod brackets open ranges. */
 function bracket (v: unknown): [Interval, Interval] | undefined {
@@ -141,7 +152,7 @@ function bracket (v: unknown): [Interval, Interval] | undefined {
       const lo = interval(-Infinity, true, -Infinity, true)
       return [lo, interval(Infinity, true, Infinity, true)]
     }
-    case TAG.string: return [interval('', true, '', true), { ...interval({}, false, {}, false) }]
+    case TAG.string: return [interval('', true, '', true), interval({}, false, {}, false)]
     case TAG.date: return [DATE_MIN, DATE_MAX]
     case TAG.objectId: {
       const min = new ObjectId('000000000000000000000000')
@@ -207,8 +218,8 @@ export function rangeBounds (op: string, v: unknown): FieldBounds {
   const at = interval(v, true, v, true)
   const inclusive = op === '$gte' || op === '$lte' || !exact
   const list = op === '$gt' || op === '$gte'
-    ? [{ ...at, loInc: inclusive, hi: max.hi, hiInc: max.hiInc, hiText: max.hiText }]
-    : [{ ...at, lo: min.lo, loInc: min.loInc, loText: min.loText, hiInc: inclusive }]
+    ? [{ ...at, loInc: inclusive, hi: max.hi, hiInc: max.hiInc, hiValue: max.hiValue, hiText: max.hiText }]
+    : [{ ...at, lo: min.lo, loInc: min.loInc, loValue: min.loValue, loText: min.loText, hiInc: inclusive }]
   return { intervals: list.filter((i) => !isEmpty(i)), tight: exact && tag !== TAG.string }
 }
 
@@ -222,14 +233,14 @@ export function regexBounds (v: unknown, flags = ''): FieldBounds {
   const match = /[imx]/.test(allFlags) ? null : PREFIX.exec(source)
   if (match === null) {
     const strings = bracket('') as [Interval, Interval]
-    return { intervals: union([[{ ...strings[0], hi: strings[1].hi, hiInc: false, hiText: strings[1].hiText }], self]), tight: false }
+    return { intervals: union([[{ ...strings[0], hi: strings[1].hi, hiInc: false, hiValue: strings[1].hiValue }], self]), tight: false }
   }
   const prefix = match[1].replace(/\\(.)/g, '$1')
   const encoded = keyOf(prefix).slice(0, -1)
   const last = prefix.charCodeAt(prefix.length - 1)
   const next = prefix.slice(0, -1) + String.fromCharCode(last + 1)
   const [from, to] = [formatValue(prefix), formatValue(next)]
-  const range: Interval = { lo: encoded, loInc: true, hi: encoded, hiInc: true, loText: from, hiText: to, point: false, display: [`[${from}, ${to})`, `(${to}, ${from}]`] }
+  const range: Interval = { lo: encoded, loInc: true, hi: encoded, hiInc: true, loValue: prefix, hiValue: next, point: false, display: [`[${from}, ${to})`, `(${to}, ${from}]`] }
   return { intervals: union([[range], self]), tight: false }
 }
 
@@ -246,7 +257,7 @@ export function typeBounds (types: unknown): FieldBounds {
       continue
     }
     const b = bracket(sample) as [Interval, Interval]
-    parts.push([{ ...b[0], hi: b[1].hi, hiInc: b[1].hiInc, hiText: b[1].hiText }])
+    parts.push([{ ...b[0], hi: b[1].hi, hiInc: b[1].hiInc, hiValue: b[1].hiValue, hiText: b[1].hiText }])
   }
   return { intervals: union(parts), tight: false }
 }

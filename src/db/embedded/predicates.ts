@@ -181,8 +181,8 @@ function exprAtoms (expr: unknown, variables?: Doc): Atom[] {
   const full = fullBounds().intervals[0]
   const inclusive = cmp === '$gte' || cmp === '$lte'
   const i: Interval = cmp === '$gt' || cmp === '$gte'
-    ? { ...point, loInc: inclusive, hi: full.hi, hiInc: true, hiText: 'MaxKey', point: false }
-    : { ...point, lo: full.lo, loInc: true, loText: 'MinKey', hiInc: inclusive, point: false }
+    ? { ...point, loInc: inclusive, hi: full.hi, hiInc: true, hiValue: full.hiValue, point: false }
+    : { ...point, lo: full.lo, loInc: true, loValue: full.loValue, hiInc: inclusive, point: false }
   return [atom(field, '$expr', { intervals: [i], tight: false }, false, false)]
 }
 

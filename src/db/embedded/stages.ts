@@ -582,7 +582,7 @@ export class CountScan extends Stage {
     const endKey: Doc = {}
     this.index.fields.forEach((field, f) => {
       const i = this.bounds[f][0]
-      const [lo, hi, loInc, hiInc] = this.index.directions[f] > 0 ? [i.loText, i.hiText, i.loInc, i.hiInc] : [i.hiText, i.loText, i.hiInc, i.loInc]
+      const [lo, hi, loInc, hiInc] = this.index.directions[f] > 0 ? [i.loValue, i.hiValue, i.loInc, i.hiInc] : [i.hiValue, i.loValue, i.hiInc, i.loInc]
       startKey[field] = lo
       endKey[field] = hi
       if (f === 0) {
