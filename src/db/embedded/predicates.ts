@@ -85,8 +85,9 @@ function operatorAtom (path: string, op: string, v: unknown, cond: Doc): Atom | 
       return atom(path, op, bounds, bounds.intervals.length === 1 && bounds.intervals[0].point)
     }
     case '$gt': case '$gte': case '$lt': case '$lte': return atom(path, op, rangeBounds(op, v))
-    case '$ne': return atom(path, op, notBounds(equalityBounds(v)))
-    case '$nin': return Array.isArray(v) ? atom(path, op, notBounds({ intervals: union(v.map((x) => equalityBounds(x).intervals)), tight: false })) : undefined
+    // The complement of bounds is only safe when they say exactly which values match ($ne null, arrays: no bounds).
+    case '$ne': return complementAtom(path, op, [equalityBounds(v)])
+    case '$nin': return Array.isArray(v) ? complementAtom(path, op, v.map(equalityBounds)) : undefined
     case '$regex': return atom(path, op, regexBounds(v, typeof cond.$options === 'string' ? cond.$options : ''))
     case '$exists': return v === false || v === 0 ? atom(path, op, { ...equalityBounds(null), tight: false }) : atom(path, op, { ...fullBounds(), tight: false }, false, true)
     case '$type': return atom(path, op, typeBounds(v))
@@ -111,6 +112,11 @@ function operatorAtom (path: string, op: string, v: unknown, cond: Doc): Atom | 
     }
     default: return undefined
   }
+}
+
+function complementAtom (path: string, op: string, parts: FieldBounds[]): Atom | undefined {
+  if (!parts.every((p) => p.tight)) return undefined
+  return atom(path, op, notBounds({ intervals: union(parts.map((p) => p.intervals)), tight: true }))
 }
 
 /** A path every branch constrains gets the union of the branches' bounds (one atom per branch: safe for arrays). */

@@ -2,8 +2,12 @@ import { createServer, type Server, type Socket } from 'node:net'
 import { runCommand } from './commands/index.js'
 import { Cursors } from './cursors.js'
 import { Store } from './store.js'
+import { TtlMonitor } from './ttl.js'
 import type { Doc } from './values.js'
 import { MORE_TO_COME, MessageReader, encodeOpMsg, encodeOpReply, parseMessage } from './wire.js'
+
+/** mongod checks TTL indexes every 60 seconds; the engine, meant for development and tests, every 5. */
+export const DEFAULT_TTL_SLEEP_SECS = 5
 
 /** The socket side of the engine: frames requests, runs each command synchronously, writes replies. */
 export class EmbeddedServer {
@@ -15,11 +19,15 @@ export class EmbeddedServer {
   private nextRequestId = 1
   private port = 0
   private readonly reaper: NodeJS.Timeout
+  readonly ttl: TtlMonitor
 
-  constructor () {
+  /** `ttlMonitorSleepSecs`: seconds between passes of the TTL monitor. */
+  constructor (options: { ttlMonitorSleepSecs?: number } = {}) {
     this.server = createServer((socket) => this.accept(socket))
     this.reaper = setInterval(() => this.cursors.reap(), 60_000)
     this.reaper.unref()
+    this.ttl = new TtlMonitor(this.store, options.ttlMonitorSleepSecs ?? DEFAULT_TTL_SLEEP_SECS)
+    this.ttl.start()
   }
 
   listen (port: number, host: string): Promise<number> {
@@ -36,6 +44,7 @@ export class EmbeddedServer {
 
   async close (): Promise<void> {
     clearInterval(this.reaper)
+    this.ttl.stop()
     for (const socket of this.sockets) socket.destroy()
     this.sockets.clear()
     this.cursors.clear()
@@ -61,7 +70,7 @@ export class EmbeddedServer {
   private handle (socket: Socket, message: Buffer, connectionId: number): void {
     const request = parseMessage(message)
     const requestId = this.nextRequestId++
-    const ctx = { store: this.store, cursors: this.cursors, connectionId, port: this.port }
+    const ctx = { store: this.store, cursors: this.cursors, connectionId, port: this.port, ttl: this.ttl }
     if (request.kind === 'query') {
       const db = request.collection.split('.')[0]
       const wrapped = request.query.$query

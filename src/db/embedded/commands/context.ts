@@ -5,6 +5,7 @@ import { CommandError, typeMismatch } from '../errors.js'
 import { planQuery, type QueryRequest } from '../planner.js'
 import { drain } from '../stages.js'
 import type { Store } from '../store.js'
+import type { TtlMonitor } from '../ttl.js'
 import { isPlainObject, toView, type Doc } from '../values.js'
 
 export interface CommandContext {
@@ -15,6 +16,8 @@ export interface CommandContext {
   connectionId: number
   /** The port the server listens on (explain's serverInfo). */
   port?: number
+  /** The TTL monitor (setParameter ttlMonitorSleepSecs). */
+  ttl?: TtlMonitor
   /** The BSON bytes of the documents of the request's document sequences, by field (wire.ts). */
   raw?: Record<string, Buffer[]>
 }

@@ -4,6 +4,7 @@ import { CommandError, namespaceNotFound } from '../errors.js'
 import type { IndexSpec } from '../indexes.js'
 import { compileFilter } from '../query.js'
 import { cloneValue, compareBson, isPlainObject, toView, type Doc } from '../values.js'
+import { checkTtlOption, modifyTtl } from '../ttl.js'
 import { docArg, stringArg, type CommandContext, type Handler } from './context.js'
 
 const VALIDATION_FIELDS = ['validator', 'validationLevel', 'validationAction'] as const
@@ -114,6 +115,7 @@ const createIndexes: Handler = (body, ctx) => {
     if (spec.unique !== undefined) spec.unique = toView(spec.unique) === true || toView(spec.unique) === 1
     if (spec.sparse !== undefined) spec.sparse = toView(spec.sparse) === true || toView(spec.sparse) === 1
     if (spec.unique === false) delete spec.unique
+    checkTtlOption(spec)
     const existing = collection.indexSpecs().find((s) => s.name === spec.name || sameKey(s.key, spec.key))
     if (existing !== undefined) {
       if (existing.name !== spec.name && sameKey(existing.key, spec.key) && OPTION_FIELDS.every((f) => compareBson(existing[f], spec[f]) === 0)) {
@@ -175,8 +177,9 @@ const collMod: Handler = (body, ctx) => {
   const collection = requireCollection(ctx, stringArg(body, 'collMod'))
   const options: Doc = { ...collection.options }
   for (const field of VALIDATION_FIELDS) if (body[field] !== undefined) options[field] = body[field]
+  const changed = isPlainObject(body.index) ? modifyTtl(collection, body.index) : {}
   collection.setOptions(options)
-  return { ok: 1 }
+  return { ...changed, ok: 1 }
 }
 
 export const ddlCommands: Record<string, Handler> = {

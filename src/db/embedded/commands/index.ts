@@ -5,10 +5,11 @@ import { aggregateCommands } from './aggregate.js'
 import type { CommandContext } from './context.js'
 import { ddlCommands } from './ddl.js'
 import { explainCommand } from '../explain.js'
+import { parameterCommands } from './parameters.js'
 import { readCommands } from './read.js'
 import { writeCommands } from './write.js'
 
-const HANDLERS = { ...adminCommands, ...readCommands, ...writeCommands, ...aggregateCommands, ...ddlCommands, explain: explainCommand }
+const HANDLERS = { ...adminCommands, ...readCommands, ...writeCommands, ...aggregateCommands, ...ddlCommands, ...parameterCommands, explain: explainCommand }
 
 export type { CommandContext }
 
