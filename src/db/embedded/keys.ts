@@ -269,42 +269,46 @@ export function keyOf (value: unknown): string {
   return shared.finish()
 }
 
+/** The byte at `i` of a key, read through the inversion of a descending field. */
+const byteAt = (key: string, i: number, inverted: boolean): number => (inverted ? 255 - key.charCodeAt(i) : key.charCodeAt(i))
+
+function skipText (key: string, i: number, inverted: boolean): number {
+  while (i < key.length) {
+    const c = byteAt(key, i, inverted)
+    if (c === 0) return i + 1
+    i += c === 1 ? 2 : 1
+  }
+  return i
+}
+
+function skipBody (key: string, tag: number, i: number, inverted: boolean): number {
+  switch (tag) {
+    case TAG.number: case TAG.date: case TAG.timestamp: return i + 8
+    case TAG.objectId: return i + 12
+    case TAG.bool: return i + 1
+    case TAG.string: case TAG.javascript: return skipText(key, i, inverted)
+    case TAG.regex: return skipText(key, skipText(key, i, inverted), inverted)
+    case TAG.binData: {
+      const length = ((byteAt(key, i, inverted) << 24) >>> 0) + (byteAt(key, i + 1, inverted) << 16) + (byteAt(key, i + 2, inverted) << 8) + byteAt(key, i + 3, inverted)
+      return i + 5 + length
+    }
+    case TAG.array:
+      while (i < key.length && byteAt(key, i, inverted) !== 0) i = skipBody(key, byteAt(key, i, inverted), i + 1, inverted)
+      return i + 1
+    case TAG.object:
+      while (i < key.length && byteAt(key, i, inverted) !== 0) {
+        const itemTag = byteAt(key, i, inverted)
+        i = skipBody(key, itemTag, skipText(key, i + 1, inverted), inverted)
+      }
+      return i + 1
+    default: return i
+  }
+}
+
 /**
  * Where the encoding of one value starts at `pos` in `key` ends (the next field's start). `inverted`: the bytes of a
  * descending field. Used to read the fields of a stored key without decoding them.
  */
 export function skipValue (key: string, pos: number, inverted: boolean): number {
-  const at = (i: number): number => (inverted ? 255 - key.charCodeAt(i) : key.charCodeAt(i))
-  const skipText = (i: number): number => {
-    while (i < key.length) {
-      const c = at(i)
-      if (c === 0) return i + 1
-      i += c === 1 ? 2 : 1
-    }
-    return i
-  }
-  const skipBody = (tag: number, i: number): number => {
-    switch (tag) {
-      case TAG.number: case TAG.date: case TAG.timestamp: return i + 8
-      case TAG.objectId: return i + 12
-      case TAG.bool: return i + 1
-      case TAG.string: case TAG.javascript: return skipText(i)
-      case TAG.regex: return skipText(skipText(i))
-      case TAG.binData: {
-        const length = ((at(i) << 24) >>> 0) + (at(i + 1) << 16) + (at(i + 2) << 8) + at(i + 3)
-        return i + 5 + length
-      }
-      case TAG.array:
-        while (i < key.length && at(i) !== 0) i = skipBody(at(i), i + 1)
-        return i + 1
-      case TAG.object:
-        while (i < key.length && at(i) !== 0) {
-          const itemTag = at(i)
-          i = skipBody(itemTag, skipText(i + 1))
-        }
-        return i + 1
-      default: return i
-    }
-  }
-  return skipBody(at(pos), pos + 1)
+  return skipBody(key, byteAt(key, pos, inverted), pos + 1, inverted)
 }
