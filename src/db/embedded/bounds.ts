@@ -192,6 +192,9 @@ const tightScalar = (v: unknown): boolean => {
 
 const isRegex = (v: unknown): boolean => v instanceof RegExp || (v as { _bsontype?: string } | null)?._bsontype === 'BSONRegExp'
 
+/** The key of null and of a missing field. */
+export const nullPoint = (): Interval[] => [pointOf(null)]
+
 /** Bounds of an equality with `v` (`{f: v}`, `$eq`, an `$in` element). */
 export function equalityBounds (v: unknown): FieldBounds {
   if (isRegex(v)) return regexBounds(v)

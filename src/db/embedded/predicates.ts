@@ -5,7 +5,7 @@
  * (or a `$$variable` the caller knows, as `$lookup` does) contribute bounds too. The filter itself is always checked on
  * the fetched document unless every atom of a conjunct is tight and used by the index.
  */
-import { equalityBounds, fullBounds, intersect, notBounds, rangeBounds, regexBounds, typeBounds, union, type FieldBounds, type Interval } from './bounds.js'
+import { equalityBounds, fullBounds, nullPoint, intersect, notBounds, rangeBounds, regexBounds, typeBounds, union, type FieldBounds, type Interval } from './bounds.js'
 import { EMPTY_ARRAY, keyOf } from './keys.js'
 import { isPlainObject, type Doc } from './values.js'
 
@@ -89,7 +89,8 @@ function operatorAtom (path: string, op: string, v: unknown, cond: Doc): Atom | 
     case '$ne': return complementAtom(path, op, [equalityBounds(v)])
     case '$nin': return Array.isArray(v) ? complementAtom(path, op, v.map(equalityBounds)) : undefined
     case '$regex': return atom(path, op, regexBounds(v, typeof cond.$options === 'string' ? cond.$options : ''))
-    case '$exists': return v === false || v === 0 ? atom(path, op, { ...equalityBounds(null), tight: false }) : atom(path, op, { ...fullBounds(), tight: false }, false, true)
+    // A missing field is keyed as null: one point, so an index can still give the order of the next field.
+    case '$exists': return v === false || v === 0 ? atom(path, op, { intervals: nullPoint(), tight: false }, true) : atom(path, op, { ...fullBounds(), tight: false }, false, true)
     case '$type': return atom(path, op, typeBounds(v))
     case '$all': return Array.isArray(v) && v.length > 0 && !isOperatorDoc(v[0]) ? atom(path, op, { ...equalityBounds(v[0]), tight: false }) : undefined
     case '$not': {

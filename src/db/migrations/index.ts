@@ -7,6 +7,7 @@ import * as interactions from './004-interactions.js'
 import * as chats from './005-chats.js'
 import * as importRuns from './007-import-runs.js'
 import * as idempotencyFailedState from './008-idempotency-failed-state.js'
+import * as queryIndexes from './011-query-indexes.js'
 
 /** Every migration in the order it is applied. Add new ones at the end; never edit an applied one. */
 export const migrations: Migration[] = [
@@ -17,5 +18,6 @@ export const migrations: Migration[] = [
   interactions,
   chats,
   importRuns,
-  idempotencyFailedState
+  idempotencyFailedState,
+  queryIndexes
 ]
