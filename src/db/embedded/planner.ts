@@ -291,24 +291,46 @@ function pointValue (cond: unknown): { value: unknown } | undefined {
  * at a time, spend most of their planning here.
  */
 function pinnedUnique (collection: Collection, filter: Doc): { stage: Stage, index: string } | undefined {
+  const pinned = pinnedIndex(collection, filter)
+  if (pinned === undefined) return undefined
+  const { index, points, rest } = pinned
+  const bounds = index.fields.map((f) => equalityBounds(points.get(f)).intervals)
+  const scan = new IndexScan(index, bounds, 1)
+  const predicate = Object.keys(rest).length > 0 ? compileFilter(rest) : undefined
+  return { stage: new Fetch(collection, scan, predicate, rest), index: index.name }
+}
+
+/** The first unique index the filter's equalities pin, the pinned values, and the rest of the filter. */
+function pinnedIndex (collection: Collection, filter: Doc): { index: Index, points: Map<string, unknown>, rest: Doc } | undefined {
   const points = new Map<string, unknown>()
-  for (const [field, cond] of Object.entries(filter)) {
+  for (const field in filter) {
     if (field.startsWith('$')) return undefined
-    const point = pointValue(cond)
+    const point = pointValue(filter[field])
     if (point !== undefined) points.set(field, point.value)
   }
   if (points.size === 0) return undefined
   for (const index of collection.indexes()) {
     if (!index.unique || !index.maintained || index.partial !== undefined || (isPlainObject(index.spec.collation) && !simpleCollation(index.spec.collation))) continue
     if (!index.fields.every((f) => points.has(f))) continue
-    const bounds = index.fields.map((f) => equalityBounds(points.get(f)).intervals)
     const rest: Doc = {}
-    for (const [field, cond] of Object.entries(filter)) if (!index.fields.includes(field)) rest[field] = cond
-    const scan = new IndexScan(index, bounds, 1)
-    const predicate = Object.keys(rest).length > 0 ? compileFilter(rest) : undefined
-    return { stage: new Fetch(collection, scan, predicate, rest), index: index.name }
+    for (const field in filter) if (!index.fields.includes(field)) rest[field] = filter[field]
+    return { index, points, rest }
   }
   return undefined
+}
+
+/**
+ * The records a write's filter selects when it pins a unique index (what pinnedUnique's plan returns), read straight
+ * from the index without building a plan; undefined when it does not. Upserts of imports run this once a statement.
+ */
+export function pinnedRecords (collection: Collection, filter: Doc): StoredRecord[] | undefined {
+  const pinned = pinnedIndex(collection, filter)
+  if (pinned === undefined) return undefined
+  const { index, points, rest } = pinned
+  const seq = index.seqWith(index.prefixOf(index.fields.map((f) => points.get(f))))
+  const record = seq === undefined ? undefined : collection.record(seq)
+  if (record === undefined) return []
+  return Object.keys(rest).length === 0 || compileFilter(rest)(record.view) ? [record] : []
 }
 
 /** `{_id: v}` (or `$eq`) with a scalar: answered by the `_id` index alone. */

@@ -2,7 +2,7 @@ import { Long } from 'bson'
 import type { Collection, StoredRecord } from '../collection.js'
 import type { Cursors } from '../cursors.js'
 import { CommandError, typeMismatch } from '../errors.js'
-import { planQuery, type QueryRequest } from '../planner.js'
+import { pinnedRecords, planQuery, type QueryRequest } from '../planner.js'
 import { drain } from '../stages.js'
 import type { Store } from '../store.js'
 import type { TtlMonitor } from '../ttl.js'
@@ -57,6 +57,10 @@ export const filterOf = (value: unknown): Doc => (isPlainObject(value) ? toView(
 /** Records of `collection` matching `filter` (evaluation form), through the query planner (`sort`, `limit`, `hint`: as find's). */
 export function matching (collection: Collection | undefined, filter: Doc, variables?: Doc, options: Omit<QueryRequest, 'filter' | 'variables'> = {}): StoredRecord[] {
   if (collection === undefined) return []
+  if (variables === undefined && options.hint === undefined && options.sort === undefined && options.collation === undefined) {
+    const pinned = pinnedRecords(collection, filter)
+    if (pinned !== undefined) return pinned
+  }
   const { root } = planQuery(collection, { ...options, filter, variables })
   return drain(root).map((member) => member.rec as StoredRecord)
 }

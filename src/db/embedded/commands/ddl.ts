@@ -1,4 +1,3 @@
-import { calculateObjectSize } from 'bson'
 import { ID_INDEX, type Collection, type CollectionOptions } from '../collection.js'
 import { CommandError, namespaceNotFound } from '../errors.js'
 import type { IndexSpec } from '../indexes.js'
@@ -63,7 +62,7 @@ const listDatabases: Handler = (body, ctx) => {
   const filter = docArg(body, 'filter')
   const test = filter === undefined ? () => true : compileFilter(toView(filter) as Doc)
   const databases = ctx.store.databaseNames().map((name) => {
-    const sizeOnDisk = ctx.store.collections(name).reduce((sum, c) => sum + c.all().reduce((s, r) => s + calculateObjectSize(r.doc), 0), 0)
+    const sizeOnDisk = ctx.store.collections(name).reduce((sum, c) => sum + c.dataSize(), 0)
     return { name, sizeOnDisk, empty: false }
   }).filter((db) => test(db))
   if (body.nameOnly === true) return { databases: databases.map(({ name }) => ({ name })), ok: 1 }
