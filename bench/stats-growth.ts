@@ -2,8 +2,8 @@
  * Statistics over a fixed week as a client's history grows (not a test): the app on the embedded engine (in this
  * process, its default mode), one client with a fixed week of interactions and chats (2025-03-03 to 2025-03-09), first
  * with a history of 10,000 interactions (1,000 chats, 3 messages each) in all, then 200,000 (20,000 chats): the same
- * week's documents in both, the rest before it. Each route is asked for that week WARM times, then RUNS times measured;
- * the medians are compared (bound: 1.5×) and the answers at both sizes must be identical.
+ * week's documents in both, the rest before it. Every route is asked for that week WARM times, then RUNS rounds of
+ * every route in turn are measured; the medians are compared (bound: 1.5×) and the answers at both sizes must match.
  * Run: npm run bench:stats-growth [-- --small 10000 --large 200000]
  */
 import { createHash } from 'node:crypto'
@@ -16,7 +16,7 @@ const { values } = parseArgs({ options: { small: { type: 'string', default: '100
 const SMALL = Number(values.small)
 const LARGE = Number(values.large)
 const WARM = 5
-const RUNS = 30
+const RUNS = 40
 const BATCH = 1000
 const WEEK_START = Date.UTC(2025, 2, 3)
 const DAY = 86_400_000
@@ -101,34 +101,32 @@ const ROUTES = [
 
 interface Timing { median: number, p90: number, body: string }
 
-async function measure (url: string): Promise<Timing> {
-  const ask = async (): Promise<string> => {
-    const res = await app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${key}` } })
-    if (res.statusCode !== 200) throw new Error(`${url}: ${res.statusCode} ${res.body.slice(0, 300)}`)
-    return res.body
-  }
-  for (let i = 0; i < WARM; i++) await ask()
-  settle()
-  const times: number[] = []
-  let body = ''
-  for (let i = 0; i < RUNS; i++) {
-    const started = performance.now()
-    body = await ask()
-    times.push(performance.now() - started)
-  }
-  times.sort((a, b) => a - b)
-  return { median: times[Math.floor(RUNS / 2)], p90: times[Math.floor(RUNS * 0.9)], body }
+async function ask (url: string): Promise<string> {
+  const res = await app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${key}` } })
+  if (res.statusCode !== 200) throw new Error(`${url}: ${res.statusCode} ${res.body.slice(0, 300)}`)
+  return res.body
 }
 
+/** Every route WARM times, then RUNS rounds of every route in turn (so a busy moment of the machine hits all routes alike). */
 async function measureAll (label: string): Promise<Timing[]> {
   log(`${label}: ${(await db.collection('interactions').countDocuments({ clientId })).toLocaleString('en')} interactions, ${(await db.collection('chats').countDocuments({ clientId })).toLocaleString('en')} chats; load average ${load()}`)
-  const out: Timing[] = []
-  for (const url of ROUTES) {
-    const timing = await measure(url)
-    log(`  ${url}: median ${timing.median.toFixed(1)} ms, p90 ${timing.p90.toFixed(1)} ms`)
-    out.push(timing)
+  for (let i = 0; i < WARM; i++) for (const url of ROUTES) await ask(url)
+  settle()
+  const times = ROUTES.map((): number[] => [])
+  const bodies = ROUTES.map(() => '')
+  for (let round = 0; round < RUNS; round++) {
+    for (let r = 0; r < ROUTES.length; r++) {
+      const started = performance.now()
+      bodies[r] = await ask(ROUTES[r])
+      times[r].push(performance.now() - started)
+    }
   }
-  return out
+  return ROUTES.map((url, r) => {
+    const sorted = times[r].sort((a, b) => a - b)
+    const timing = { median: sorted[Math.floor(RUNS / 2)], p90: sorted[Math.floor(RUNS * 0.9)], body: bodies[r] }
+    log(`  ${url}: median ${timing.median.toFixed(1)} ms, p90 ${timing.p90.toFixed(1)} ms`)
+    return timing
+  })
 }
 
 log(`app on the embedded engine in this process (node ${process.version}); load average ${load()}`)
