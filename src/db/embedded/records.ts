@@ -61,3 +61,26 @@ export function decodeDocument (bytes: string, wrapped: boolean): { doc: Doc, vi
   const doc = toStored(deserialize(buffer, TYPED)) as Doc
   return { doc, view: toView(doc) as Doc }
 }
+
+const isInt32 = (n: number): boolean => Number.isInteger(n) && n >= -2147483648 && n <= 2147483647 && !Object.is(n, -0)
+
+/**
+ * values.ts' toStored for a value nothing else holds — a command just decoded from the wire — converted in place, so
+ * that an insert of a thousand documents does not copy every one of them once more.
+ */
+export function toStoredInPlace (value: unknown): unknown {
+  if (typeof value !== 'object' || value === null) return value
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) value[i] = toStoredInPlace(value[i])
+    return value
+  }
+  const type = (value as { _bsontype?: string })._bsontype
+  if (type === 'Int32') return (value as { value: number }).value
+  if (type === 'Double') {
+    const n = (value as { value: number }).value
+    return isInt32(n) ? value : n
+  }
+  if (type !== undefined || value instanceof Date || value instanceof RegExp) return value
+  for (const key of Object.keys(value)) (value as Doc)[key] = toStoredInPlace((value as Doc)[key])
+  return value
+}
