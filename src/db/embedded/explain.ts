@@ -190,7 +190,8 @@ export function explainAggregate (body: Doc, ctx: CommandContext, verbosity: Ver
   const { resolver, stats } = foreignSource(ctx.store, ctx.db)
   let docs = source.docs
   for (const stage of source.rest) {
-    if (!executing) {
+    // $out and $merge write: an explain shows them without running them.
+    if (!executing || stage.$out !== undefined || stage.$merge !== undefined) {
       stages.push(stage)
       continue
     }

@@ -94,6 +94,8 @@ t.test('explain', async (t) => {
     t.equal(executionStats(pushed).totalKeysExamined, 3)
     const viaCommand = await command({ aggregate: 'items', pipeline: [{ $match: { a: 1 } }, { $project: { n: 1 } }], cursor: {} }, 'queryPlanner')
     t.ok(stage(winningPlan(viaCommand), 'IXSCAN') !== undefined)
+    await command({ aggregate: 'items', pipeline: [{ $match: { a: 1 } }, { $out: 'copied' }], cursor: {} })
+    t.same((await db.listCollections({ name: 'copied' }).toArray()).length, 0, 'an explained $out writes nothing')
   })
 
   t.test('aggregate: $lookup reports the index it read the foreign collection through', async (t) => {
