@@ -12,7 +12,7 @@ import * as windowOperators from 'mingo/operators/window'
 import type { Options } from 'mingo/types'
 import { accumulatorShims, expressionShims, pipelineShims } from './shims.js'
 import { compileJsonSchema } from './validator.js'
-import { cloneValue, compareBson, isPlainObject, resolvePath, type Doc } from './values.js'
+import { cloneValue, isPlainObject, type Doc } from './values.js'
 
 export { sortBy } from './sorting.js'
 
