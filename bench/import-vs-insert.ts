@@ -8,6 +8,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
@@ -51,6 +52,17 @@ function lineReader (child: ChildProcess): (pattern: RegExp) => Promise<string> 
 
 interface Heap { heapUsedMiB: number, rssMiB: number, peakRssMiB: number }
 
+/** CPU seconds a process has used so far (Linux: utime + stime of /proc/pid/stat). */
+async function cpuSecondsOf (pid: number | undefined): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '')
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / 100
+}
+const ownCpuSeconds = (): number => {
+  const { user, system } = process.cpuUsage()
+  return (user + system) / 1e6
+}
+
 const engine = tsx('bench/engine-process.ts', [])
 const engineLine = lineReader(engine)
 const heap = async (): Promise<Heap> => {
@@ -62,10 +74,12 @@ try {
   const uri = (await engineLine(/^mongodb:\/\//)).trim()
   log(`engine at ${uri}; load average ${load()}`)
   const before = await heap()
+  const engineCpuStart = await cpuSecondsOf(engine.pid)
   log(`phase 1: import ${rows.toLocaleString('en')} rows`)
   const importer = tsx('bench/import-worker.ts', [String(rows)], { ...process.env, MONGODB_URI: uri })
   const imported = JSON.parse((await lineReader(importer)(/^RESULT /)).slice(7)) as BenchResult
   await once(importer, 'exit')
+  const engineCpuImport = (await cpuSecondsOf(engine.pid)) - engineCpuStart
   const afterImport = await heap()
   log(`  ${imported.rowsPerSecond.toLocaleString('en')} rows/s (${imported.seconds} s); engine heap ${afterImport.heapUsedMiB} MiB after GC, peak RSS ${afterImport.peakRssMiB} MiB; load ${load()}`)
 
@@ -77,11 +91,16 @@ try {
   log(`phase 2: insertMany the ${imported.inserted.toLocaleString('en')} stored interactions, ${BATCH} a call, into a migrated collection`)
   let inserted = 0
   let insertMs = 0
+  let engineCpuInsert = 0
+  let clientCpuInsert = 0
   let batch: Document[] = []
   const flush = async (): Promise<void> => {
+    const [engineBefore, clientBefore] = [await cpuSecondsOf(engine.pid), ownCpuSeconds()]
     const started = performance.now()
     await interactions.insertMany(batch)
     insertMs += performance.now() - started
+    engineCpuInsert += (await cpuSecondsOf(engine.pid)) - engineBefore
+    clientCpuInsert += ownCpuSeconds() - clientBefore
     inserted += batch.length
     batch = []
   }
@@ -93,14 +112,19 @@ try {
   await client.close()
   const insertRate = Math.round(inserted / (insertMs / 1000))
   const ratio = imported.rowsPerSecond / insertRate
+  // CPU-time rates: what each side spent, which a busy machine changes far less than the wall clock.
+  const importCpuRate = Math.round(rows / (engineCpuImport + imported.importerCpuSeconds))
+  const insertCpuRate = Math.round(inserted / (engineCpuInsert + clientCpuInsert))
   const perRow = (mib: number): string => `${Math.round(((mib - before.heapUsedMiB) * 1024 * 1024) / rows).toLocaleString('en')} B`
   log('')
   log(`results (load average at the end: ${load()})`)
   log(`  import:     ${imported.rowsPerSecond.toLocaleString('en')} rows/s (${rows.toLocaleString('en')} rows, ${imported.seconds} s, importer CPU ${imported.importerCpuSeconds} s)`)
   log(`  insertMany: ${insertRate.toLocaleString('en')} documents/s (${inserted.toLocaleString('en')} documents, ${(insertMs / 1000).toFixed(1)} s in insertMany)`)
   log(`  import / insertMany: ${ratio.toFixed(2)}× (bound: ≥ 0.5×)`)
+  log(`  CPU: import ${engineCpuImport.toFixed(1)} s engine + ${imported.importerCpuSeconds} s importer = ${importCpuRate.toLocaleString('en')} rows per CPU-second; ` +
+    `insertMany ${engineCpuInsert.toFixed(1)} s engine + ${clientCpuInsert.toFixed(1)} s client = ${insertCpuRate.toLocaleString('en')} documents per CPU-second; ratio ${(importCpuRate / insertCpuRate).toFixed(2)}×`)
   log(`  engine after the import: heap ${afterImport.heapUsedMiB} MiB after GC (${before.heapUsedMiB} MiB empty) = ${perRow(afterImport.heapUsedMiB)} per row; peak RSS ${afterImport.peakRssMiB} MiB = ${Math.round(afterImport.peakRssMiB * 1024 * 1024 / rows).toLocaleString('en')} B per row`)
-  log(`RESULT ${JSON.stringify({ rows, importRate: imported.rowsPerSecond, insertRate, ratio: Number(ratio.toFixed(3)), before, afterImport, imported })}`)
+  log(`RESULT ${JSON.stringify({ rows, importRate: imported.rowsPerSecond, insertRate, ratio: Number(ratio.toFixed(3)), engineCpuImport, engineCpuInsert, clientCpuInsert, importCpuRate, insertCpuRate, before, afterImport, imported })}`)
 } finally {
   engine.stdin?.end()
   await once(engine, 'exit')
