@@ -1,7 +1,7 @@
 /**
  * Documents are stored once, as their BSON bytes held in a one-byte string (one character per byte: no Buffer object
- * and no off-heap allocation per document), and decoded when a command reads them. A decoded interaction document
- * costs about four times its bytes in objects; the string costs its bytes plus a 16-byte header.
+ * and no off-heap allocation per document), and decoded when a command reads them. An interaction's 273 bytes take
+ * 307 bytes of heap so, and 888 decoded into objects (bench/document-size.ts).
  */
 import { deserialize, serializeWithBufferAndIndex } from 'bson'
 import { CommandError } from './errors.js'
