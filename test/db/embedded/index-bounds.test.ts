@@ -144,7 +144,8 @@ t.test('multikey, sparse, partial and unique indexes', async (t) => {
     t.equal(stage(winningPlan(await sparse.find({ s: { $gt: 0 } }).explain('queryPlanner')), 'IXSCAN')?.indexName, 's_1')
     t.equal(stage(winningPlan(await sparse.find({ s: null }).explain('queryPlanner')), 'IXSCAN'), undefined)
     t.same((await sparse.find({ s: null }).toArray()).map((d) => d._id), [2, 3])
-    t.same((await sparse.find({}).sort({ s: 1 }).toArray()).map((d) => d._id), [2, 3, 1, 4], 'a sort does not use it: documents without the field stay')
+    const sorted = (await sparse.find({}).sort({ s: 1 }).toArray()).map((d) => d._id)
+    t.same([sorted.slice(0, 2).sort(), sorted.slice(2)], [[2, 3], [1, 4]], 'a sort does not use it: documents without the field stay (missing and null tie)')
   })
 
   t.test('a partial index answers queries that imply its filter', async (t) => {
