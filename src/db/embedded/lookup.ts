@@ -17,10 +17,13 @@ import { keyOf } from './keys.js'
 import { compileFilter, equalityConstraints, type Predicate } from './query.js'
 import { cloneValue, compareBson, isPlainObject, resolvePath, type Doc } from './values.js'
 
-/** Read access to the collections of the database an aggregate runs in. Returned documents are stored ones: never modify them. */
+/** Read access to the collections of the database an aggregate runs in. Returned documents may be shared: never modify them. */
 export interface ForeignSource {
-  /** Evaluation-form documents of `name` that may satisfy the equality constraints, from an index; undefined when no index applies. */
-  candidates(name: string, constraints: Map<string, unknown[]>): Doc[] | undefined
+  /**
+   * Evaluation-form documents of `name` that may match `filter` (with `$$variables` known), through an index the planner
+   * picks; undefined when no index applies (the caller then builds a hash table once).
+   */
+  candidates(name: string, filter: Doc, variables?: Doc): Doc[] | undefined
   /** Every evaluation-form document of `name`, in natural order. */
   all(name: string): Doc[]
 }
@@ -70,9 +73,9 @@ function hashTable (source: ForeignSource, name: string, field: string): Map<str
   return table
 }
 
-/** Foreign documents that may satisfy the constraints: an index's candidates, else a hash table's. */
-function candidates (source: ForeignSource, name: string, constraints: Map<string, unknown[]>): Doc[] {
-  const indexed = source.candidates(name, constraints)
+/** Foreign documents that may match: an index's candidates for the filter, else a hash table's for the equality constraints. */
+function candidates (source: ForeignSource, name: string, filter: Doc, variables: Doc | undefined, constraints: Map<string, unknown[]>): Doc[] {
+  const indexed = source.candidates(name, filter, variables)
   if (indexed !== undefined) return indexed
   // No index: the hash table of the constrained field that leaves the fewest documents.
   let best: Doc[] | undefined
@@ -98,6 +101,8 @@ interface VariableEquality { field: string; variable: string; path: string[] }
 
 /** What the leading `$match` of a sub-pipeline lets the engine decide before mingo runs. */
 interface MatchPlan {
+  /** The `$match` itself, for the planner (it reads `$expr` comparisons with the outer document's variables). */
+  filter: Doc
   /** Equalities on constants, for index candidates. */
   constant: Map<string, unknown[]>
   /** `$expr: {$eq: ['$field', '$$var']}` equalities, for index candidates once the variables are known. */
@@ -145,7 +150,7 @@ function planMatch (stage: unknown, declared: Set<string>): MatchPlan | undefine
     }
   }
   visitAnd(match)
-  const plan: MatchPlan = { constant, variables }
+  const plan: MatchPlan = { filter: match, constant, variables }
   if (decided) plan.exact = compileFilter(rest)
   return constant.size > 0 || variables.length > 0 || plan.exact !== undefined ? plan : undefined
 }
@@ -251,11 +256,11 @@ export function lookup (collection: Iterator, expr: AnyObject, options: Options)
     if (equality !== undefined) {
       const values = localValues(outer, equality.localField)
       const wanted = new Set(values.map(keyOf))
-      foreign = candidates(source, from, new Map([[equality.foreignField, values]]))
+      foreign = candidates(source, from, { [equality.foreignField]: { $in: values } }, undefined, new Map([[equality.foreignField, values]]))
         .filter((doc) => equalityKeys(doc, equality.foreignField).some((key) => wanted.has(key)))
     } else if (plan !== undefined) {
       const variables = letExpr === undefined ? {} : evalExpr(outer, letExpr, options) as Doc
-      foreign = candidates(source, from, constraintsFor(plan, variables))
+      foreign = candidates(source, from, plan.filter, variables, constraintsFor(plan, variables))
       const exact = plan.exact
       const values = plan.variables.map((eq) => variableValue(eq, variables))
       if (exact !== undefined && values.every((v) => v !== undefined)) {

@@ -1,26 +1,14 @@
 import { Collection, withId } from '../collection.js'
 import { CommandError } from '../errors.js'
 import { duplicateKeyError } from '../indexes.js'
-import { withForeignSource } from '../lookup.js'
+import { explainAggregate } from '../explain.js'
+import { foreignSource, pipelineSource } from '../pushdown.js'
 import { compileFilter, isPipelineStage, runPipeline } from '../query.js'
 import type { Store } from '../store.js'
 import { cloneValue, isPlainObject, resolvePath, toView, type Doc } from '../values.js'
 import { numberArg, type Handler } from './context.js'
 
 type Writer = (store: Store, db: string, docs: Doc[]) => void
-
-/** Input documents: an aggregate whose first stage is a `$match` starts from that match's index candidates. */
-function source (collection: Collection | undefined, pipeline: Doc[]): [Doc[], Doc[]] {
-  if (collection === undefined) return [[], pipeline]
-  const first = pipeline[0]
-  if (first !== undefined && isPlainObject(first.$match)) {
-    const filter = first.$match
-    const test = compileFilter(filter)
-    const docs = collection.candidates(filter).filter((r) => test(r.view)).map((r) => cloneValue(r.view))
-    return [docs, pipeline.slice(1)]
-  }
-  return [collection.all().map((r) => cloneValue(r.view)), pipeline]
-}
 
 function outWriter (stage: Doc, db: string): Writer | undefined {
   if (stage.$out !== undefined) {
@@ -79,7 +67,7 @@ function mergeWriter (spec: Doc | string, db: string): Writer {
 
 const aggregate: Handler = (body, ctx) => {
   if (!Array.isArray(body.pipeline)) throw new CommandError(14, 'TypeMismatch', "'pipeline' option must be specified as an array")
-  if (body.explain === true) throw new CommandError(115, 'CommandNotSupported', 'explain is not supported by the embedded engine')
+  if (body.explain === true) return explainAggregate(body, ctx, 'queryPlanner')
   const pipeline = (toView(body.pipeline) as unknown[]).filter(isPlainObject)
   for (const stage of pipeline) {
     const stageName = Object.keys(stage)[0] ?? ''
@@ -91,23 +79,10 @@ const aggregate: Handler = (body, ctx) => {
   const writer = last === undefined ? undefined : outWriter(last, ctx.db)
   const stages = writer === undefined ? pipeline : pipeline.slice(0, -1)
   const collection = name === undefined ? undefined : ctx.store.get(ctx.db, name)
-  const [input, rest] = source(collection, stages)
-  const resolved = new Map<string, Doc[]>()
-  const collectionResolver = withForeignSource((other: string): Doc[] => {
-    let docs = resolved.get(other)
-    if (docs === undefined) {
-      docs = (ctx.store.get(ctx.db, other)?.all() ?? []).map((r) => cloneValue(r.view))
-      resolved.set(other, docs)
-    }
-    return docs
-  }, {
-    candidates: (other, constraints) => {
-      const foreign = ctx.store.get(ctx.db, other)
-      return foreign === undefined ? [] : foreign.candidatesFor(constraints)?.map((r) => r.view)
-    },
-    all: (other) => (ctx.store.get(ctx.db, other)?.all() ?? []).map((r) => r.view)
-  })
-  const results = runPipeline(input, rest, { collectionResolver, variables: isPlainObject(body.let) ? body.let : undefined })
+  const variables = isPlainObject(body.let) ? body.let : undefined
+  const { docs: input, rest } = pipelineSource(collection, stages, variables)
+  const { resolver: collectionResolver } = foreignSource(ctx.store, ctx.db)
+  const results = runPipeline(input, rest, { collectionResolver, variables })
   const cursor = isPlainObject(body.cursor) ? body.cursor : {}
   const ns = `${ctx.db}.${name ?? '$cmd.aggregate'}`
   if (writer !== undefined) {

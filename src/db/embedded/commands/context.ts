@@ -2,8 +2,11 @@ import { Long } from 'bson'
 import type { Collection, StoredRecord } from '../collection.js'
 import type { Cursors } from '../cursors.js'
 import { CommandError, typeMismatch } from '../errors.js'
-import { compileFilter } from '../query.js'
+import { pinnedRecords } from '../pinned.js'
+import { planQuery, type QueryRequest } from '../planner.js'
+import { drain } from '../stages.js'
 import type { Store } from '../store.js'
+import type { TtlMonitor } from '../ttl.js'
 import { isPlainObject, toView, type Doc } from '../values.js'
 
 export interface CommandContext {
@@ -12,6 +15,12 @@ export interface CommandContext {
   /** The database the command runs against (`$db`). */
   db: string
   connectionId: number
+  /** The port the server listens on (explain's serverInfo). */
+  port?: number
+  /** The TTL monitor (setParameter ttlMonitorSleepSecs). */
+  ttl?: TtlMonitor
+  /** The BSON bytes of the documents of the request's document sequences, by field (wire.ts). */
+  raw?: Record<string, Buffer[]>
 }
 
 export type Handler = (body: Doc, ctx: CommandContext) => Doc
@@ -46,11 +55,15 @@ export function boolArg (body: Doc, field: string): boolean {
 
 export const filterOf = (value: unknown): Doc => (isPlainObject(value) ? toView(value) as Doc : {})
 
-/** Records of `collection` matching `filter` (evaluation form), using an index when one applies. */
-export function matching (collection: Collection | undefined, filter: Doc, variables?: Doc): StoredRecord[] {
+/** Records of `collection` matching `filter` (evaluation form), through the query planner (`sort`, `limit`, `hint`: as find's). */
+export function matching (collection: Collection | undefined, filter: Doc, variables?: Doc, options: Omit<QueryRequest, 'filter' | 'variables'> = {}): StoredRecord[] {
   if (collection === undefined) return []
-  const test = compileFilter(filter, variables)
-  return collection.candidates(filter).filter((record) => test(record.view))
+  if (variables === undefined && options.hint === undefined && options.sort === undefined && options.collation === undefined) {
+    const pinned = pinnedRecords(collection, filter)
+    if (pinned !== undefined) return pinned
+  }
+  const { root } = planQuery(collection, { ...options, filter, variables })
+  return drain(root).map((member) => member.rec as StoredRecord)
 }
 
 /** The command's `let` variables (evaluation form), if any. */

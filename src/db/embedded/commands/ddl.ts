@@ -1,9 +1,9 @@
-import { calculateObjectSize } from 'bson'
 import { ID_INDEX, type Collection, type CollectionOptions } from '../collection.js'
 import { CommandError, namespaceNotFound } from '../errors.js'
 import type { IndexSpec } from '../indexes.js'
 import { compileFilter } from '../query.js'
 import { cloneValue, compareBson, isPlainObject, toView, type Doc } from '../values.js'
+import { checkTtlOption, modifyTtl } from '../ttl.js'
 import { docArg, stringArg, type CommandContext, type Handler } from './context.js'
 
 const VALIDATION_FIELDS = ['validator', 'validationLevel', 'validationAction'] as const
@@ -62,7 +62,7 @@ const listDatabases: Handler = (body, ctx) => {
   const filter = docArg(body, 'filter')
   const test = filter === undefined ? () => true : compileFilter(toView(filter) as Doc)
   const databases = ctx.store.databaseNames().map((name) => {
-    const sizeOnDisk = ctx.store.collections(name).reduce((sum, c) => sum + c.all().reduce((s, r) => s + calculateObjectSize(r.doc), 0), 0)
+    const sizeOnDisk = ctx.store.collections(name).reduce((sum, c) => sum + c.dataSize(), 0)
     return { name, sizeOnDisk, empty: false }
   }).filter((db) => test(db))
   if (body.nameOnly === true) return { databases: databases.map(({ name }) => ({ name })), ok: 1 }
@@ -114,6 +114,7 @@ const createIndexes: Handler = (body, ctx) => {
     if (spec.unique !== undefined) spec.unique = toView(spec.unique) === true || toView(spec.unique) === 1
     if (spec.sparse !== undefined) spec.sparse = toView(spec.sparse) === true || toView(spec.sparse) === 1
     if (spec.unique === false) delete spec.unique
+    checkTtlOption(spec)
     const existing = collection.indexSpecs().find((s) => s.name === spec.name || sameKey(s.key, spec.key))
     if (existing !== undefined) {
       if (existing.name !== spec.name && sameKey(existing.key, spec.key) && OPTION_FIELDS.every((f) => compareBson(existing[f], spec[f]) === 0)) {
@@ -175,8 +176,9 @@ const collMod: Handler = (body, ctx) => {
   const collection = requireCollection(ctx, stringArg(body, 'collMod'))
   const options: Doc = { ...collection.options }
   for (const field of VALIDATION_FIELDS) if (body[field] !== undefined) options[field] = body[field]
+  const changed = isPlainObject(body.index) ? modifyTtl(collection, body.index) : {}
   collection.setOptions(options)
-  return { ok: 1 }
+  return { ...changed, ok: 1 }
 }
 
 export const ddlCommands: Record<string, Handler> = {

@@ -1,19 +1,22 @@
 import { CommandError, asCommandError } from '../errors.js'
-import { toStored, type Doc } from '../values.js'
+import { toStoredInPlace } from '../records.js'
+import type { Doc } from '../values.js'
 import { adminCommands } from './admin.js'
 import { aggregateCommands } from './aggregate.js'
 import type { CommandContext } from './context.js'
 import { ddlCommands } from './ddl.js'
+import { explainCommand } from '../explain.js'
+import { parameterCommands } from './parameters.js'
 import { readCommands } from './read.js'
 import { writeCommands } from './write.js'
 
-const HANDLERS = { ...adminCommands, ...readCommands, ...writeCommands, ...aggregateCommands, ...ddlCommands }
+const HANDLERS = { ...adminCommands, ...readCommands, ...writeCommands, ...aggregateCommands, ...ddlCommands, ...parameterCommands, explain: explainCommand }
 
 export type { CommandContext }
 
 /** Runs one command to completion, synchronously, so commands never interleave. Never throws. */
 export function runCommand (rawBody: Doc, ctx: Omit<CommandContext, 'db'> & { db?: string }): Doc {
-  const body = toStored(rawBody) as Doc
+  const body = toStoredInPlace(rawBody) as Doc
   const name = Object.keys(body)[0] ?? ''
   const db = typeof body.$db === 'string' ? body.$db : ctx.db ?? 'admin'
   try {
