@@ -168,7 +168,8 @@ export function duplicateKeyError (ns: string, index: { name: string; key: Doc; 
   })
 }
 
-function formatValue (value: unknown): string {
+/** A value as mongod shows it in error messages (`"x"`, `ObjectId('…')`, `{ a: 1 }`). */
+export function formatValue (value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value)
   if (value === null) return 'null'
   if (value instanceof Date) return `new Date(${value.getTime()})`

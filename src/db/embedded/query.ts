@@ -8,7 +8,7 @@ import * as projectionOperators from 'mingo/operators/projection'
 import * as queryOperators from 'mingo/operators/query'
 import * as windowOperators from 'mingo/operators/window'
 import type { Options } from 'mingo/types'
-import { accumulatorShims, expressionShims, pipelineShims } from './shims.js'
+import { accumulatorShims, expressionShims, pipelineShims, queryShims } from './shims.js'
 import { compileJsonSchema } from './validator.js'
 import { cloneValue, compareBson, isPlainObject, resolvePath, type Doc } from './values.js'
 
@@ -19,7 +19,7 @@ const CONTEXT = Context.init({
   expression: { ...expressionOperators, ...expressionShims },
   pipeline: { ...pipelineOperators, ...pipelineShims },
   projection: projectionOperators,
-  query: queryOperators,
+  query: { ...queryOperators, ...queryShims },
   window: windowOperators
 })
 

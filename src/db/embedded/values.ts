@@ -47,10 +47,33 @@ export function hasNumericWrapper (value: unknown): boolean {
   return false
 }
 
+/**
+ * The BSON numeric type of the numbers of an evaluation-form object or array that came from a Long,
+ * a Decimal128 or an integral Double (a plain number alone would read as an int), by key, so that
+ * `$type` still tells them apart. Objects without such numbers have no entry.
+ */
+const viewKinds = new WeakMap<object, Map<string, NumericKind>>()
+
+const WRAPPED_KINDS: Record<string, NumericKind> = { Long: 'long', Double: 'double', Decimal128: 'decimal' }
+
+function noteKind (kinds: Map<string, NumericKind> | undefined, key: string, value: unknown): Map<string, NumericKind> | undefined {
+  const kind = WRAPPED_KINDS[bsonType(value) ?? '']
+  if (kind === undefined) return kinds
+  return (kinds ?? new Map()).set(key, kind)
+}
+
 /** The evaluation form: every numeric wrapper becomes a JS number so mingo compares and computes with it. */
 export function toView (value: unknown): unknown {
   if (typeof value !== 'object' || value === null) return value
-  if (Array.isArray(value)) return value.map(toView)
+  let kinds: Map<string, NumericKind> | undefined
+  if (Array.isArray(value)) {
+    const items = value.map((item, i) => {
+      kinds = noteKind(kinds, String(i), item)
+      return toView(item)
+    })
+    if (kinds !== undefined) viewKinds.set(items, kinds)
+    return items
+  }
   switch (bsonType(value)) {
     case 'Long': return (value as Long).toNumber()
     case 'Double': return (value as Double).value
@@ -61,19 +84,37 @@ export function toView (value: unknown): unknown {
   }
   if (value instanceof Date || value instanceof RegExp) return value
   const out: Doc = {}
-  for (const key of Object.keys(value)) out[key] = toView((value as Doc)[key])
+  for (const key of Object.keys(value)) {
+    const item = (value as Doc)[key]
+    kinds = noteKind(kinds, key, item)
+    out[key] = toView(item)
+  }
+  if (kinds !== undefined) viewKinds.set(out, kinds)
   return out
+}
+
+/** The BSON type name of `container[key]`, where the container is in evaluation form (a Long stays "long"). */
+export function typeNameAt (container: unknown, key: string): string {
+  const value = (container as Doc)[key]
+  const kind = typeof value === 'number' ? viewKinds.get(container as object)?.get(key) : undefined
+  return kind ?? bsonTypeName(value)
 }
 
 /** Deep copy of plain objects, arrays and dates; immutable BSON values are shared. */
 export function cloneValue<T> (value: T): T {
   if (typeof value !== 'object' || value === null) return value
-  if (Array.isArray(value)) return value.map(cloneValue) as T
+  if (Array.isArray(value)) return keepKinds(value, value.map(cloneValue)) as T
   if (value instanceof Date) return new Date(value.getTime()) as T
   if (!isPlainObject(value)) return value
   const out: Doc = {}
   for (const key of Object.keys(value)) out[key] = cloneValue(value[key])
-  return out as T
+  return keepKinds(value, out) as T
+}
+
+function keepKinds<T extends object> (from: object, to: T): T {
+  const kinds = viewKinds.get(from)
+  if (kinds !== undefined) viewKinds.set(to, kinds)
+  return to
 }
 
 export type NumericKind = 'int' | 'long' | 'double' | 'decimal'
@@ -127,7 +168,7 @@ export function bsonTypeName (value: unknown): string {
     case 'BSONRegExp': return 'regex'
     case 'MinKey': return 'minKey'
     case 'MaxKey': return 'maxKey'
-    case 'Code': return 'javascript'
+    case 'Code': return (value as { scope?: unknown }).scope === undefined || (value as { scope?: unknown }).scope === null ? 'javascript' : 'javascriptWithScope'
     case 'BSONSymbol': return 'symbol'
     case 'DBRef': return 'object'
   }
@@ -153,6 +194,7 @@ const TYPE_ORDER: Record<string, number> = {
   timestamp: 11,
   regex: 12,
   javascript: 13,
+  javascriptWithScope: 13,
   maxKey: 14
 }
 
@@ -251,6 +293,14 @@ export function sortKey (doc: unknown, path: string | string[], direction: 1 | -
   let best = present[0]
   for (const v of present) if (compareBson(v, best) * direction < 0) best = v
   return best
+}
+
+/** True when an aggregation expression reads the current document (a field path), so it is not a constant. */
+export function readsDocument (expr: unknown): boolean {
+  if (typeof expr === 'string') return expr.startsWith('$') && !expr.startsWith('$$')
+  if (Array.isArray(expr)) return expr.some(readsDocument)
+  if (isPlainObject(expr)) return !Object.hasOwn(expr, '$literal') && Object.values(expr).some(readsDocument)
+  return false
 }
 
 export { ObjectId, Long, Double, Int32, Decimal128, Binary, MinKey, MaxKey }

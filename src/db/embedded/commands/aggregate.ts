@@ -5,17 +5,17 @@ import { withForeignSource } from '../lookup.js'
 import { compileFilter, isPipelineStage, runPipeline } from '../query.js'
 import type { Store } from '../store.js'
 import { cloneValue, isPlainObject, resolvePath, toView, type Doc } from '../values.js'
-import { numberArg, type Handler } from './context.js'
+import { letOf, numberArg, type Handler } from './context.js'
 
 type Writer = (store: Store, db: string, docs: Doc[]) => void
 
 /** Input documents: an aggregate whose first stage is a `$match` starts from that match's index candidates. */
-function source (collection: Collection | undefined, pipeline: Doc[]): [Doc[], Doc[]] {
+function source (collection: Collection | undefined, pipeline: Doc[], variables: Doc | undefined): [Doc[], Doc[]] {
   if (collection === undefined) return [[], pipeline]
   const first = pipeline[0]
   if (first !== undefined && isPlainObject(first.$match)) {
     const filter = first.$match
-    const test = compileFilter(filter)
+    const test = compileFilter(filter, variables)
     const docs = collection.candidates(filter).filter((r) => test(r.view)).map((r) => cloneValue(r.view))
     return [docs, pipeline.slice(1)]
   }
@@ -91,7 +91,8 @@ const aggregate: Handler = (body, ctx) => {
   const writer = last === undefined ? undefined : outWriter(last, ctx.db)
   const stages = writer === undefined ? pipeline : pipeline.slice(0, -1)
   const collection = name === undefined ? undefined : ctx.store.get(ctx.db, name)
-  const [input, rest] = source(collection, stages)
+  const variables = letOf(body)
+  const [input, rest] = source(collection, stages, variables)
   const resolved = new Map<string, Doc[]>()
   const collectionResolver = withForeignSource((other: string): Doc[] => {
     let docs = resolved.get(other)
@@ -107,7 +108,7 @@ const aggregate: Handler = (body, ctx) => {
     },
     all: (other) => (ctx.store.get(ctx.db, other)?.all() ?? []).map((r) => r.view)
   })
-  const results = runPipeline(input, rest, { collectionResolver, variables: isPlainObject(body.let) ? body.let : undefined })
+  const results = runPipeline(input, rest, { collectionResolver, variables })
   const cursor = isPlainObject(body.cursor) ? body.cursor : {}
   const ns = `${ctx.db}.${name ?? '$cmd.aggregate'}`
   if (writer !== undefined) {

@@ -1,4 +1,5 @@
 import { CommandError, asCommandError } from '../errors.js'
+import { checkStatements } from '../refusals.js'
 import { toStored, type Doc } from '../values.js'
 import { adminCommands } from './admin.js'
 import { aggregateCommands } from './aggregate.js'
@@ -22,6 +23,7 @@ export function runCommand (rawBody: Doc, ctx: Omit<CommandContext, 'db'> & { db
     if (body.txnNumber !== undefined || body.startTransaction !== undefined || body.autocommit !== undefined) {
       throw new CommandError(20, 'IllegalOperation', 'Transaction numbers are only allowed on a replica set member or mongos')
     }
+    if (name === 'update' || name === 'delete') checkStatements(name, body)
     return handler(body, { ...ctx, db })
   } catch (error) {
     const e = asCommandError(error)

@@ -2,6 +2,7 @@ import type { Collection, StoredRecord } from '../collection.js'
 import { withId } from '../collection.js'
 import { CommandError, asCommandError } from '../errors.js'
 import { project } from '../query.js'
+import { prepareInsert } from '../refusals.js'
 import { applyUpdate, upsertDocument, type UpdateSpec } from '../update.js'
 import { isPlainObject, toView, type Doc } from '../values.js'
 import { boolArg, docArg, filterOf, letOf, matching, numberArg, stringArg, type Handler } from './context.js'
@@ -37,7 +38,7 @@ const insert: Handler = (body, ctx) => {
   documentsOf(body, 'documents').forEach((doc, index) => {
     if (ordered && errors.length > 0) return
     try {
-      collection.insert(withId(doc), bypass)
+      collection.insert(withId(prepareInsert(doc)), bypass)
       n++
     } catch (error) {
       errors.push(writeError(index, error))
