@@ -242,7 +242,8 @@ export function lookup (collection: Iterator, expr: AnyObject, options: Options)
   if (!plain) return mingoLookup(collection, expr, options)
   const equality = typeof localField === 'string' && typeof foreignField === 'string' ? { localField, foreignField } : undefined
   const letExpr = isPlainObject(expr.let) ? expr.let : undefined
-  const plan = equality === undefined ? planMatch(stages[0], new Set(Object.keys(letExpr ?? {}))) : undefined
+  const commandVariables = options.variables ?? {}
+  const plan = equality === undefined ? planMatch(stages[0], new Set([...Object.keys(commandVariables), ...Object.keys(letExpr ?? {})])) : undefined
 
   return collection.map((item) => {
     const outer = item as AnyObject
@@ -254,7 +255,7 @@ export function lookup (collection: Iterator, expr: AnyObject, options: Options)
       foreign = candidates(source, from, new Map([[equality.foreignField, values]]))
         .filter((doc) => equalityKeys(doc, equality.foreignField).some((key) => wanted.has(key)))
     } else if (plan !== undefined) {
-      const variables = letExpr === undefined ? {} : evalExpr(outer, letExpr, options) as Doc
+      const variables = { ...commandVariables, ...(letExpr === undefined ? {} : evalExpr(outer, letExpr, options) as Doc) }
       foreign = candidates(source, from, constraintsFor(plan, variables))
       const exact = plan.exact
       const values = plan.variables.map((eq) => variableValue(eq, variables))

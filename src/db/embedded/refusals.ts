@@ -32,7 +32,8 @@ export function checkStatements (command: string, body: Doc): void {
   }
 }
 
-const MAX_DEPTH = 100
+// mongod allows 200 levels and keeps 20 for itself (BSONDepth::getMaxDepthForUserStorage).
+const MAX_DEPTH = 180
 
 function depthOf (value: unknown, limit: number): number {
   if (limit < 0) return 0
