@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { Binary, ObjectId } from 'bson'
+import { activeCollation, holdsString, type Collation } from './collation.js'
 import { CommandError, badValue } from './errors.js'
 import { Index, duplicateKeyError, type IndexPlan, type IndexSpec } from './indexes.js'
 import { keyOf } from './keys.js'
@@ -93,9 +94,10 @@ export class Collection {
    * the `_id` index or the most selective secondary index, in natural order; undefined when no
    * index applies.
    */
-  candidatesFor (constraints: Map<string, unknown[]>): StoredRecord[] | undefined {
+  candidatesFor (constraints: Map<string, unknown[]>, collation: Collation | undefined = activeCollation()): StoredRecord[] | undefined {
     const ids = constraints.get('_id')
-    if (ids !== undefined) {
+    // The _id map holds ids as they are: under a collation it answers only for ids without strings.
+    if (ids !== undefined && (collation === undefined || !ids.some(holdsString))) {
       const out = new Map<string, StoredRecord>()
       for (const id of ids) {
         const key = keyOf(id)
@@ -107,7 +109,7 @@ export class Collection {
     let best: IndexPlan | undefined
     for (const index of this.secondary) {
       if (!index.complete) continue
-      const plan = index.plan(constraints)
+      const plan = index.plan(constraints, collation)
       if (plan !== undefined && (best === undefined || plan.size < best.size)) best = plan
     }
     if (best === undefined) return undefined
@@ -186,7 +188,7 @@ export class Collection {
       const keys = index.keysOf(record.view)
       const clash = index.conflict(keys, id)
       if (clash !== undefined) {
-        const error = duplicateKeyError(this.ns, { name: spec.name, key: spec.key, fields: index.fields }, clash.values)
+        const error = duplicateKeyError(this.ns, { name: spec.name, key: spec.key, fields: index.fields, collation: spec.collation }, clash.values)
         throw new CommandError(11000, 'DuplicateKey', `Index build failed: ${error.message}`, error.extra)
       }
       index.add(keys, id)
@@ -206,7 +208,7 @@ export class Collection {
   private checkUnique (keys: ReturnType<Index['keysOf']>[], id: string): void {
     this.secondary.forEach((index, i) => {
       const clash = index.conflict(keys[i], id)
-      if (clash !== undefined) throw duplicateKeyError(this.ns, { name: index.spec.name, key: index.spec.key, fields: index.fields }, clash.values)
+      if (clash !== undefined) throw duplicateKeyError(this.ns, { name: index.spec.name, key: index.spec.key, fields: index.fields, collation: index.spec.collation }, clash.values)
     })
   }
 }

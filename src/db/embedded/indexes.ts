@@ -1,3 +1,4 @@
+import { activeCollation, canonicalValue, holdsString, storedCollation, type Canonicalizer, type Collation } from './collation.js'
 import { keyOf } from './keys.js'
 import { CommandError } from './errors.js'
 import { compileFilter } from './query.js'
@@ -48,6 +49,9 @@ export class Index {
   /** Only ascending/descending keys are maintained; text, 2dsphere… indexes are kept as specs. */
   readonly maintained: boolean
   private readonly partial?: (view: Doc) => boolean
+  /** The index's collation: its keys hold each string as the first equal string it met (collation.ts). */
+  readonly collation?: Collation
+  private readonly canon?: Canonicalizer
   /**
    * levels[k - 1]: key of the first k fields → ids. The last level is the whole key (uniqueness);
    * the others let equality on any leading prefix read only the documents that match it.
@@ -62,6 +66,22 @@ export class Index {
     this.unique = spec.unique === true
     this.maintained = Object.values(spec.key).every((v) => typeof v === 'number')
     if (isPlainObject(spec.partialFilterExpression)) this.partial = compileFilter(spec.partialFilterExpression)
+    this.collation = storedCollation(spec.collation)
+    this.canon = this.collation?.canonicalizer()
+  }
+
+  /** The part of a key for one value: under a collation, equal strings share it. */
+  private keyPart (value: unknown): string {
+    return part(this.canon === undefined ? value : canonicalValue(value, this.canon))
+  }
+
+  /**
+   * True when the index's keys can answer equality on `values` under the query's collation:
+   * no string is involved, the collations are the same, or the query is simple (a collated
+   * index then offers a superset, which the filter narrows).
+   */
+  usableFor (values: unknown[], collation: Collation | undefined): boolean {
+    return collation === undefined || collation.id === this.collation?.id || !values.some(holdsString)
   }
 
   /** True when the index holds every document, so an equality on its first field can use it. */
@@ -80,14 +100,14 @@ export class Index {
     })
     if (this.spec.sparse === true && perField.every((values) => values.every((v) => v === undefined))) return []
     if (perField.length === 1 && perField[0].length === 1) {
-      const key = part(perField[0][0])
+      const key = this.keyPart(perField[0][0])
       return [{ key, prefixes: [key], values: perField[0] }]
     }
     let combos: unknown[][] = [[]]
     for (const values of perField) combos = combos.flatMap((combo) => values.map((v) => [...combo, v]))
     const out = new Map<string, IndexKey>()
     for (const values of combos) {
-      const parts = values.map(part)
+      const parts = values.map((v) => this.keyPart(v))
       const prefixes = parts.map((_, k) => parts.slice(0, k + 1).join(''))
       const key = prefixes[prefixes.length - 1]
       out.set(key, { key, prefixes, values })
@@ -118,13 +138,14 @@ export class Index {
    * Candidates for equality constraints (field → accepted values) on the longest constrained
    * prefix of this index's fields; undefined when its first field is unconstrained.
    */
-  plan (constraints: Map<string, unknown[]>): IndexPlan | undefined {
+  plan (constraints: Map<string, unknown[]>, collation: Collation | undefined = activeCollation()): IndexPlan | undefined {
     let keys = ['']
     let depth = 0
+    const lookupPart = (v: unknown): string => part(this.canon === undefined ? v : canonicalValue(v, this.canon.peek))
     for (const field of this.fields) {
       const values = constraints.get(field)
-      if (values === undefined || keys.length * values.length > MAX_LOOKUP_KEYS) break
-      keys = keys.flatMap((prefix) => values.map((v) => prefix + part(v)))
+      if (values === undefined || keys.length * values.length > MAX_LOOKUP_KEYS || !this.usableFor(values, collation)) break
+      keys = keys.flatMap((prefix) => values.map((v) => prefix + lookupPart(v)))
       depth++
     }
     if (depth === 0) return undefined
@@ -158,11 +179,12 @@ function removeFrom (map: Map<string, Ids>, key: string, id: string): void {
   if (ids.size === 0) map.delete(key)
 }
 
-export function duplicateKeyError (ns: string, index: { name: string; key: Doc; fields: string[] }, values: unknown[]): CommandError {
+export function duplicateKeyError (ns: string, index: { name: string; key: Doc; fields: string[]; collation?: unknown }, values: unknown[]): CommandError {
   const keyValue: Doc = {}
   index.fields.forEach((field, i) => { keyValue[field] = values[i] === undefined ? null : values[i] })
   const shown = index.fields.map((field) => `${field}: ${formatValue(keyValue[field])}`).join(', ')
-  return new CommandError(11000, 'DuplicateKey', `E11000 duplicate key error collection: ${ns} index: ${index.name} dup key: { ${shown} }`, {
+  const collation = index.collation === undefined ? '' : ` collation: ${formatValue(index.collation)}`
+  return new CommandError(11000, 'DuplicateKey', `E11000 duplicate key error collection: ${ns} index: ${index.name}${collation} dup key: { ${shown} }`, {
     keyPattern: index.key,
     keyValue
   })

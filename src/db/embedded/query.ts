@@ -8,6 +8,7 @@ import * as projectionOperators from 'mingo/operators/projection'
 import * as queryOperators from 'mingo/operators/query'
 import * as windowOperators from 'mingo/operators/window'
 import type { Options } from 'mingo/types'
+import { activeCollation } from './collation.js'
 import { accumulatorShims, expressionShims, pipelineShims, queryShims } from './shims.js'
 import { compileJsonSchema } from './validator.js'
 import { cloneValue, compareBson, isPlainObject, resolvePath, type Doc } from './values.js'
@@ -64,7 +65,7 @@ export type Predicate = (view: Doc) => boolean
 /** Compiles a query filter (in evaluation form) into a predicate over evaluation-form documents. */
 export function compileFilter (filter: Doc, variables?: Doc): Predicate {
   if (Object.keys(filter).length === 0) return () => true
-  const fast = equalityPredicate(filter)
+  const fast = activeCollation() === undefined ? equalityPredicate(filter) : undefined
   if (fast !== undefined) return fast
   const query = new Query(filter, variables === undefined ? BASE_OPTIONS : mingoOptions({ variables }))
   return (view) => query.test(view)

@@ -5,6 +5,7 @@
 import { Lazy, type Iterator } from 'mingo/lazy'
 import { $group } from 'mingo/operators/pipeline'
 import type { AnyObject, Options, SortSpec } from 'mingo/types'
+import { collatedAccumulatorOperators, collatedExpressionOperators, collatedInternalExpressions, collatedPipelineOperators, collatedQueryOperators } from './collated.js'
 import { dateShims } from './dates.js'
 import { lookup } from './lookup.js'
 import { percentileAccumulators, percentileExpressions } from './percentiles.js'
@@ -34,7 +35,7 @@ function bucket (collection: Iterator, expr: AnyObject, options: Options): Itera
   return bsonSort($group(collection, { _id: key, ...output }, options), { _id: 1 }, options)
 }
 
-export const pipelineShims = { $sort: bsonSort, $bucket: bucket, $lookup: lookup }
-export const accumulatorShims = { ...percentileAccumulators }
-export const expressionShims = { ...percentileExpressions, $type: typeExpression, ...dateShims }
-export const queryShims = { $type: typeQuery }
+export const pipelineShims = { ...collatedPipelineOperators, $sort: bsonSort, $bucket: bucket, $lookup: lookup }
+export const accumulatorShims = { ...collatedAccumulatorOperators, ...percentileAccumulators }
+export const expressionShims = { ...collatedExpressionOperators, ...collatedInternalExpressions, ...percentileExpressions, $type: typeExpression, ...dateShims }
+export const queryShims = { ...collatedQueryOperators, $type: typeQuery }

@@ -198,6 +198,9 @@ const TYPE_ORDER: Record<string, number> = {
   maxKey: 14
 }
 
+/** The place of a value's type in mongod's comparison order (numbers share one, so do null and missing). */
+export const typeOrder = (value: unknown): number => TYPE_ORDER[bsonTypeName(value)] ?? 15
+
 const cmp = <T extends number | string | bigint>(a: T, b: T): number => (a < b ? -1 : a > b ? 1 : 0)
 
 const numberOf = (v: unknown): number => {
@@ -211,8 +214,11 @@ const compareBytes = (a: Uint8Array, b: Uint8Array): number => {
   return cmp(a.length, b.length)
 }
 
-/** Total order over BSON values as mongod compares them (type order first, then value). */
-export function compareBson (a: unknown, b: unknown): number {
+/** Compares two strings; binary by default, or under a collation. */
+export type StringCompare = (a: string, b: string) => number
+
+/** Total order over BSON values as mongod compares them (type order first, then value; strings by `strings`). */
+export function compareBson (a: unknown, b: unknown, strings?: StringCompare): number {
   const ta = bsonTypeName(a)
   const tb = bsonTypeName(b)
   const oa = TYPE_ORDER[ta] ?? 15
@@ -227,13 +233,13 @@ export function compareBson (a: unknown, b: unknown): number {
       if (Number.isNaN(y)) return 1
       return cmp(x, y)
     }
-    case 4: return cmp(String(a), String(b))
-    case 5: return compareObjects(a as Doc, b as Doc)
+    case 4: return strings === undefined ? cmp(String(a), String(b)) : strings(String(a), String(b))
+    case 5: return compareObjects(a as Doc, b as Doc, strings)
     case 6: {
       const xs = a as unknown[]
       const ys = b as unknown[]
       for (let i = 0; i < Math.min(xs.length, ys.length); i++) {
-        const c = compareBson(xs[i], ys[i])
+        const c = compareBson(xs[i], ys[i], strings)
         if (c !== 0) return c
       }
       return cmp(xs.length, ys.length)
@@ -259,11 +265,11 @@ export function compareBson (a: unknown, b: unknown): number {
 const regexParts = (v: unknown): [string, string] =>
   v instanceof RegExp ? [v.source, v.flags] : [(v as BSONRegExp).pattern, (v as BSONRegExp).options]
 
-function compareObjects (a: Doc, b: Doc): number {
+function compareObjects (a: Doc, b: Doc, strings?: StringCompare): number {
   const ka = Object.keys(a)
   const kb = Object.keys(b)
   for (let i = 0; i < Math.min(ka.length, kb.length); i++) {
-    const c = compareBson(a[ka[i]], b[kb[i]]) || cmp(ka[i], kb[i])
+    const c = compareBson(a[ka[i]], b[kb[i]], strings) || cmp(ka[i], kb[i])
     if (c !== 0) return c
   }
   return cmp(ka.length, kb.length)
@@ -286,12 +292,12 @@ function resolveParts (value: unknown, parts: string[], i: number): unknown[] {
 }
 
 /** Sort key of one document for one field: arrays sort by their smallest (asc) or largest (desc) element. */
-export function sortKey (doc: unknown, path: string | string[], direction: 1 | -1): unknown {
+export function sortKey (doc: unknown, path: string | string[], direction: 1 | -1, compare: (a: unknown, b: unknown) => number = compareBson): unknown {
   const values = resolvePath(doc, path).flatMap((v) => (Array.isArray(v) ? (v.length === 0 ? [undefined] : v) : [v]))
   const present = values.filter((v) => v !== undefined)
   if (present.length === 0) return undefined
   let best = present[0]
-  for (const v of present) if (compareBson(v, best) * direction < 0) best = v
+  for (const v of present) if (compare(v, best) * direction < 0) best = v
   return best
 }
 

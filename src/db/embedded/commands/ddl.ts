@@ -2,6 +2,7 @@ import { calculateObjectSize } from 'bson'
 import { ID_INDEX, type Collection, type CollectionOptions } from '../collection.js'
 import { CommandError, namespaceNotFound } from '../errors.js'
 import type { IndexSpec } from '../indexes.js'
+import { parseCollation } from '../collation.js'
 import { compileFilter } from '../query.js'
 import { cloneValue, compareBson, isPlainObject, toView, type Doc } from '../values.js'
 import { docArg, stringArg, type CommandContext, type Handler } from './context.js'
@@ -20,7 +21,13 @@ function collectionOptions (body: Doc, command: string): CollectionOptions {
 const create: Handler = (body, ctx) => {
   const name = stringArg(body, 'create')
   if (body.viewOn !== undefined) throw new CommandError(115, 'CommandNotSupported', 'views are not supported by the embedded engine')
-  ctx.store.create(ctx.db, name, collectionOptions(body, 'create'))
+  const options = collectionOptions(body, 'create')
+  if (options.collation !== undefined) {
+    const collation = parseCollation(options.collation, 'create')
+    if (collation === undefined) delete options.collation
+    else options.collation = collation.spec
+  }
+  ctx.store.create(ctx.db, name, options)
   return { ok: 1 }
 }
 
@@ -38,13 +45,17 @@ const dropDatabase: Handler = (_body, ctx) => {
   return { ok: 1 }
 }
 
+/** The `_id` index of a collection: it has the collection's default collation. */
+const idIndexOf = (collection: Collection): IndexSpec =>
+  collection.options.collation === undefined ? ID_INDEX : { ...ID_INDEX, collation: cloneValue(collection.options.collation) }
+
 function collectionInfo (collection: Collection): Doc {
   return {
     name: collection.name,
     type: 'collection',
     options: cloneValue(collection.options),
     info: { readOnly: false, uuid: collection.uuid },
-    idIndex: ID_INDEX
+    idIndex: idIndexOf(collection)
   }
 }
 
@@ -104,6 +115,7 @@ const createIndexes: Handler = (body, ctx) => {
   const existed = ctx.store.get(ctx.db, name) !== undefined
   const specs = Array.isArray(body.indexes) ? body.indexes.filter(isPlainObject) : []
   if (specs.length === 0) throw new CommandError(2, 'BadValue', 'Must specify at least one index')
+  for (const raw of specs) if (raw.collation !== undefined) parseCollation(raw.collation, 'createIndexes.indexes')
   const collection = ctx.store.obtain(ctx.db, name)
   const before = collection.indexSpecs().length
   for (const raw of specs) {
@@ -111,10 +123,15 @@ const createIndexes: Handler = (body, ctx) => {
     if (typeof raw.name !== 'string') throw new CommandError(9, 'FailedToParse', "Error in specification: the 'name' field is a required property of an index specification")
     const spec: IndexSpec = { v: 2, key: raw.key, name: raw.name }
     for (const field of OPTION_FIELDS) if (raw[field] !== undefined) spec[field] = raw[field]
+    // An index without a collation takes the collection's default; {locale: "simple"} overrides it.
+    const collation = raw.collation === undefined ? collection.options.collation : parseCollation(raw.collation, 'createIndexes.indexes')?.spec
+    if (collation === undefined) delete spec.collation
+    else spec.collation = cloneValue(collation)
     if (spec.unique !== undefined) spec.unique = toView(spec.unique) === true || toView(spec.unique) === 1
     if (spec.sparse !== undefined) spec.sparse = toView(spec.sparse) === true || toView(spec.sparse) === 1
     if (spec.unique === false) delete spec.unique
-    const existing = collection.indexSpecs().find((s) => s.name === spec.name || sameKey(s.key, spec.key))
+    const existing = collection.indexSpecs().find((s) => s.name === spec.name) ??
+      collection.indexSpecs().find((s) => sameKey(s.key, spec.key) && compareBson(toView(s.collation), toView(spec.collation)) === 0)
     if (existing !== undefined) {
       if (existing.name !== spec.name && sameKey(existing.key, spec.key) && OPTION_FIELDS.every((f) => compareBson(existing[f], spec[f]) === 0)) {
         throw new CommandError(85, 'IndexOptionsConflict', `Index already exists with a different name: ${existing.name}`)
@@ -143,7 +160,8 @@ const listIndexes: Handler = (body, ctx) => {
   const name = stringArg(body, 'listIndexes')
   const collection = requireCollection(ctx, name)
   const batchSize = isPlainObject(body.cursor) ? toView(body.cursor.batchSize) as number | undefined : undefined
-  return { ...ctx.cursors.first(`${ctx.db}.${name}`, collection.indexSpecs().map((spec) => cloneValue(spec)), batchSize), ok: 1 }
+  const specs = collection.indexSpecs().map((spec) => (spec.name === '_id_' ? idIndexOf(collection) : cloneValue(spec)))
+  return { ...ctx.cursors.first(`${ctx.db}.${name}`, specs, batchSize), ok: 1 }
 }
 
 const dropIndexes: Handler = (body, ctx) => {

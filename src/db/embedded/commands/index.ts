@@ -3,6 +3,7 @@ import { checkStatements } from '../refusals.js'
 import { toStored, type Doc } from '../values.js'
 import { adminCommands } from './admin.js'
 import { aggregateCommands } from './aggregate.js'
+import { runCollated } from './collation.js'
 import type { CommandContext } from './context.js'
 import { ddlCommands } from './ddl.js'
 import { readCommands } from './read.js'
@@ -24,7 +25,7 @@ export function runCommand (rawBody: Doc, ctx: Omit<CommandContext, 'db'> & { db
       throw new CommandError(20, 'IllegalOperation', 'Transaction numbers are only allowed on a replica set member or mongos')
     }
     if (name === 'update' || name === 'delete') checkStatements(name, body)
-    return handler(body, { ...ctx, db })
+    return runCollated(name, body, { ...ctx, db }, handler)
   } catch (error) {
     const e = asCommandError(error)
     return { ok: 0, errmsg: e.message, code: e.code, codeName: e.codeName, ...e.extra }
