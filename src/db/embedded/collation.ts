@@ -272,6 +272,7 @@ export function holdsString (value: unknown): boolean {
 }
 
 let active: Collation | undefined
+let activeCanon: Canonicalizer | undefined
 
 /**
  * Runs `fn` with `collation` in effect. Commands run synchronously to completion, so the
@@ -279,12 +280,22 @@ let active: Collation | undefined
  */
 export function withCollation<T> (collation: Collation | undefined, fn: () => T): T {
   const previous = active
+  const previousCanon = activeCanon
   active = collation
+  activeCanon = undefined
   try {
     return fn()
   } finally {
     active = previous
+    activeCanon = previousCanon
   }
+}
+
+/** A canonicalizer that lives as long as the running command, for hash keys under its collation. */
+export function commandCanonicalizer (): Canonicalizer | undefined {
+  if (active === undefined) return undefined
+  activeCanon ??= active.canonicalizer()
+  return activeCanon
 }
 
 /** The collation of the running command; undefined for simple (binary) comparison. */

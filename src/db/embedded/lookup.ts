@@ -13,9 +13,10 @@ import { evalExpr } from 'mingo/core'
 import { Lazy, type Iterator } from 'mingo/lazy'
 import { $lookup } from 'mingo/operators/pipeline'
 import type { AnyObject, CollectionResolver, Options } from 'mingo/types'
-import { keyOf } from './keys.js'
+import { activeCompare, canonicalValue, commandCanonicalizer } from './collation.js'
+import { keyOf as binaryKeyOf } from './keys.js'
 import { compileFilter, equalityConstraints, type Predicate } from './query.js'
-import { cloneValue, compareBson, isPlainObject, resolvePath, type Doc } from './values.js'
+import { cloneValue, isPlainObject, resolvePath, type Doc } from './values.js'
 
 /** Read access to the collections of the database an aggregate runs in. Returned documents are stored ones: never modify them. */
 export interface ForeignSource {
@@ -35,6 +36,12 @@ export function withForeignSource (resolver: CollectionResolver, source: Foreign
 }
 
 const isNil = (v: unknown): boolean => v === null || v === undefined
+
+/** The hash key of a value: equal strings under the running command's collation share one. */
+function keyOf (value: unknown): string {
+  const canon = commandCanonicalizer()
+  return binaryKeyOf(canon === undefined ? value : canonicalValue(value, canon))
+}
 
 /** Keys under which an index would file a document's field (arrays fan out; null, missing and [] share 'n'). */
 function indexKeys (doc: Doc, path: string): string[] {
@@ -203,7 +210,7 @@ function sameValue (doc: Doc, field: string, value: unknown, options: Options): 
     own = computed === undefined ? MISSING : computed
   }
   if (own === MISSING || value === MISSING) return own === value
-  return compareBson(own, value) === 0
+  return activeCompare(own, value) === 0
 }
 
 /** Local values of an equality match: array elements; null when the field is missing or an empty array (as mongod). */

@@ -234,3 +234,25 @@ t.test('invalid collations are refused with mongod codes', async (t) => {
   t.equal((await c.find({}, { collation: { locale: 'en', strength: 2, caseLevel: true, caseFirst: 'upper' } }).toArray()).length, 1, 'caseFirst is allowed with caseLevel')
   t.equal((await c.find({}, { collation: { locale: 'de@collation=phonebook' } }).toArray()).length, 1, 'locale variants are known')
 })
+
+t.test('$lookup matches local and foreign values under the aggregate collation', async (t) => {
+  const { db } = await setup(t)
+  const orders = db.collection<Row>('orders')
+  const items = db.collection<Row>('items')
+  await orders.insertMany([{ _id: 1, sku: 'ABC' }, { _id: 2, sku: 'xyz' }])
+  await items.insertMany([{ _id: 10, sku: 'abc' }, { _id: 11, sku: 'Abc' }, { _id: 12, sku: 'XYZ' }])
+  const joined = async (collation?: CollationOptions): Promise<unknown[]> => (await orders.aggregate([
+    { $lookup: { from: 'items', localField: 'sku', foreignField: 'sku', as: 'found' } },
+    { $project: { ids: '$found._id' } },
+    { $sort: { _id: 1 } }
+  ], collation === undefined ? {} : { collation }).toArray()).map((d) => (d.ids as number[]).sort())
+  t.same(await joined(), [[], []])
+  t.same(await joined(caseInsensitive), [[10, 11], [12]])
+  await items.createIndex({ sku: 1 })
+  t.same(await joined(caseInsensitive), [[10, 11], [12]], 'a simple index on the foreign field does not narrow a collated join')
+  const piped = await orders.aggregate([
+    { $match: { _id: 1 } },
+    { $lookup: { from: 'items', let: { s: '$sku' }, pipeline: [{ $match: { $expr: { $eq: ['$sku', '$$s'] } } }], as: 'found' } }
+  ], { collation: caseInsensitive }).toArray()
+  t.same((piped[0].found as Row[]).map((d) => d._id).sort(), [10, 11])
+})
