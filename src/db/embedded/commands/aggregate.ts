@@ -1,10 +1,12 @@
 import { Collection, withId } from '../collection.js'
 import { CommandError } from '../errors.js'
 import { duplicateKeyError } from '../indexes.js'
+import type { CollectionResolver } from 'mingo/types'
 import { withForeignSource } from '../lookup.js'
 import { compileFilter, isPipelineStage, runPipeline } from '../query.js'
 import type { Store } from '../store.js'
 import { cloneValue, isPlainObject, resolvePath, toView, type Doc } from '../values.js'
+import { resolveView, viewOf } from '../views.js'
 import { letOf, numberArg, type Handler } from './context.js'
 
 type Writer = (store: Store, db: string, docs: Doc[]) => void
@@ -89,24 +91,30 @@ const aggregate: Handler = (body, ctx) => {
   const name = typeof body.aggregate === 'string' ? body.aggregate : undefined
   const last = pipeline[pipeline.length - 1]
   const writer = last === undefined ? undefined : outWriter(last, ctx.db)
-  const stages = writer === undefined ? pipeline : pipeline.slice(0, -1)
-  const collection = name === undefined ? undefined : ctx.store.get(ctx.db, name)
+  const own = writer === undefined ? pipeline : pipeline.slice(0, -1)
+  // A view reads its collection through its own pipeline first.
+  const view = name === undefined ? undefined : resolveView(ctx.store, ctx.db, name)
+  const stages = view === undefined ? own : [...view.pipeline, ...own]
+  const collection = view === undefined ? undefined : ctx.store.get(ctx.db, view.collection)
   const variables = letOf(body)
   const [input, rest] = source(collection, stages, variables)
   const resolved = new Map<string, Doc[]>()
-  const collectionResolver = withForeignSource((other: string): Doc[] => {
+  const collectionResolver: CollectionResolver = withForeignSource((other: string): Doc[] => {
     let docs = resolved.get(other)
     if (docs === undefined) {
-      docs = (ctx.store.get(ctx.db, other)?.all() ?? []).map((r) => cloneValue(r.view))
+      const foreign = resolveView(ctx.store, ctx.db, other)
+      docs = (ctx.store.get(ctx.db, foreign.collection)?.all() ?? []).map((r) => cloneValue(r.view))
+      if (foreign.pipeline.length > 0) docs = runPipeline(docs, foreign.pipeline, { collectionResolver, variables })
       resolved.set(other, docs)
     }
     return docs
   }, {
     candidates: (other, constraints) => {
+      if (viewOf(ctx.store, ctx.db, other) !== undefined) return undefined
       const foreign = ctx.store.get(ctx.db, other)
       return foreign === undefined ? [] : foreign.candidatesFor(constraints)?.map((r) => r.view)
     },
-    all: (other) => (ctx.store.get(ctx.db, other)?.all() ?? []).map((r) => r.view)
+    all: (other) => (viewOf(ctx.store, ctx.db, other) !== undefined ? collectionResolver(other) : (ctx.store.get(ctx.db, other)?.all() ?? []).map((r) => r.view))
   })
   const results = runPipeline(input, rest, { collectionResolver, variables })
   const cursor = isPlainObject(body.cursor) ? body.cursor : {}
@@ -118,4 +126,5 @@ const aggregate: Handler = (body, ctx) => {
   return { ...ctx.cursors.first(ns, results, numberArg(cursor, 'batchSize') ?? 101), ok: 1 }
 }
 
+export { aggregate }
 export const aggregateCommands: Record<string, Handler> = { aggregate }

@@ -6,6 +6,7 @@ import { CommandError } from '../errors.js'
 import { keyOf } from '../keys.js'
 import { activeCollation, canonicalValue, parseCollation, storedCollation, withCollation, type Collation } from '../collation.js'
 import { compareBson, isPlainObject, resolvePath, type Doc } from '../values.js'
+import { viewOf } from '../views.js'
 import { filterOf, matching, stringArg, type CommandContext, type Handler } from './context.js'
 
 const READS: Record<string, string> = { find: 'find', count: 'count', distinct: 'distinct', aggregate: 'aggregate', findAndModify: 'findAndModify', findandmodify: 'findAndModify' }
@@ -14,7 +15,8 @@ const STATEMENTS: Record<string, string> = { update: 'updates', delete: 'deletes
 /** The default collation of the collection a command names (undefined when simple or missing). */
 export function collectionCollation (ctx: CommandContext, name: unknown): Collation | undefined {
   if (typeof name !== 'string') return undefined
-  return storedCollation(ctx.store.get(ctx.db, name)?.options.collation)
+  const view = viewOf(ctx.store, ctx.db, name)
+  return storedCollation(view === undefined ? ctx.store.get(ctx.db, name)?.options.collation : view.collation)
 }
 
 const effective = (raw: unknown, command: string, fallback: () => Collation | undefined): Collation | undefined =>
@@ -25,7 +27,11 @@ export function runCollated (name: string, body: Doc, ctx: CommandContext, handl
   const fallback = (): Collation | undefined => collectionCollation(ctx, body[name])
   if (Object.hasOwn(READS, name)) {
     const collation = effective(body.collation, READS[name], fallback)
-    return withCollation(collation, () => (name === 'distinct' && collation !== undefined ? collatedDistinct(body, ctx) : handler(body, ctx)))
+    if (body.collation !== undefined && typeof body[name] === 'string' && viewOf(ctx.store, ctx.db, body[name]) !== undefined && collation?.id !== fallback()?.id) {
+      throw new CommandError(167, 'OptionNotSupportedOnView', "Cannot override a view's default collation")
+    }
+    const own = name === 'distinct' && collation !== undefined && viewOf(ctx.store, ctx.db, String(body.distinct)) === undefined
+    return withCollation(collation, () => (own ? collatedDistinct(body, ctx) : handler(body, ctx)))
   }
   const list = STATEMENTS[name]
   if (list === undefined || !Array.isArray(body[list])) return withCollation(fallback(), () => handler(body, ctx))

@@ -3,9 +3,11 @@ import { ID_INDEX, type Collection, type CollectionOptions } from '../collection
 import { CommandError, namespaceNotFound } from '../errors.js'
 import type { IndexSpec } from '../indexes.js'
 import { parseCollation } from '../collation.js'
+import { dropView, dropViews, notOnView, viewOf } from '../views.js'
 import { compileFilter } from '../query.js'
 import { cloneValue, compareBson, isPlainObject, toView, type Doc } from '../values.js'
 import { docArg, stringArg, type CommandContext, type Handler } from './context.js'
+import { createView, modifyView, viewInfos } from './views.js'
 
 const VALIDATION_FIELDS = ['validator', 'validationLevel', 'validationAction'] as const
 
@@ -20,7 +22,8 @@ function collectionOptions (body: Doc, command: string): CollectionOptions {
 
 const create: Handler = (body, ctx) => {
   const name = stringArg(body, 'create')
-  if (body.viewOn !== undefined) throw new CommandError(115, 'CommandNotSupported', 'views are not supported by the embedded engine')
+  if (body.viewOn !== undefined) return createView(body, ctx, name)
+  if (viewOf(ctx.store, ctx.db, name) !== undefined) throw new CommandError(48, 'NamespaceExists', `Namespace ${ctx.db}.${name} already exists`)
   const options = collectionOptions(body, 'create')
   if (options.collation !== undefined) {
     const collation = parseCollation(options.collation, 'create')
@@ -33,6 +36,7 @@ const create: Handler = (body, ctx) => {
 
 const drop: Handler = (body, ctx) => {
   const name = stringArg(body, 'drop')
+  if (dropView(ctx.store, ctx.db, name)) return { ns: `${ctx.db}.${name}`, ok: 1 }
   const collection = ctx.store.get(ctx.db, name)
   if (collection === undefined) return { ok: 1 }
   const nIndexesWas = collection.indexSpecs().length
@@ -42,6 +46,7 @@ const drop: Handler = (body, ctx) => {
 
 const dropDatabase: Handler = (_body, ctx) => {
   ctx.store.dropDatabase(ctx.db)
+  dropViews(ctx.store, ctx.db)
   return { ok: 1 }
 }
 
@@ -63,7 +68,7 @@ const listCollections: Handler = (body, ctx) => {
   const filter = docArg(body, 'filter')
   const test = filter === undefined ? () => true : compileFilter(toView(filter) as Doc)
   const nameOnly = body.nameOnly === true
-  const infos = ctx.store.collections(ctx.db).map(collectionInfo).filter((info) => test(toView(info) as Doc))
+  const infos = [...ctx.store.collections(ctx.db).map(collectionInfo), ...viewInfos(ctx)].filter((info) => test(toView(info) as Doc))
   const docs = nameOnly ? infos.map((info) => ({ name: info.name, type: info.type })) : infos
   const batchSize = isPlainObject(body.cursor) ? toView(body.cursor.batchSize) as number | undefined : undefined
   return { ...ctx.cursors.first(`${ctx.db}.$cmd.listCollections`, docs, batchSize), ok: 1 }
@@ -90,8 +95,10 @@ function splitNamespace (ns: unknown): [string, string] {
 const renameCollection: Handler = (body, ctx) => {
   const [fromDb, fromName] = splitNamespace(body.renameCollection)
   const [toDb, toName] = splitNamespace(body.to)
+  if (viewOf(ctx.store, fromDb, fromName) !== undefined) throw notOnView(fromDb, fromName)
   const source = ctx.store.get(fromDb, fromName)
   if (source === undefined) throw namespaceNotFound('source namespace does not exist')
+  if (viewOf(ctx.store, toDb, toName) !== undefined) throw new CommandError(48, 'NamespaceExists', 'target namespace exists')
   if (ctx.store.get(toDb, toName) !== undefined) {
     if (body.dropTarget !== true) throw new CommandError(48, 'NamespaceExists', 'target namespace exists')
     ctx.store.drop(toDb, toName)
@@ -190,7 +197,11 @@ const dropIndexes: Handler = (body, ctx) => {
 }
 
 const collMod: Handler = (body, ctx) => {
-  const collection = requireCollection(ctx, stringArg(body, 'collMod'))
+  const name = stringArg(body, 'collMod')
+  const view = viewOf(ctx.store, ctx.db, name)
+  if (view !== undefined) return modifyView(body, ctx, name, view)
+  if (body.viewOn !== undefined || body.pipeline !== undefined) throw new CommandError(72, 'InvalidOptions', `option only supported on a view: ${body.viewOn !== undefined ? 'viewOn' : 'pipeline'}`)
+  const collection = requireCollection(ctx, name)
   const options: Doc = { ...collection.options }
   for (const field of VALIDATION_FIELDS) if (body[field] !== undefined) options[field] = body[field]
   collection.setOptions(options)

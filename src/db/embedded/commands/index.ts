@@ -2,11 +2,12 @@ import { CommandError, asCommandError } from '../errors.js'
 import { checkStatements } from '../refusals.js'
 import { toStored, type Doc } from '../values.js'
 import { adminCommands } from './admin.js'
-import { aggregateCommands } from './aggregate.js'
+import { aggregate, aggregateCommands } from './aggregate.js'
 import { runCollated } from './collation.js'
 import type { CommandContext } from './context.js'
 import { ddlCommands } from './ddl.js'
 import { readCommands } from './read.js'
+import { onView } from './views.js'
 import { writeCommands } from './write.js'
 
 const HANDLERS = { ...adminCommands, ...readCommands, ...writeCommands, ...aggregateCommands, ...ddlCommands }
@@ -25,7 +26,8 @@ export function runCommand (rawBody: Doc, ctx: Omit<CommandContext, 'db'> & { db
       throw new CommandError(20, 'IllegalOperation', 'Transaction numbers are only allowed on a replica set member or mongos')
     }
     if (name === 'update' || name === 'delete') checkStatements(name, body)
-    return runCollated(name, body, { ...ctx, db }, handler)
+    const context = { ...ctx, db }
+    return runCollated(name, body, context, (b, c) => onView(name, b, c, aggregate) ?? handler(b, c))
   } catch (error) {
     const e = asCommandError(error)
     return { ok: 0, errmsg: e.message, code: e.code, codeName: e.codeName, ...e.extra }
