@@ -1,3 +1,4 @@
+import { noteCollectionScan } from '../activity.js'
 import { Collection, withId } from '../collection.js'
 import { CommandError } from '../errors.js'
 import { duplicateKeyError } from '../indexes.js'
@@ -7,7 +8,8 @@ import { compileFilter, isPipelineStage, runPipeline } from '../query.js'
 import type { Store } from '../store.js'
 import { cloneValue, isPlainObject, resolvePath, toView, type Doc } from '../values.js'
 import { resolveView, viewOf } from '../views.js'
-import { letOf, numberArg, type Handler } from './context.js'
+import { letOf, numberArg, type CommandContext, type Handler } from './context.js'
+import { collStatsStage, currentOpStage, listLocalSessionsStage } from './diagnostics.js'
 
 type Writer = (store: Store, db: string, docs: Doc[]) => void
 
@@ -18,9 +20,12 @@ function source (collection: Collection | undefined, pipeline: Doc[], variables:
   if (first !== undefined && isPlainObject(first.$match)) {
     const filter = first.$match
     const test = compileFilter(filter, variables)
-    const docs = collection.candidates(filter).filter((r) => test(r.view)).map((r) => cloneValue(r.view))
+    const candidates = collection.candidates(filter)
+    if (candidates.length > 0 && candidates.length === collection.size) noteCollectionScan(collection)
+    const docs = candidates.filter((r) => test(r.view)).map((r) => cloneValue(r.view))
     return [docs, pipeline.slice(1)]
   }
+  if (collection.size > 0) noteCollectionScan(collection)
   return [collection.all().map((r) => cloneValue(r.view)), pipeline]
 }
 
@@ -79,16 +84,30 @@ function mergeWriter (spec: Doc | string, db: string): Writer {
   }
 }
 
+/** Stages that produce the documents themselves, valid only first in a pipeline. */
+const SOURCE_STAGES: Record<string, (spec: unknown, ctx: CommandContext, target: unknown) => Doc[]> = {
+  $collStats: (spec, ctx, target) => collStatsStage(spec, ctx, target),
+  $currentOp: (spec, ctx, target) => currentOpStage(spec, ctx, toView(target) === 1),
+  $listLocalSessions: (spec, ctx, target) => listLocalSessionsStage(spec, ctx, toView(target) === 1)
+}
+
 const aggregate: Handler = (body, ctx) => {
   if (!Array.isArray(body.pipeline)) throw new CommandError(14, 'TypeMismatch', "'pipeline' option must be specified as an array")
   if (body.explain === true) throw new CommandError(115, 'CommandNotSupported', 'explain is not supported by the embedded engine')
-  const pipeline = (toView(body.pipeline) as unknown[]).filter(isPlainObject)
-  for (const stage of pipeline) {
+  const all = (toView(body.pipeline) as unknown[]).filter(isPlainObject)
+  all.forEach((stage, i) => {
     const stageName = Object.keys(stage)[0] ?? ''
     if (Object.keys(stage).length !== 1) throw new CommandError(40323, 'Location40323', 'A pipeline stage specification object must contain exactly one field.')
+    if (Object.hasOwn(SOURCE_STAGES, stageName)) {
+      if (i > 0) throw new CommandError(40602, 'Location40602', `${stageName} is only valid as the first stage in a pipeline`)
+      return
+    }
     if (!isPipelineStage(stageName)) throw new CommandError(40324, 'Location40324', `Unrecognized pipeline stage name: '${stageName}'`)
-  }
+  })
   const name = typeof body.aggregate === 'string' ? body.aggregate : undefined
+  const first = Object.keys(all[0] ?? {})[0] ?? ''
+  const generated = Object.hasOwn(SOURCE_STAGES, first) ? SOURCE_STAGES[first](all[0][first], ctx, body.aggregate) : undefined
+  const pipeline = generated === undefined ? all : all.slice(1)
   const last = pipeline[pipeline.length - 1]
   const writer = last === undefined ? undefined : outWriter(last, ctx.db)
   const own = writer === undefined ? pipeline : pipeline.slice(0, -1)
@@ -97,7 +116,7 @@ const aggregate: Handler = (body, ctx) => {
   const stages = view === undefined ? own : [...view.pipeline, ...own]
   const collection = view === undefined ? undefined : ctx.store.get(ctx.db, view.collection)
   const variables = letOf(body)
-  const [input, rest] = source(collection, stages, variables)
+  const [input, rest] = generated === undefined ? source(collection, stages, variables) : [generated, stages]
   const resolved = new Map<string, Doc[]>()
   const collectionResolver: CollectionResolver = withForeignSource((other: string): Doc[] => {
     let docs = resolved.get(other)

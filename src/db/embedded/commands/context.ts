@@ -1,4 +1,5 @@
 import { Long } from 'bson'
+import { noteCollectionScan } from '../activity.js'
 import type { Collection, StoredRecord } from '../collection.js'
 import type { Cursors } from '../cursors.js'
 import { CommandError, typeMismatch } from '../errors.js'
@@ -52,7 +53,9 @@ export const filterOf = (value: unknown): Doc => (isPlainObject(value) ? toView(
 export function matching (collection: Collection | undefined, filter: Doc, variables?: Doc): StoredRecord[] {
   if (collection === undefined) return []
   const test = compileFilter(filter, variables)
-  return collection.candidates(filter).filter((record) => test(record.view))
+  const candidates = collection.candidates(filter)
+  if (candidates.length > 0 && candidates.length === collection.size) noteCollectionScan(collection)
+  return candidates.filter((record) => test(record.view))
 }
 
 /** mongod's rule for user variable names: a lowercase or non-ASCII first letter, then letters, digits and `_`. */

@@ -2,6 +2,7 @@ import { calculateObjectSize } from 'bson'
 import { ID_INDEX, type Collection, type CollectionOptions } from '../collection.js'
 import { CommandError, namespaceNotFound } from '../errors.js'
 import type { IndexSpec } from '../indexes.js'
+import { forgetCollection } from '../activity.js'
 import { parseCollation } from '../collation.js'
 import { dropView, dropViews, notOnView, viewOf } from '../views.js'
 import { compileFilter } from '../query.js'
@@ -41,6 +42,7 @@ const drop: Handler = (body, ctx) => {
   if (collection === undefined) return { ok: 1 }
   const nIndexesWas = collection.indexSpecs().length
   ctx.store.drop(ctx.db, name)
+  forgetCollection(ctx.store, collection.ns)
   return { nIndexesWas, ns: collection.ns, ok: 1 }
 }
 

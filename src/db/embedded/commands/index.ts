@@ -1,3 +1,4 @@
+import { noteHandshake, recordLatency, touchSession } from '../activity.js'
 import { CommandError, asCommandError } from '../errors.js'
 import { checkStatements } from '../refusals.js'
 import { toStored, type Doc } from '../values.js'
@@ -6,11 +7,12 @@ import { aggregate, aggregateCommands } from './aggregate.js'
 import { runCollated } from './collation.js'
 import type { CommandContext } from './context.js'
 import { ddlCommands } from './ddl.js'
+import { beginCommand, diagnosticCommands, endCommand } from './diagnostics.js'
 import { readCommands } from './read.js'
 import { onView } from './views.js'
 import { writeCommands } from './write.js'
 
-const HANDLERS = { ...adminCommands, ...readCommands, ...writeCommands, ...aggregateCommands, ...ddlCommands }
+const HANDLERS = { ...adminCommands, ...diagnosticCommands, ...readCommands, ...writeCommands, ...aggregateCommands, ...ddlCommands }
 
 export type { CommandContext }
 
@@ -27,7 +29,16 @@ export function runCommand (rawBody: Doc, ctx: Omit<CommandContext, 'db'> & { db
     }
     if (name === 'update' || name === 'delete') checkStatements(name, body)
     const context = { ...ctx, db }
-    return runCollated(name, body, context, (b, c) => onView(name, b, c, aggregate) ?? handler(b, c))
+    touchSession(ctx.store, body.lsid)
+    if (name === 'hello' || name === 'isMaster' || name === 'ismaster') noteHandshake(ctx.store, ctx.connectionId, body)
+    const started = performance.now()
+    beginCommand(context, body)
+    try {
+      return runCollated(name, body, context, (b, c) => onView(name, b, c, aggregate) ?? handler(b, c))
+    } finally {
+      endCommand()
+      recordLatency(ctx.store, db, name, body, (performance.now() - started) * 1000)
+    }
   } catch (error) {
     const e = asCommandError(error)
     return { ok: 0, errmsg: e.message, code: e.code, codeName: e.codeName, ...e.extra }
