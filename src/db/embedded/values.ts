@@ -53,6 +53,8 @@ export function hasNumericWrapper (value: unknown): boolean {
  * `$type` still tells them apart. Objects without such numbers have no entry.
  */
 const viewKinds = new WeakMap<object, Map<string, NumericKind>>()
+/** False until a first entry exists, so copies of documents without such numbers skip the lookup. */
+let anyViewKinds = false
 
 const WRAPPED_KINDS: Record<string, NumericKind> = { Long: 'long', Double: 'double', Decimal128: 'decimal' }
 
@@ -71,7 +73,7 @@ export function toView (value: unknown): unknown {
       kinds = noteKind(kinds, String(i), item)
       return toView(item)
     })
-    if (kinds !== undefined) viewKinds.set(items, kinds)
+    if (kinds !== undefined) rememberKinds(items, kinds)
     return items
   }
   switch (bsonType(value)) {
@@ -89,7 +91,7 @@ export function toView (value: unknown): unknown {
     kinds = noteKind(kinds, key, item)
     out[key] = toView(item)
   }
-  if (kinds !== undefined) viewKinds.set(out, kinds)
+  if (kinds !== undefined) rememberKinds(out, kinds)
   return out
 }
 
@@ -111,7 +113,13 @@ export function cloneValue<T> (value: T): T {
   return keepKinds(value, out) as T
 }
 
+function rememberKinds (view: object, kinds: Map<string, NumericKind>): void {
+  anyViewKinds = true
+  viewKinds.set(view, kinds)
+}
+
 function keepKinds<T extends object> (from: object, to: T): T {
+  if (!anyViewKinds) return to
   const kinds = viewKinds.get(from)
   if (kinds !== undefined) viewKinds.set(to, kinds)
   return to
