@@ -256,3 +256,57 @@ t.test('$lookup matches local and foreign values under the aggregate collation',
   ], { collation: caseInsensitive }).toArray()
   t.same((piped[0].found as Row[]).map((d) => d._id).sort(), [10, 11])
 })
+
+t.test('alternate, maxVariable and strengths 4 and 5; regexes in $in', async (t) => {
+  const { db } = await setup(t)
+  const texts = db.collection<Row>('texts')
+  await texts.insertMany([{ _id: 1, s: 'ab' }, { _id: 2, s: 'a b' }, { _id: 3, s: 'a-b' }, { _id: 4, s: 'AB' }, { _id: 5, s: 'cab' }])
+  const ids = async (filter: Row, collation: CollationOptions): Promise<unknown[]> =>
+    (await texts.find(filter, { collation }).sort({ _id: 1 }).toArray()).map((d) => d._id)
+  t.same(await ids({ s: 'ab' }, { locale: 'en', strength: 1, alternate: 'shifted' }), [1, 2, 3, 4], 'shifted ignores spaces and punctuation')
+  t.same(await ids({ s: 'ab' }, { locale: 'en', strength: 1, alternate: 'shifted', maxVariable: 'space' }), [1, 2, 4], 'up to space ignores spaces only')
+  t.same(await ids({ s: 'ab' }, { locale: 'en', strength: 1 }), [1, 4], 'non-ignorable by default')
+  t.same(await ids({ s: 'ab' }, { locale: 'en', strength: 4, alternate: 'shifted' }), [1], 'the fourth level tells punctuation apart')
+  t.same(await ids({ s: 'ab' }, { locale: 'en', strength: 5 }), [1])
+  t.same(await ids({ s: { $in: [/^ca/, 'AB'] } }, caseInsensitive), [1, 4, 5], 'a regex in $in still matches by pattern')
+  const rows = await texts.aggregate([{ $project: { _id: 0, bad: { $eq: ['$s'] } } }], { collation: caseInsensitive }).toArray().catch((e: { code: number }) => e)
+  t.equal((rows as { code: number }).code, 16020)
+})
+
+t.test('per-statement collations keep upserts and write errors in statement order', async (t) => {
+  const { db } = await setup(t)
+  const tags = db.collection<Row>('tags')
+  await tags.createIndex({ name: 1 }, { unique: true })
+  await tags.insertOne({ _id: 1, name: 'red' })
+  const reply = await db.command({
+    update: 'tags',
+    ordered: false,
+    updates: [
+      { q: { name: 'RED' }, u: { $set: { hit: 1 } }, collation: caseInsensitive },
+      { q: { name: 'blue' }, u: { $set: { n: 1 } }, upsert: true },
+      { q: { name: 'GREEN' }, u: { $set: { name: 'red' } }, upsert: true, collation: caseInsensitive },
+      { q: { name: 'BLUE' }, u: { $set: { m: 1 } }, upsert: true, collation: caseInsensitive }
+    ]
+  })
+  t.equal(reply.n, 3)
+  t.equal(reply.nModified, 2)
+  t.same(reply.upserted.map((u: Row) => u.index), [1])
+  t.same(reply.writeErrors.map((e: Row) => [e.index, e.code]), [[2, 11000]])
+  const ordered = await db.command({
+    update: 'tags',
+    updates: [
+      { q: { name: 'x' }, u: { $set: { name: 'red' } }, upsert: true },
+      { q: { name: 'RED' }, u: { $set: { late: 1 } }, collation: caseInsensitive }
+    ]
+  })
+  t.same(ordered.writeErrors.map((e: Row) => e.index), [0])
+  t.equal(ordered.n, 0, 'an ordered batch stops at its first error')
+})
+
+t.test('group keys that are documents compare their strings under the collation', async (t) => {
+  const { db } = await setup(t)
+  const sales = db.collection<Row>('sales')
+  await sales.insertMany([{ _id: 1, city: 'Paris', n: 1 }, { _id: 2, city: 'PARIS', n: 2 }, { _id: 3, city: 'Lyon', n: 4 }])
+  const rows = await sales.aggregate([{ $group: { _id: { city: '$city' }, n: { $sum: '$n' } } }, { $sort: { n: 1 } }], { collation: caseInsensitive }).toArray()
+  t.same(rows, [{ _id: { city: 'Paris' }, n: 3 }, { _id: { city: 'Lyon' }, n: 4 }])
+})

@@ -38,6 +38,8 @@ t.test('$type names and matches every BSON type as mongod does', async (t) => {
     ])
     const [nested] = await values.aggregate([{ $match: { _id: 2 } }, { $project: { _id: 0, inner: { $type: ['$v'] }, computed: { $type: { $literal: 'x' } } } }]).toArray()
     t.same(nested, { inner: 'long', computed: 'string' })
+    const [paths] = await db.aggregate([{ $documents: [{ a: [{ b: 1 }], o: { n: null } }] }, { $project: { through: { $type: '$a.b' }, inner: { $type: '$o.n' }, gone: { $type: '$o.n.deeper' } } }]).toArray()
+    t.same(paths, { through: 'array', inner: 'null', gone: 'missing' })
   })
 
   t.test('the $type filter matches by name, by number, by alias and by list', async (t) => {
