@@ -4,6 +4,8 @@
  * An interval is kept as encoded endpoints (keys.ts) so that unions and intersections are string comparisons.
  */
 import { MaxKey, MinKey, ObjectId } from 'bson'
+import { binaryCompare, collatedKeyCompare, type KeyCompare } from './collated-keys.js'
+import { activeCollation, type Collation } from './collation.js'
 import { AFTER, EMPTY_ARRAY, TAG, keyOf, numberOf, tagOf } from './keys.js'
 import { isPlainObject } from './values.js'
 
@@ -33,19 +35,37 @@ export const hiText = (i: Interval): string => i.hiText ?? formatValue(i.hiValue
 export const fullBounds = (): FieldBounds => ({ intervals: [FULL], tight: true })
 export const isFull = (intervals: Interval[]): boolean => intervals.length === 1 && intervals[0].lo === FULL.lo && intervals[0].hi === FULL.hi
 
+const orders = new WeakMap<Collation, KeyCompare>()
+
+/**
+ * The order of one value's keys: binary, or under the running command's collation (collated-keys.ts), whose string
+ * intervals only an index with the same collation scans.
+ */
+export function valueOrder (): KeyCompare {
+  const collation = activeCollation()
+  if (collation === undefined) return binaryCompare
+  let order = orders.get(collation)
+  if (order === undefined) {
+    order = collatedKeyCompare([1], collation.compareStrings)
+    orders.set(collation, order)
+  }
+  return order
+}
+
 /** [start, end) in key-string space. */
 const startOf = (i: Interval): string => (i.loInc ? i.lo : i.lo + AFTER)
 const endOf = (i: Interval): string => (i.hiInc ? i.hi + AFTER : i.hi)
-const isEmpty = (i: Interval): boolean => startOf(i) >= endOf(i)
+const isEmpty = (i: Interval, cmp: KeyCompare): boolean => cmp(startOf(i), endOf(i)) >= 0
 
 export function union (lists: Interval[][]): Interval[] {
-  const all = lists.flat().filter((i) => !isEmpty(i)).sort((a, b) => (startOf(a) < startOf(b) ? -1 : startOf(a) > startOf(b) ? 1 : 0))
+  const cmp = valueOrder()
+  const all = lists.flat().filter((i) => !isEmpty(i, cmp)).sort((a, b) => cmp(startOf(a), startOf(b)))
   const out: Interval[] = []
   for (const i of all) {
     const last = out[out.length - 1]
-    if (last !== undefined && startOf(i) <= endOf(last)) {
-      if (endOf(i) > endOf(last)) out[out.length - 1] = { ...last, hi: i.hi, hiInc: i.hiInc, hiValue: i.hiValue, hiText: i.hiText, point: false, display: undefined }
-      else if (last.point && !(startOf(i) === startOf(last) && endOf(i) === endOf(last))) out[out.length - 1] = { ...last, point: false, display: undefined }
+    if (last !== undefined && cmp(startOf(i), endOf(last)) <= 0) {
+      if (cmp(endOf(i), endOf(last)) > 0) out[out.length - 1] = { ...last, hi: i.hi, hiInc: i.hiInc, hiValue: i.hiValue, hiText: i.hiText, point: false, display: undefined }
+      else if (last.point && !(cmp(startOf(i), startOf(last)) === 0 && cmp(endOf(i), endOf(last)) === 0)) out[out.length - 1] = { ...last, point: false, display: undefined }
     } else {
       out.push(i)
     }
@@ -54,17 +74,18 @@ export function union (lists: Interval[][]): Interval[] {
 }
 
 export function intersect (a: Interval[], b: Interval[]): Interval[] {
+  const cmp = valueOrder()
   const out: Interval[] = []
   for (const x of a) {
     for (const y of b) {
-      const lo = startOf(x) >= startOf(y) ? x : y
-      const hi = endOf(x) <= endOf(y) ? x : y
+      const lo = cmp(startOf(x), startOf(y)) >= 0 ? x : y
+      const hi = cmp(endOf(x), endOf(y)) <= 0 ? x : y
       if (lo === hi) {
         out.push(lo)
         continue
       }
       const i: Interval = { lo: lo.lo, loInc: lo.loInc, loValue: lo.loValue, loText: lo.loText, hi: hi.hi, hiInc: hi.hiInc, hiValue: hi.hiValue, hiText: hi.hiText, point: false }
-      if (!isEmpty(i)) out.push(i)
+      if (!isEmpty(i, cmp)) out.push(i)
     }
   }
   return union([out])
@@ -85,7 +106,8 @@ function complement (list: Interval[]): Interval[] {
     loTextOf = i.hiText
   }
   out.push({ lo, loInc, loValue, loText: loTextOf, hi: FULL.hi, hiInc: true, hiValue: FULL.hiValue, point: false })
-  return out.filter((i) => !isEmpty(i))
+  const cmp = valueOrder()
+  return out.filter((i) => !isEmpty(i, cmp))
 }
 
 // ---- display, as mongod prints index bounds
@@ -223,17 +245,21 @@ export function rangeBounds (op: string, v: unknown): FieldBounds {
   const list = op === '$gt' || op === '$gte'
     ? [{ ...at, loInc: inclusive, hi: max.hi, hiInc: max.hiInc, hiValue: max.hiValue, hiText: max.hiText }]
     : [{ ...at, lo: min.lo, loInc: min.loInc, loValue: min.loValue, loText: min.loText, hiInc: inclusive }]
-  return { intervals: list.filter((i) => !isEmpty(i)), tight: exact && tag !== TAG.string }
+  const cmp = valueOrder()
+  return { intervals: list.filter((i) => !isEmpty(i, cmp)), tight: exact && tag !== TAG.string }
 }
 
 const PREFIX = /^\^((?:[^\\.*+?()[\]{}|^$]|\\[\\.*+?()[\]{}|^$/-])+)/
 
-/** `$regex`: a prefix range for an anchored literal prefix (no `i`, `m` or `x`), every string otherwise; regex values too. */
+/**
+ * `$regex`: a prefix range for an anchored literal prefix (no `i`, `m` or `x`), every string otherwise (and under a
+ * collation, whose order is not the bytes'); regex values too.
+ */
 export function regexBounds (v: unknown, flags = ''): FieldBounds {
   const source = v instanceof RegExp ? v.source : typeof v === 'string' ? v : (v as { pattern: string }).pattern
   const allFlags = `${flags}${v instanceof RegExp ? v.flags : (v as { options?: string } | null)?.options ?? ''}`
   const self = isRegex(v) ? [pointOf(v)] : []
-  const match = /[imx]/.test(allFlags) ? null : PREFIX.exec(source)
+  const match = /[imx]/.test(allFlags) || activeCollation() !== undefined ? null : PREFIX.exec(source)
   if (match === null) {
     const strings = bracket('') as [Interval, Interval]
     return { intervals: union([[{ ...strings[0], hi: strings[1].hi, hiInc: false, hiValue: strings[1].hiValue }], self]), tight: false }

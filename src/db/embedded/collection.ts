@@ -45,7 +45,8 @@ export class Collection {
   /** Record numbers of documents holding numeric wrappers (their stored and evaluation forms differ). */
   private wrapped = new Set<number>()
   private nextSeq = 1
-  readonly idIndex = new Index(ID_INDEX)
+  /** The `_id` index: it has the collection's default collation, so `_id` is unique under it (as in mongod). */
+  readonly idIndex: Index
   private secondary: Index[] = []
   private validate?: (forms: Forms) => boolean
   options: CollectionOptions = {}
@@ -56,6 +57,7 @@ export class Collection {
     this.dbName = dbName
     this.name = name
     this.setOptions(options)
+    this.idIndex = new Index(isPlainObject(options.collation) ? { ...ID_INDEX, collation: cloneValue(options.collation) } : ID_INDEX)
   }
 
   get ns (): string {
@@ -197,7 +199,7 @@ export class Collection {
       const keys = index.keysOf(record, seq, this.ns)
       const clash = index.conflict(keys, seq)
       if (clash !== undefined) {
-        const error = duplicateKeyError(this.ns, { name: spec.name, key: spec.key, fields: index.fields }, index.valuesOf(record, clash.key))
+        const error = this.duplicate(index, clash, record)
         throw new CommandError(11000, 'DuplicateKey', `Index build failed: ${error.message}`, error.extra)
       }
       index.add(keys)
@@ -227,8 +229,17 @@ export class Collection {
     for (let i = 0; i < indexes.length; i++) {
       const index = indexes[i]
       const clash = index.conflict(keys[i], seq)
-      if (clash !== undefined) throw duplicateKeyError(this.ns, { name: index.spec.name, key: index.spec.key, fields: index.fields }, index.valuesOf(forms, clash.key))
+      if (clash !== undefined) throw this.duplicate(index, clash, forms)
     }
+  }
+
+  /**
+   * The duplicate-key error of `forms` clashing with record `clash.seq` in `index`. Under a collation the values shown
+   * are the stored document's (collation-equal to the new ones: mongod shows the collation key they share).
+   */
+  private duplicate (index: Index, clash: { key: string, seq: number }, forms: Forms): CommandError {
+    const stored = index.collation === undefined ? undefined : this.record(clash.seq)
+    return duplicateKeyError(this.ns, { name: index.spec.name, key: index.spec.key, fields: index.fields, collation: index.spec.collation }, index.valuesOf(stored ?? forms, clash.key))
   }
 }
 

@@ -1,4 +1,6 @@
 import sortedBtree from 'sorted-btree'
+import { binaryCompare, collatedKeyCompare, type KeyCompare } from './collated-keys.js'
+import { storedCollation, type Collation } from './collation.js'
 import { CommandError } from './errors.js'
 import { EMPTY_ARRAY, KeyWriter, SEQ_BYTES, seqOfKey } from './keys.js'
 import type { Predicate } from './query.js'
@@ -13,6 +15,7 @@ export interface IndexSpec extends Doc {
   sparse?: boolean
   partialFilterExpression?: Doc
   expireAfterSeconds?: number
+  collation?: Doc
 }
 
 /** A document in its stored form and (when they differ: numeric wrappers) its evaluation form. */
@@ -20,8 +23,6 @@ export interface Forms { readonly doc: Doc, readonly view: Doc }
 
 /** sorted-btree is CommonJS: its class is the module's `default` export. */
 const BTree = sortedBtree.default
-
-const compareKeys = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
 
 /** One index field's values in a document, and the path of the first array met on the way (undefined: none). */
 interface FieldValues { values: unknown[], arrayAt?: string }
@@ -70,7 +71,8 @@ const writer = new KeyWriter()
 /**
  * An index: a B+ tree (sorted-btree) of keys, one per indexed value combination of each document: the fields'
  * order-preserving encodings (descending ones inverted) followed by the record number, so every entry is distinct
- * and equal field values sort in insertion order. The tree is a sorted set: the key holds the record number.
+ * and equal field values sort in insertion order. The tree is a sorted set: the key holds the record number. An index
+ * with a collation orders its keys with collated-keys.ts: strings equal under the collation are equal keys.
  */
 export class Index {
   readonly spec: IndexSpec
@@ -83,7 +85,10 @@ export class Index {
   /** Only ascending/descending keys are maintained; text, 2dsphere, hashed… indexes are kept as specs. */
   readonly maintained: boolean
   readonly partial?: Predicate
-  readonly tree: InstanceType<typeof BTree<string, undefined>> = new BTree<string, undefined>(undefined, compareKeys, 64)
+  /** The index's collation (undefined: binary), and the order of its keys under it. */
+  readonly collation?: Collation
+  readonly compare: KeyCompare
+  readonly tree: InstanceType<typeof BTree<string, undefined>>
   /** Per field: set once a document held an array on its path (never reset, as in mongod). */
   readonly multikeyPaths: Array<Set<string>>
   multikey = false
@@ -101,6 +106,15 @@ export class Index {
     this.sparse = spec.sparse === true
     this.maintained = Object.values(spec.key).every((v) => typeof v === 'number' || (v as { _bsontype?: string } | null)?._bsontype !== undefined)
     if (isPlainObject(spec.partialFilterExpression)) this.partial = compileFilter(spec.partialFilterExpression)
+    this.collation = storedCollation(spec.collation)
+    this.compare = this.collation === undefined ? binaryCompare : collatedKeyCompare(this.directions, this.collation.compareStrings)
+    this.tree = new BTree<string, undefined>(undefined, this.compare, 64)
+  }
+
+  /** True when `key` (fields and record number) holds the same field values as `prefix` (fields only). */
+  private sameFields (key: string, prefix: string): boolean {
+    if (this.collation === undefined) return key.length === prefix.length + SEQ_BYTES && key.startsWith(prefix)
+    return this.compare(key.slice(0, key.length - SEQ_BYTES), prefix) === 0
   }
 
   get size (): number {
@@ -161,14 +175,14 @@ export class Index {
     if (this.directions[field] < 0) writer.invert(start)
   }
 
-  /** The values of the document's key that `key` encodes (for duplicate-key errors). */
+  /** The values of the document's key that equals `key` in this index (for duplicate-key errors). */
   valuesOf (forms: Forms, key: string): unknown[] {
     const perField = this.parts.map((parts) => fieldValues(forms.doc, parts).values)
     const prefix = key.slice(0, key.length - SEQ_BYTES)
     let found: unknown[] = perField.map((values) => values[0])
     const build = (i: number, combo: unknown[]): boolean => {
       if (i === perField.length) {
-        if (this.encode(combo, 0).slice(0, -SEQ_BYTES) !== prefix) return false
+        if (this.compare(this.encode(combo, 0).slice(0, -SEQ_BYTES), prefix) !== 0) return false
         found = combo
         return true
       }
@@ -192,7 +206,7 @@ export class Index {
       const prefix = key.slice(0, key.length - SEQ_BYTES)
       let other = this.tree.nextHigherKey(prefix)
       // At most two records hold a key while a document is being replaced: its own and the other one.
-      for (let n = 0; n < 2 && other !== undefined && other.length === key.length && other.startsWith(prefix); n++) {
+      for (let n = 0; n < 2 && other !== undefined && this.sameFields(other, prefix); n++) {
         const seq = seqOfKey(other)
         if (seq !== ownSeq) return { key, seq }
         other = this.tree.nextHigherKey(other)
@@ -204,7 +218,7 @@ export class Index {
   /** The record holding the key made of `prefix` (the fields' encoding), in a unique index. */
   seqWith (prefix: string): number | undefined {
     const found = this.tree.nextHigherKey(prefix)
-    return found !== undefined && found.length === prefix.length + SEQ_BYTES && found.startsWith(prefix) ? seqOfKey(found) : undefined
+    return found !== undefined && this.sameFields(found, prefix) ? seqOfKey(found) : undefined
   }
 
   add (keys: string[]): void {
@@ -228,17 +242,26 @@ export class Index {
   }
 }
 
-export function duplicateKeyError (ns: string, index: { name: string, key: Doc, fields: string[] }, values: unknown[]): CommandError {
+/**
+ * mongod's E11000 error. For an index with a collation, mongod names the collation and shows each string of the key as
+ * its collation key in hex; Intl has no collation keys, so `shown` (the stored value the key clashed with, whose
+ * equivalence class the collation key stands for) is hex-encoded in its place.
+ */
+export function duplicateKeyError (ns: string, index: { name: string, key: Doc, fields: string[], collation?: Doc }, values: unknown[]): CommandError {
   const keyValue: Doc = {}
   index.fields.forEach((field, i) => { keyValue[field] = values[i] === undefined ? null : values[i] })
-  const shown = index.fields.map((field) => `${field}: ${formatValue(keyValue[field])}`).join(', ')
-  return new CommandError(11000, 'DuplicateKey', `E11000 duplicate key error collection: ${ns} index: ${index.name} dup key: { ${shown} }`, {
+  const collated = index.collation !== undefined
+  const show = (v: unknown): string => (collated && typeof v === 'string' ? JSON.stringify(`0x${Buffer.from(v, 'utf8').toString('hex')}`) : formatValue(v))
+  const shown = index.fields.map((field) => `${field}: ${show(keyValue[field])}`).join(', ')
+  const collation = collated ? ` collation: ${formatValue(index.collation)}` : ''
+  return new CommandError(11000, 'DuplicateKey', `E11000 duplicate key error collection: ${ns} index: ${index.name}${collation} dup key: { ${shown} }`, {
     keyPattern: index.key,
     keyValue
   })
 }
 
-function formatValue (value: unknown): string {
+/** A value as mongod shows it in error messages (`"x"`, `ObjectId('…')`, `{ a: 1 }`). */
+export function formatValue (value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value)
   if (value === null) return 'null'
   if (value instanceof Date) return `new Date(${value.getTime()})`

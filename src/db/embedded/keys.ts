@@ -281,7 +281,8 @@ function skipText (key: string, i: number, inverted: boolean): number {
   return i
 }
 
-function skipBody (key: string, tag: number, i: number, inverted: boolean): number {
+/** Where the body of a value of type `tag` starting at `i` ends. */
+export function skipBody (key: string, tag: number, i: number, inverted: boolean): number {
   switch (tag) {
     case TAG.number: case TAG.date: case TAG.timestamp: return i + 8
     case TAG.objectId: return i + 12

@@ -13,9 +13,10 @@ import { evalExpr } from 'mingo/core'
 import { Lazy, type Iterator } from 'mingo/lazy'
 import { $lookup } from 'mingo/operators/pipeline'
 import type { AnyObject, CollectionResolver, Options } from 'mingo/types'
-import { keyOf } from './keys.js'
+import { activeCompare, canonicalValue, commandCanonicalizer } from './collation.js'
+import { keyOf as binaryKeyOf } from './keys.js'
 import { compileFilter, equalityConstraints, type Predicate } from './query.js'
-import { cloneValue, compareBson, isPlainObject, resolvePath, type Doc } from './values.js'
+import { cloneValue, isPlainObject, resolvePath, type Doc } from './values.js'
 
 /** Read access to the collections of the database an aggregate runs in. Returned documents may be shared: never modify them. */
 export interface ForeignSource {
@@ -38,6 +39,12 @@ export function withForeignSource (resolver: CollectionResolver, source: Foreign
 }
 
 const isNil = (v: unknown): boolean => v === null || v === undefined
+
+/** The hash key of a value: equal strings under the running command's collation share one. */
+function keyOf (value: unknown): string {
+  const canon = commandCanonicalizer()
+  return binaryKeyOf(canon === undefined ? value : canonicalValue(value, canon))
+}
 
 /** Keys under which an index would file a document's field (arrays fan out; null, missing and [] share 'n'). */
 function indexKeys (doc: Doc, path: string): string[] {
@@ -208,7 +215,7 @@ function sameValue (doc: Doc, field: string, value: unknown, options: Options): 
     own = computed === undefined ? MISSING : computed
   }
   if (own === MISSING || value === MISSING) return own === value
-  return compareBson(own, value) === 0
+  return activeCompare(own, value) === 0
 }
 
 /** Local values of an equality match: array elements; null when the field is missing or an empty array (as mongod). */
@@ -247,7 +254,8 @@ export function lookup (collection: Iterator, expr: AnyObject, options: Options)
   if (!plain) return mingoLookup(collection, expr, options)
   const equality = typeof localField === 'string' && typeof foreignField === 'string' ? { localField, foreignField } : undefined
   const letExpr = isPlainObject(expr.let) ? expr.let : undefined
-  const plan = equality === undefined ? planMatch(stages[0], new Set(Object.keys(letExpr ?? {}))) : undefined
+  const commandVariables = options.variables ?? {}
+  const plan = equality === undefined ? planMatch(stages[0], new Set([...Object.keys(commandVariables), ...Object.keys(letExpr ?? {})])) : undefined
 
   return collection.map((item) => {
     const outer = item as AnyObject
@@ -259,7 +267,7 @@ export function lookup (collection: Iterator, expr: AnyObject, options: Options)
       foreign = candidates(source, from, { [equality.foreignField]: { $in: values } }, undefined, new Map([[equality.foreignField, values]]))
         .filter((doc) => equalityKeys(doc, equality.foreignField).some((key) => wanted.has(key)))
     } else if (plan !== undefined) {
-      const variables = letExpr === undefined ? {} : evalExpr(outer, letExpr, options) as Doc
+      const variables = { ...commandVariables, ...(letExpr === undefined ? {} : evalExpr(outer, letExpr, options) as Doc) }
       foreign = candidates(source, from, plan.filter, variables, constraintsFor(plan, variables))
       const exact = plan.exact
       const values = plan.variables.map((eq) => variableValue(eq, variables))

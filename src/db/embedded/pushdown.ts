@@ -7,9 +7,11 @@ import type { CollectionResolver } from 'mingo/types'
 import type { Collection, StoredRecord } from './collection.js'
 import { withForeignSource } from './lookup.js'
 import { planQuery, type Plan } from './planner.js'
+import { runPipeline } from './query.js'
 import type { Store } from './store.js'
 import { drain } from './stages.js'
 import { isPlainObject, type Doc } from './values.js'
+import { resolveView, viewOf } from './views.js'
 
 export interface PipelineSource {
   /** Evaluation-form documents the pushed-down stages produce (fresh objects: the pipeline may change them). */
@@ -78,22 +80,28 @@ export interface LookupStats {
   indexesUsed: Set<string>
 }
 
-/** mingo's collection resolver for an aggregate, backed by the planner, and what it has read so far. */
-export function foreignSource (store: Store, db: string): { resolver: CollectionResolver, stats: LookupStats } {
+/**
+ * mingo's collection resolver for an aggregate, backed by the planner, and what it has read so far. A view is read
+ * through its pipeline (over its collection, once per aggregate); its documents have no index to offer.
+ */
+export function foreignSource (store: Store, db: string, variables?: Doc): { resolver: CollectionResolver, stats: LookupStats } {
   const stats: LookupStats = { totalDocsExamined: 0, totalKeysExamined: 0, collectionScans: 0, indexesUsed: new Set() }
   const whole = new Map<string, Doc[]>()
   const all = (name: string): Doc[] => {
     let docs = whole.get(name)
     if (docs === undefined) {
-      docs = (store.get(db, name)?.all() ?? []).map((r) => r.view)
+      const view = resolveView(store, db, name)
+      docs = (store.get(db, view.collection)?.all() ?? []).map((r) => r.view)
       stats.collectionScans++
       stats.totalDocsExamined += docs.length
+      if (view.pipeline.length > 0) docs = runPipeline(docs, view.pipeline, { collectionResolver: resolver, variables })
       whole.set(name, docs)
     }
     return docs
   }
-  const resolver = withForeignSource((name: string) => all(name), {
+  const resolver: CollectionResolver = withForeignSource((name: string) => all(name), {
     candidates: (name, filter, vars) => {
+      if (viewOf(store, db, name) !== undefined) return undefined
       const collection = store.get(db, name)
       if (collection === undefined) return []
       const plan = planQuery(collection, { filter, variables: vars })

@@ -10,7 +10,8 @@ import * as projectionOperators from 'mingo/operators/projection'
 import * as queryOperators from 'mingo/operators/query'
 import * as windowOperators from 'mingo/operators/window'
 import type { Options } from 'mingo/types'
-import { accumulatorShims, expressionShims, pipelineShims } from './shims.js'
+import { activeCollation } from './collation.js'
+import { accumulatorShims, expressionShims, pipelineShims, queryShims } from './shims.js'
 import { compileJsonSchema } from './validator.js'
 import { cloneValue, isPlainObject, type Doc } from './values.js'
 
@@ -21,7 +22,7 @@ const CONTEXT = baseContext({
   expression: { ...expressionOperators, ...expressionShims },
   pipeline: { ...pipelineOperators, ...pipelineShims },
   projection: projectionOperators,
-  query: queryOperators,
+  query: { ...queryOperators, ...queryShims },
   window: windowOperators
 })
 
@@ -66,7 +67,8 @@ export type Predicate = (view: Doc) => boolean
 /** Compiles a query filter (in evaluation form) into a predicate over evaluation-form documents. */
 export function compileFilter (filter: Doc, variables?: Doc): Predicate {
   if (Object.keys(filter).length === 0) return () => true
-  const fast = compileSimple(filter)
+  // The compiled shapes compare strings binary: under a collation, mingo with the collated operators (collated.ts).
+  const fast = activeCollation() === undefined ? compileSimple(filter) : undefined
   if (fast !== undefined) return fast
   const query = new Query(filter, variables === undefined ? BASE_OPTIONS : mingoOptions({ variables }))
   return (view) => query.test(view)

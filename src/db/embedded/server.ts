@@ -1,4 +1,5 @@
 import { createServer, type Server, type Socket } from 'node:net'
+import { connect, disconnect } from './activity.js'
 import { runCommand } from './commands/index.js'
 import { Cursors } from './cursors.js'
 import { Store } from './store.js'
@@ -55,8 +56,12 @@ export class EmbeddedServer {
     const connectionId = this.nextConnectionId++
     const reader = new MessageReader()
     this.sockets.add(socket)
+    connect(this.store, connectionId, `${socket.remoteAddress ?? ''}:${socket.remotePort ?? ''}`)
     socket.setNoDelay(true)
-    socket.on('close', () => this.sockets.delete(socket))
+    socket.on('close', () => {
+      this.sockets.delete(socket)
+      disconnect(this.store, connectionId)
+    })
     socket.on('error', () => socket.destroy())
     socket.on('data', (chunk: Buffer) => {
       try {

@@ -6,6 +6,7 @@
  */
 import { ObjectId } from 'bson'
 import { CommandError } from './errors.js'
+import { checkStoredId } from './refusals.js'
 import { upsertSeed } from './update.js'
 import { compareBson, isPlainObject, type Doc } from './values.js'
 
@@ -35,5 +36,6 @@ export function simpleUpsertDocument (filter: Doc, sets: { set: Doc, onInsert: D
   const out: Doc = { _id: id === undefined ? new ObjectId() : id }
   for (const key of Object.keys(seed)) if (key !== '_id') out[key] = Object.hasOwn(fields, key) ? fields[key] : seed[key]
   for (const key of Object.keys(fields)) if (key !== '_id' && !Object.hasOwn(seed, key)) out[key] = fields[key]
+  checkStoredId(out)
   return out
 }
