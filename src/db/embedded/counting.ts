@@ -52,7 +52,7 @@ export class CountScan extends Stage {
   protected step (): Result {
     this.iter ??= this.index.tree.keys(this.range.low)
     const next = this.iter.next()
-    if (next.done === true || next.value >= this.range.high) return EOF
+    if (next.done === true || this.index.compare(next.value, this.range.high) >= 0) return EOF
     this.examined++
     return { seq: seqOfKey(next.value) }
   }
@@ -119,7 +119,7 @@ export class DistinctScan extends Stage {
   protected step (): Result {
     const from = this.position ?? this.range.low
     const key = this.index.tree.nextHigherKey(from === this.range.low ? from : from)
-    if (key === undefined || key >= this.range.high) return EOF
+    if (key === undefined || this.index.compare(key, this.range.high) >= 0) return EOF
     this.examined++
     let pos = 0
     for (let f = 0; f <= this.field; f++) pos = skipValue(key, pos, this.index.directions[f] < 0)

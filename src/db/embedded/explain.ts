@@ -9,7 +9,10 @@ import { createHash } from 'node:crypto'
 import { hostname } from 'node:os'
 import type { Collection, StoredRecord } from './collection.js'
 import { SERVER_VERSION } from './commands/admin.js'
+import { withCollation } from './collation.js'
+import { explainedCollation } from './commands/collation.js'
 import { docArg, filterOf, letOf, type CommandContext } from './commands/context.js'
+import { findStages } from './commands/views.js'
 import { countRequest, distinctPlan, findRequest } from './commands/read.js'
 import { CommandError } from './errors.js'
 import { planQuery, type Plan } from './planner.js'
@@ -18,6 +21,7 @@ import { runPipeline } from './query.js'
 import { drain, Stage, type Member } from './stages.js'
 import { applyUpdate, type UpdateSpec } from './update.js'
 import { isPlainObject, toView, type Doc } from './values.js'
+import { resolveView, viewOf } from './views.js'
 
 export type Verbosity = 'queryPlanner' | 'executionStats' | 'allPlansExecution'
 
@@ -162,12 +166,15 @@ const statementsOf = (body: Doc, field: string): Doc => {
   return first
 }
 
+/** Explains an aggregate; on a view, as mongod does: the view's pipeline then the command's, over its collection. */
 export function explainAggregate (body: Doc, ctx: CommandContext, verbosity: Verbosity): Doc {
   const name = typeof body.aggregate === 'string' ? body.aggregate : undefined
-  const collection = name === undefined ? undefined : ctx.store.get(ctx.db, name)
-  const ns = `${ctx.db}.${name ?? '$cmd.aggregate'}`
-  const pipeline = (Array.isArray(body.pipeline) ? toView(body.pipeline) as unknown[] : []).filter(isPlainObject)
-  const variables = isPlainObject(body.let) ? toView(body.let) as Doc : undefined
+  const view = name === undefined ? undefined : resolveView(ctx.store, ctx.db, name)
+  const collection = view === undefined ? undefined : ctx.store.get(ctx.db, view.collection)
+  const ns = `${ctx.db}.${view?.collection ?? '$cmd.aggregate'}`
+  const own = (Array.isArray(body.pipeline) ? toView(body.pipeline) as unknown[] : []).filter(isPlainObject)
+  const pipeline = [...(view?.pipeline ?? []), ...own]
+  const variables = letOf(body)
   const { pushed } = splitPipeline(pipeline)
   const command = { ...body }
   delete command.explain
@@ -187,7 +194,7 @@ export function explainAggregate (body: Doc, ctx: CommandContext, verbosity: Ver
   const stages: Doc[] = [{ $cursor: cursor, ...(executing ? { nReturned: source.docs.length, executionTimeMillisEstimate: Math.round(cursorMs) } : {}) }]
   // A counting $group answered from the plan is shown as the stage it replaced.
   if (source.pushed.length > splitPipeline(pipeline).pushed.length) stages.push({ ...source.pushed[source.pushed.length - 1], ...(executing ? { nReturned: source.docs.length, executionTimeMillisEstimate: 0 } : {}) })
-  const { resolver, stats } = foreignSource(ctx.store, ctx.db)
+  const { resolver, stats } = foreignSource(ctx.store, ctx.db, variables)
   let docs = source.docs
   for (const stage of source.rest) {
     // $out and $merge write: an explain shows them without running them.
@@ -218,6 +225,24 @@ export function explainCommand (body: Doc, ctx: CommandContext): Doc {
   const verbosity = (body.verbosity ?? 'allPlansExecution') as Verbosity
   if (typeof verbosity !== 'string' || !VERBOSITIES.has(verbosity)) throw new CommandError(2, 'BadValue', `verbosity string must be one of {'queryPlanner', 'executionStats', 'allPlansExecution'}`)
   const command = Object.keys(inner)[0] ?? ''
+  return withCollation(explainedCollation(command, inner, ctx), () => explainUnder(inner, command, ctx, verbosity))
+}
+
+/** find, count and distinct on a view are explained as the aggregate they run as. */
+function viewAggregate (inner: Doc, command: string): Doc | undefined {
+  const base = { aggregate: inner[command], cursor: {}, ...(inner.let === undefined ? {} : { let: inner.let }) }
+  if (command === 'find') return { ...base, pipeline: findStages(inner) }
+  if (command === 'count') return { ...base, pipeline: [...findStages({ filter: inner.query, skip: inner.skip, limit: inner.limit }), { $count: 'count' }] }
+  if (command === 'distinct' && typeof inner.key === 'string') {
+    return { ...base, pipeline: [...findStages({ filter: inner.query }), { $unwind: { path: `$${inner.key}`, preserveNullAndEmptyArrays: true } }, { $group: { _id: null, distinct: { $addToSet: `$${inner.key}` } } }] }
+  }
+  return undefined
+}
+
+function explainUnder (inner: Doc, command: string, ctx: CommandContext, verbosity: Verbosity): Doc {
+  const target = inner[command]
+  const onView = typeof target === 'string' && viewOf(ctx.store, ctx.db, target) !== undefined ? viewAggregate(inner, command) : undefined
+  if (onView !== undefined) return explainAggregate(onView, ctx, verbosity)
   const nameOf = (field: string): string => {
     const value = inner[field]
     if (typeof value !== 'string') throw new CommandError(73, 'InvalidNamespace', `collection name has invalid type ${typeof value}`)
@@ -252,7 +277,7 @@ export function explainCommand (body: Doc, ctx: CommandContext): Doc {
       const statement = statementsOf(inner, 'updates')
       const variables = letOf(inner)
       const plan = planQuery(collection, {
-        filter: filterOf(statement.q), variables, limit: statement.multi === true ? 0 : 1, hint: statement.hint, collation: docArg(statement, 'collation')
+        filter: filterOf(statement.q), variables, limit: statement.multi === true ? 0 : 1, hint: statement.hint
       })
       return explainWrite(ctx, inner, `${ctx.db}.${name}`, collection, plan, verbosity, {
         name: 'UPDATE',
@@ -264,7 +289,7 @@ export function explainCommand (body: Doc, ctx: CommandContext): Doc {
       const collection = ctx.store.get(ctx.db, name)
       const statement = statementsOf(inner, 'deletes')
       const single = toView(statement.limit) === 1
-      const plan = planQuery(collection, { filter: filterOf(statement.q), variables: letOf(inner), limit: single ? 1 : 0, hint: statement.hint, collation: docArg(statement, 'collation') })
+      const plan = planQuery(collection, { filter: filterOf(statement.q), variables: letOf(inner), limit: single ? 1 : 0, hint: statement.hint })
       return explainWrite(ctx, inner, `${ctx.db}.${name}`, collection, plan, verbosity, {
         name: single ? 'DELETE' : 'BATCHED_DELETE',
         stats: (matched) => ({ nWouldDelete: matched.length })
@@ -274,7 +299,7 @@ export function explainCommand (body: Doc, ctx: CommandContext): Doc {
       const name = nameOf(command)
       const collection = ctx.store.get(ctx.db, name)
       const variables = letOf(inner)
-      const plan = planQuery(collection, { filter: filterOf(inner.query), variables, sort: docArg(inner, 'sort'), limit: 1, hint: inner.hint, collation: docArg(inner, 'collation') })
+      const plan = planQuery(collection, { filter: filterOf(inner.query), variables, sort: docArg(inner, 'sort'), limit: 1, hint: inner.hint })
       const remove = inner.remove === true
       return explainWrite(ctx, inner, `${ctx.db}.${name}`, collection, plan, verbosity, {
         name: remove ? 'DELETE' : 'UPDATE',

@@ -88,6 +88,8 @@ export class Index {
   /** The index's collation (undefined: binary), and the order of its keys under it. */
   readonly collation?: Collation
   readonly compare: KeyCompare
+  /** Per field: the order of that field's encoded values alone (for checks on a key's later fields). */
+  readonly fieldCompares: KeyCompare[]
   readonly tree: InstanceType<typeof BTree<string, undefined>>
   /** Per field: set once a document held an array on its path (never reset, as in mongod). */
   readonly multikeyPaths: Array<Set<string>>
@@ -107,7 +109,9 @@ export class Index {
     this.maintained = Object.values(spec.key).every((v) => typeof v === 'number' || (v as { _bsontype?: string } | null)?._bsontype !== undefined)
     if (isPlainObject(spec.partialFilterExpression)) this.partial = compileFilter(spec.partialFilterExpression)
     this.collation = storedCollation(spec.collation)
-    this.compare = this.collation === undefined ? binaryCompare : collatedKeyCompare(this.directions, this.collation.compareStrings)
+    const strings = this.collation?.compareStrings
+    this.compare = strings === undefined ? binaryCompare : collatedKeyCompare(this.directions, strings)
+    this.fieldCompares = this.directions.map((d) => (strings === undefined ? binaryCompare : collatedKeyCompare([d], strings)))
     this.tree = new BTree<string, undefined>(undefined, this.compare, 64)
   }
 
@@ -243,20 +247,29 @@ export class Index {
 }
 
 /**
- * mongod's E11000 error. For an index with a collation, mongod names the collation and shows each string of the key as
- * its collation key in hex; Intl has no collation keys, so `shown` (the stored value the key clashed with, whose
- * equivalence class the collation key stands for) is hex-encoded in its place.
+ * mongod's E11000 error. For an index with a collation, mongod names the collation, and each string of the key is its
+ * collation key hex-encoded: `0x…` in the message, bare in `keyValue`, flagged per field in `hexEncoded`, with the
+ * index's `collation` beside. Intl has no collation keys, so the bytes encoded are those of the stored string the key
+ * clashed with (the one the equivalence class is filed under): the shape is mongod's, the hex digits are not.
  */
 export function duplicateKeyError (ns: string, index: { name: string, key: Doc, fields: string[], collation?: Doc }, values: unknown[]): CommandError {
-  const keyValue: Doc = {}
-  index.fields.forEach((field, i) => { keyValue[field] = values[i] === undefined ? null : values[i] })
   const collated = index.collation !== undefined
-  const show = (v: unknown): string => (collated && typeof v === 'string' ? JSON.stringify(`0x${Buffer.from(v, 'utf8').toString('hex')}`) : formatValue(v))
-  const shown = index.fields.map((field) => `${field}: ${show(keyValue[field])}`).join(', ')
+  const keyValue: Doc = {}
+  const hexEncoded: boolean[] = []
+  const shown: string[] = []
+  index.fields.forEach((field, i) => {
+    const value = values[i] === undefined ? null : values[i]
+    const hex = collated && typeof value === 'string'
+    hexEncoded.push(hex)
+    keyValue[field] = hex ? Buffer.from(value, 'utf8').toString('hex') : value
+    shown.push(`${field}: ${hex ? `"0x${keyValue[field] as string}"` : formatValue(value)}`)
+  })
   const collation = collated ? ` collation: ${formatValue(index.collation)}` : ''
-  return new CommandError(11000, 'DuplicateKey', `E11000 duplicate key error collection: ${ns} index: ${index.name}${collation} dup key: { ${shown} }`, {
+  return new CommandError(11000, 'DuplicateKey', `E11000 duplicate key error collection: ${ns} index: ${index.name}${collation} dup key: { ${shown.join(', ')} }`, {
     keyPattern: index.key,
-    keyValue
+    keyValue,
+    ...(hexEncoded.some(Boolean) ? { hexEncoded } : {}),
+    ...(collated ? { collation: index.collation } : {})
   })
 }
 

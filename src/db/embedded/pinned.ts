@@ -5,13 +5,15 @@
  */
 import { equalityBounds } from './bounds.js'
 import type { Collection, StoredRecord } from './collection.js'
+import { holdsString, type Collation } from './collation.js'
 import type { Index } from './indexes.js'
 import { compileFilter } from './query.js'
 import { IndexScan } from './scans.js'
 import { Fetch, type Stage } from './stages.js'
 import { isPlainObject, type Doc } from './values.js'
 
-export const simpleCollation = (c: Doc | undefined): boolean => c === undefined || Object.keys(c).length === 0 || c.locale === 'simple'
+/** True when an index compares strings as the query does: both binary, or under collations that compare alike. */
+export const sameCollation = (index: Index, collation: Collation | undefined): boolean => index.collation?.id === collation?.id
 
 /** The value of an equality whose index bounds are one exact point (`{f: v}` or `{f: {$eq: v}}`), if it is one. */
 function pointValue (cond: unknown): { value: unknown } | undefined {
@@ -26,8 +28,8 @@ function pointValue (cond: unknown): { value: unknown } | undefined {
  * found without analysing the filter for every index: the writes of an import and of idempotent creates, one statement
  * at a time, spend most of their planning here.
  */
-export function pinnedUnique (collection: Collection, filter: Doc): { stage: Stage, index: string } | undefined {
-  const pinned = pinnedIndex(collection, filter)
+export function pinnedUnique (collection: Collection, filter: Doc, collation: Collation | undefined): { stage: Stage, index: string } | undefined {
+  const pinned = pinnedIndex(collection, filter, collation)
   if (pinned === undefined) return undefined
   const { index, points, rest } = pinned
   const bounds = index.fields.map((f) => equalityBounds(points.get(f)).intervals)
@@ -36,8 +38,11 @@ export function pinnedUnique (collection: Collection, filter: Doc): { stage: Sta
   return { stage: new Fetch(collection, scan, predicate, rest), index: index.name }
 }
 
-/** The first unique index the filter's equalities pin, the pinned values, and the rest of the filter. */
-function pinnedIndex (collection: Collection, filter: Doc): { index: Index, points: Map<string, unknown>, rest: Doc } | undefined {
+/**
+ * The first unique index the filter's equalities pin, the pinned values, and the rest of the filter. An index of
+ * another collation than the query's serves only values without strings.
+ */
+function pinnedIndex (collection: Collection, filter: Doc, collation: Collation | undefined): { index: Index, points: Map<string, unknown>, rest: Doc } | undefined {
   const points = new Map<string, unknown>()
   for (const field in filter) {
     if (field.startsWith('$')) return undefined
@@ -46,8 +51,9 @@ function pinnedIndex (collection: Collection, filter: Doc): { index: Index, poin
   }
   if (points.size === 0) return undefined
   for (const index of collection.indexes()) {
-    if (!index.unique || !index.maintained || index.partial !== undefined || (isPlainObject(index.spec.collation) && !simpleCollation(index.spec.collation))) continue
+    if (!index.unique || !index.maintained || index.partial !== undefined) continue
     if (!index.fields.every((f) => points.has(f))) continue
+    if (!sameCollation(index, collation) && index.fields.some((f) => holdsString(points.get(f)))) continue
     const rest: Doc = {}
     for (const field in filter) if (!index.fields.includes(field)) rest[field] = filter[field]
     return { index, points, rest }
@@ -59,8 +65,8 @@ function pinnedIndex (collection: Collection, filter: Doc): { index: Index, poin
  * The records a write's filter selects when it pins a unique index (what pinnedUnique's plan returns), read straight
  * from the index without building a plan; undefined when it does not. Upserts of imports run this once a statement.
  */
-export function pinnedRecords (collection: Collection, filter: Doc): StoredRecord[] | undefined {
-  const pinned = pinnedIndex(collection, filter)
+export function pinnedRecords (collection: Collection, filter: Doc, collation: Collation | undefined): StoredRecord[] | undefined {
+  const pinned = pinnedIndex(collection, filter, collation)
   if (pinned === undefined) return undefined
   const { index, points, rest } = pinned
   const seq = index.seqWith(index.prefixOf(index.fields.map((f) => points.get(f))))

@@ -10,7 +10,8 @@ import type { Collection, StoredRecord } from './collection.js'
 import { CommandError } from './errors.js'
 import type { Index } from './indexes.js'
 import { AFTER, TAG } from './keys.js'
-import { idEquality, pinnedUnique, simpleCollation } from './pinned.js'
+import { activeCollation, holdsString } from './collation.js'
+import { idEquality, pinnedUnique, sameCollation } from './pinned.js'
 import { analyze, residual, type Atom, type Conjunct } from './predicates.js'
 import { compileFilter, type Predicate } from './query.js'
 import { Count, CountScan, DistinctScan, FastCount } from './counting.js'
@@ -28,7 +29,6 @@ export interface QueryRequest {
   /** > 0: at most that many. */
   limit?: number
   hint?: unknown
-  collation?: Doc
   /** What the plan feeds: documents (find, updates, deletes), a count, or distinct values of a field. */
   purpose?: 'find' | 'count' | { distinct: string }
 }
@@ -54,7 +54,7 @@ interface Candidate {
 }
 
 
-/** Intervals that reach into strings (or documents and arrays holding them): no use under a non-simple collation. */
+/** Intervals that reach into strings (or documents and arrays holding them): no use from an index of another collation. */
 const touchesStrings = (i: Interval): boolean => {
   const start = i.loInc ? i.lo : i.lo + AFTER
   const end = i.hiInc ? i.hi + AFTER : i.hi
@@ -216,16 +216,17 @@ export function planQuery (collection: Collection | undefined, request: QueryReq
     const c = collscan(direction)
     return { root: wrap(c.build(), request), candidates: [], indexes: [], parsed }
   }
-  if (hinted === undefined && sort === undefined && (request.skip ?? 0) === 0 && purpose === 'find' && simpleCollation(request.collation)) {
+  // The query's collation (the running command's): an index of another collation answers no string bounds and no sort.
+  const collation = activeCollation()
+  if (hinted === undefined && sort === undefined && (request.skip ?? 0) === 0 && purpose === 'find') {
     const id = idEquality(filter)
-    if (id !== undefined) return { root: finish(new IdHack(collection, id.value), request, true), candidates: [], indexes: ['_id_'], parsed }
+    if (id !== undefined && (sameCollation(collection.idIndex, collation) || !holdsString(id.value))) return { root: finish(new IdHack(collection, id.value), request, true), candidates: [], indexes: ['_id_'], parsed }
   }
 
-  if (purpose === 'find' && hinted === undefined && sort === undefined && (request.skip ?? 0) === 0 && request.variables === undefined && simpleCollation(request.collation)) {
-    const quick = pinnedUnique(collection, filter)
+  if (purpose === 'find' && hinted === undefined && sort === undefined && (request.skip ?? 0) === 0 && request.variables === undefined) {
+    const quick = pinnedUnique(collection, filter, collation)
     if (quick !== undefined) return { root: wrap(finish(quick.stage, shape, true), request), candidates: [quick.stage], indexes: [quick.index], parsed }
   }
-  const stringsOk = simpleCollation(request.collation)
   const candidates: Candidate[] = []
   for (const index of collection.indexes()) {
     if (hinted !== undefined && index !== hinted) continue
@@ -235,8 +236,7 @@ export function planQuery (collection: Collection | undefined, request: QueryReq
       continue
     }
     if (index.sparse && hinted === undefined && !sparseUsable(index, conjuncts)) continue
-    const indexCollation = isPlainObject(index.spec.collation) ? index.spec.collation : undefined
-    const usable = stringsOk && simpleCollation(indexCollation)
+    const usable = sameCollation(index, collation)
     const { bounds, covered } = bind(index, conjuncts, usable)
     const direction = sort === undefined ? 1 : usable ? sortDirection(index, bounds, sort, conjuncts) : undefined
     const bounded = bounds.some((b) => !isFull(b))
@@ -283,13 +283,13 @@ function wrap (root: Stage, request: QueryRequest): Stage {
  * A DISTINCT_SCAN when an index leads with the field (after fields the query pins to one value), the field is not
  * multikey and the index answers the whole query; undefined otherwise.
  */
-export function planDistinct (collection: Collection, field: string, filter: Doc, collation?: Doc): Stage | undefined {
-  if (!simpleCollation(collation)) return undefined
+export function planDistinct (collection: Collection, field: string, filter: Doc): Stage | undefined {
+  const collation = activeCollation()
   const conjuncts = analyze(filter)
   for (const index of collection.indexes()) {
     const f = index.fields.indexOf(field)
     if (f < 0 || !index.maintained || index.sparse || index.partial !== undefined || index.multikeyPaths[f].size > 0) continue
-    if (isPlainObject(index.spec.collation) && !simpleCollation(index.spec.collation)) continue
+    if (!sameCollation(index, collation)) continue
     const { bounds, covered } = bind(index, conjuncts, true)
     if (covered.size !== conjuncts.length) continue
     if (bounds.slice(0, f).some((b) => !(b.length === 1 && b[0].point))) continue

@@ -91,7 +91,7 @@ export function scanPlan (index: Index, bounds: Interval[][]): ScanPlan {
       }
     }
   }
-  ranges.sort((a, b) => (a.low < b.low ? -1 : a.low > b.low ? 1 : 0))
+  ranges.sort((a, b) => index.compare(a.low, b.low))
   const from = prefixes.length * last.length > MAX_RANGES ? field : field + 1
   const checks = []
   for (let f = from; f < bounds.length; f++) {
@@ -183,7 +183,7 @@ export class IndexScan extends Stage {
       }
       const key = next.value[0]
       if (key === this.lastKey) continue
-      if (this.direction > 0 ? key >= range.high : key < range.low) {
+      if (this.direction > 0 ? this.index.compare(key, range.high) >= 0 : this.index.compare(key, range.low) < 0) {
         this.iter = undefined
         continue
       }
@@ -215,7 +215,8 @@ export class IndexScan extends Stage {
     starts.push(pos)
     for (const { field, ranges } of this.plan.checks) {
       const segment = key.slice(starts[field], starts[field + 1])
-      if (!ranges.some(([s, e]) => segment >= s && segment < e)) return false
+      const compare = this.index.fieldCompares[field]
+      if (!ranges.some(([s, e]) => compare(segment, s) >= 0 && compare(segment, e) < 0)) return false
     }
     return true
   }

@@ -84,7 +84,7 @@ function expire (collection: Collection, index: Index, cutoff: number, count: (n
   const [low, high] = ascending ? [dateTag, end] : [invert(end) + AFTER, invert(dateTag) + AFTER]
   const seqs = new Set<number>()
   for (const key of index.tree.keys(low)) {
-    if (key >= high || seqs.size >= BATCH) break
+    if (index.compare(key, high) >= 0 || seqs.size >= BATCH) break
     seqs.add(seqOfKey(key))
   }
   let removed = 0

@@ -47,6 +47,15 @@ export function runCollated (name: string, body: Doc, ctx: CommandContext, handl
   return mergeRuns(runs.map((run) => ({ start: run.start, reply: withCollation(collations[run.start], () => handler({ ...body, [list]: statements.slice(run.start, run.end) }, ctx)) })), body.ordered !== false)
 }
 
+/** The collation an explained command runs under: as it would run itself (its first statement's, for a write). */
+export function explainedCollation (name: string, body: Doc, ctx: CommandContext): Collation | undefined {
+  const fallback = (): Collation | undefined => collectionCollation(ctx, body[name])
+  const list = STATEMENTS[name]
+  if (list === undefined) return effective(body.collation, READS[name] ?? name, fallback)
+  const first = Array.isArray(body[list]) ? (body[list] as unknown[]).find(isPlainObject) : undefined
+  return effective(first?.collation, `${name}.${list}`, fallback)
+}
+
 /** One write reply from the replies of consecutive runs of statements (indexes shifted back). */
 function mergeRuns (replies: Array<{ start: number; reply: Doc }>, ordered: boolean): Doc {
   const out: Doc = { n: 0 }

@@ -63,8 +63,8 @@ export const filterOf = (value: unknown): Doc => (isPlainObject(value) ? toView(
 /** Records of `collection` matching `filter` (evaluation form), through the query planner (`sort`, `limit`, `hint`: as find's). */
 export function matching (collection: Collection | undefined, filter: Doc, variables?: Doc, options: Omit<QueryRequest, 'filter' | 'variables'> = {}): StoredRecord[] {
   if (collection === undefined) return []
-  if (variables === undefined && options.hint === undefined && options.sort === undefined && activeCollation() === undefined) {
-    const pinned = pinnedRecords(collection, filter)
+  if (variables === undefined && options.hint === undefined && options.sort === undefined) {
+    const pinned = pinnedRecords(collection, filter, activeCollation())
     if (pinned !== undefined) return pinned
   }
   const { root } = planQuery(collection, { ...options, filter, variables })

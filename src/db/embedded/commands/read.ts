@@ -1,3 +1,4 @@
+import { noteCollectionScan } from '../activity.js'
 import { CommandError } from '../errors.js'
 import { keyOf } from '../keys.js'
 import { planDistinct, planQuery, type QueryRequest } from '../planner.js'
@@ -21,8 +22,7 @@ export function findRequest (body: Doc): QueryRequest {
     projection: docArg(body, 'projection'),
     skip,
     limit: Math.abs(limit),
-    hint: body.hint,
-    collation: docArg(body, 'collation')
+    hint: body.hint
   }
 }
 
@@ -30,7 +30,9 @@ const find: Handler = (body, ctx) => {
   const name = stringArg(body, 'find')
   const request = findRequest(body)
   const limit = numberArg(body, 'limit') ?? 0
-  const { root } = planQuery(ctx.store.get(ctx.db, name), request)
+  const collection = ctx.store.get(ctx.db, name)
+  const { root } = planQuery(collection, request)
+  if (collection !== undefined && root.has('COLLSCAN')) noteCollectionScan(collection)
   const batchSize = numberArg(body, 'batchSize') ?? (limit !== 0 ? Math.min(Math.abs(limit), DEFAULT_FIRST_BATCH) : DEFAULT_FIRST_BATCH)
   return { ...ctx.cursors.first(`${ctx.db}.${name}`, documentsOf(root), batchSize, boolArg(body, 'singleBatch') || limit < 0), ok: 1 }
 }
@@ -56,13 +58,14 @@ export function countRequest (body: Doc): QueryRequest {
     skip: numberArg(body, 'skip') ?? 0,
     limit: Math.abs(numberArg(body, 'limit') ?? 0),
     hint: body.hint,
-    collation: docArg(body, 'collation'),
     purpose: 'count'
   }
 }
 
 const count: Handler = (body, ctx) => {
-  const { root } = planQuery(ctx.store.get(ctx.db, stringArg(body, 'count')), countRequest(body))
+  const collection = ctx.store.get(ctx.db, stringArg(body, 'count'))
+  const { root } = planQuery(collection, countRequest(body))
+  if (collection !== undefined && root.has('COLLSCAN')) noteCollectionScan(collection)
   drain(root)
   return { n: root instanceof Count || root instanceof FastCount ? root.counted : 0, ok: 1 }
 }
@@ -73,9 +76,8 @@ export function distinctPlan (body: Doc, ctx: { store: Store, db: string }): { r
   const key = body.key
   if (typeof key !== 'string') throw new CommandError(14, 'TypeMismatch', "BSON field 'distinct.key' is missing or not a string")
   const filter = filterOf(body.query)
-  const collation = docArg(body, 'collation')
-  const scan = collection === undefined || body.hint !== undefined ? undefined : planDistinct(collection, key, filter, collation)
-  return { root: scan ?? planQuery(collection, { filter, variables: letOf(body), hint: body.hint, collation }).root, key }
+  const scan = collection === undefined || body.hint !== undefined ? undefined : planDistinct(collection, key, filter)
+  return { root: scan ?? planQuery(collection, { filter, variables: letOf(body), hint: body.hint }).root, key }
 }
 
 const distinct: Handler = (body, ctx) => {

@@ -85,7 +85,7 @@ export function viewInfos (ctx: CommandContext): Doc[] {
 }
 
 /** The find options that become pipeline stages after the view's own, in mongod's order. */
-function findStages (body: Doc): Doc[] {
+export function findStages (body: Doc): Doc[] {
   const stages: Doc[] = []
   if (isPlainObject(body.filter) && Object.keys(body.filter).length > 0) stages.push({ $match: body.filter })
   if (isPlainObject(body.sort) && Object.keys(body.sort).length > 0) stages.push({ $sort: body.sort })
