@@ -1,4 +1,4 @@
-/** The part of autocannon's API that bench/load.ts uses (the package ships no types). */
+/** The part of autocannon's API that the benchmark scripts use (the package ships no types). */
 declare module 'autocannon' {
   import type { EventEmitter } from 'node:events'
 
@@ -26,6 +26,7 @@ declare module 'autocannon' {
     timeout?: number
     method?: string
     headers?: Record<string, string>
+    body?: string
     requests?: RequestOptions[]
   }
   interface Instance extends EventEmitter, PromiseLike<Result> { stop(): void }

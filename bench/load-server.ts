@@ -22,8 +22,8 @@ export function serverEnv (uri: string): Record<string, string> {
 }
 
 /** Starts a TypeScript entry point as its own process and resolves with the address it prints. */
-export async function startProcess (entry: string, env: Record<string, string>, banner: RegExp): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] })
+export async function startProcess (entry: string, env: Record<string, string>, banner: RegExp, nodeArgs: string[] = []): Promise<ServerProcess> {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', entry], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] })
   const exited = once(child, 'exit').then(([code]) => code as number | null)
   let output = ''
   const address = await new Promise<string>((resolve, reject) => {

@@ -4,12 +4,13 @@ import fastifyEnv from '@fastify/env'
 import sensible from '@fastify/sensible'
 import { randomUUID } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
-import { ConfigSchema } from './config.js'
+import { ConfigSchema, trustProxy } from './config.js'
 import { addDateFormats } from './lib/dates.js'
 import mongoPlugin from './db/plugin.js'
 import errorsPlugin from './plugins/errors.js'
 import docsPlugin from './plugins/docs.js'
 import authPlugin from './plugins/auth.js'
+import keyCachePlugin from './plugins/key-cache.js'
 import demoDataPlugin from './plugins/demo-data.js'
 import idempotencyPlugin from './plugins/idempotency.js'
 import limitsPlugin from './plugins/limits.js'
@@ -21,6 +22,7 @@ import dashboardPlugin from './plugins/dashboard.js'
 import clientsRepository from './domains/clients/repository.js'
 import apiKeysRepository from './domains/clients/api-keys-repository.js'
 import { domains } from './domains/index.js'
+import { requestLogger } from './lib/request-logger.js'
 
 export interface BuildAppOptions {
   /** Environment to configure from; defaults to process.env (plus a .env file). */
@@ -28,6 +30,8 @@ export interface BuildAppOptions {
   logger?: FastifyServerOptions['logger']
   /** Apply pending migrations at start; default: yes for the embedded and memory-server modes, no for MONGODB_URI. */
   migrate?: boolean
+  /** Emit the driver's command monitoring events on `app.mongo.client` (tests that count database commands). */
+  monitorCommands?: boolean
 }
 
 const logLevels = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
@@ -40,9 +44,11 @@ function requestId (request: IncomingMessage): string {
   return typeof sent === 'string' && REQUEST_ID_PATTERN.test(sent) ? sent : randomUUID()
 }
 
-function createFastify (logger: FastifyServerOptions['logger']) {
+function createFastify (logger: FastifyServerOptions['logger'], proxies: FastifyServerOptions['trustProxy'] = false) {
   return Fastify({
     logger,
+    trustProxy: proxies,
+    childLoggerFactory: requestLogger,
     requestIdHeader: false,
     genReqId: requestId,
     return503OnClosing: false,
@@ -57,7 +63,7 @@ function createFastify (logger: FastifyServerOptions['logger']) {
 export async function buildApp (options: BuildAppOptions = {}) {
   const env = options.env ?? process.env
   const level = env.LOG_LEVEL && logLevels.has(env.LOG_LEVEL) ? env.LOG_LEVEL : 'info'
-  const app = createFastify(options.logger ?? { level })
+  const app = createFastify(options.logger ?? { level }, trustProxy(env.TRUST_PROXY))
 
   try {
     await registerEverything(app, options, env)
@@ -69,7 +75,10 @@ export async function buildApp (options: BuildAppOptions = {}) {
 }
 
 async function registerEverything (app: FastifyTypebox, options: BuildAppOptions, env: Record<string, string | undefined>) {
-  app.addHook('onSend', async (request, reply) => { reply.header('x-request-id', request.id) })
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.header('x-request-id', request.id)
+    done()
+  })
   await app.register(fastifyEnv, { confKey: 'config', schema: ConfigSchema, data: env, dotenv: options.env === undefined })
   await app.register(shutdownPlugin)
   await app.register(limitsPlugin)
@@ -79,9 +88,10 @@ async function registerEverything (app: FastifyTypebox, options: BuildAppOptions
   await app.register(rateLimitPlugin)
   await app.register(inputGuardPlugin)
   await app.register(docsPlugin)
-  await app.register(mongoPlugin, { migrate: options.migrate })
+  await app.register(mongoPlugin, { migrate: options.migrate, monitorCommands: options.monitorCommands })
   await app.register(clientsRepository)
   await app.register(apiKeysRepository)
+  await app.register(keyCachePlugin)
   await app.register(authPlugin)
   await app.register(idempotencyPlugin)
   for (const domain of domains) await app.register(domain)

@@ -9,6 +9,8 @@ export interface TestAppOptions {
   /** Load the demo data (default: no). */
   seed?: boolean
   env?: Record<string, string>
+  /** Emit the driver's command monitoring events on `app.mongo.client`. */
+  monitorCommands?: boolean
 }
 
 /**
@@ -27,7 +29,7 @@ export async function buildTestApp (t: TestContext, options: TestAppOptions = {}
     ...(process.env.MONGODB_URI ? { MONGODB_URI: process.env.MONGODB_URI } : {}),
     ...options.env
   }
-  const app = await buildApp({ env, logger: false, migrate: true })
+  const app = await buildApp({ env, logger: false, migrate: true, monitorCommands: options.monitorCommands })
   await app.ready()
   t.teardown(async () => {
     if (app.mongo.mode === 'uri') await app.mongo.db.dropDatabase()

@@ -1,6 +1,7 @@
+import { once } from 'node:events'
+import { Worker } from 'node:worker_threads'
 import { MongoClient, type Db } from 'mongodb'
 import { databaseMode, type Config, type DatabaseMode } from '../config.js'
-import { startEmbeddedMongo } from './embedded/index.js'
 
 export interface DatabaseConnection {
   client: MongoClient
@@ -13,14 +14,71 @@ export interface DatabaseConnection {
 type ConnectionConfig = Pick<Config, 'MONGODB_URI' | 'MONGO_ENGINE' | 'MONGODB_DB'> &
   Partial<Pick<Config, 'MONGODB_TIMEOUT_MS' | 'MONGODB_SELECTION_TIMEOUT_MS'>>
 
+export interface ConnectOptions {
+  /** Emit the driver's command monitoring events (`commandStarted`…) on the client. */
+  monitorCommands?: boolean
+}
+
 interface Server { uri: string, stop(): Promise<void> }
 
 /** Starts (or names) the server for the configured mode: MONGODB_URI, memory-server or the embedded engine. */
 async function startServer (config: ConnectionConfig): Promise<Server> {
   const mode = databaseMode(config)
   if (mode === 'uri') return { uri: config.MONGODB_URI as string, stop: async () => {} }
-  if (mode === 'embedded') return startEmbeddedMongo({ port: 0 })
+  if (mode === 'embedded') return startEmbeddedThread()
   return startMemoryServer()
+}
+
+const STOP_TIMEOUT_MS = 5000
+
+/** An engine thread that dies while the app runs leaves it without a database: an uncaught error, so the process stops. */
+function crashLoudly (error: Error): void {
+  process.nextTick(() => { throw error })
+}
+
+/** The worker running src/db/embedded-worker: through tsx's loader when this module runs as TypeScript. */
+function spawnEngineWorker (options: { host?: string, port?: number }): Worker {
+  const workerData = { host: options.host ?? '127.0.0.1', port: options.port ?? 0 }
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./embedded-worker.js', import.meta.url), { workerData })
+  // Node 20 does not hand the parent's --import loaders to a worker, so the worker registers tsx itself.
+  const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api'))
+  const entry = JSON.stringify(new URL('./embedded-worker.ts', import.meta.url).href)
+  return new Worker(`import(${tsx}).then((api) => api.tsImport(${entry}, ${JSON.stringify(import.meta.url)}))`, { eval: true, workerData })
+}
+
+/**
+ * The embedded engine on a worker thread, so that a busy database does not hold the app's event loop. A thread that
+ * cannot start rejects; one that stops while the app runs calls `onCrash` (by default: an uncaught error).
+ */
+export async function startEmbeddedThread (options: { host?: string, port?: number, onCrash?: (error: Error) => void } = {}): Promise<Server & { worker: Worker }> {
+  const worker = spawnEngineWorker(options)
+  const exited = once(worker, 'exit').then(([code]) => code as number)
+  const started = await new Promise<{ uri?: string, error?: string }>((resolve) => {
+    worker.once('message', resolve)
+    worker.once('error', (error) => resolve({ error: error.message }))
+    void exited.then((code) => resolve({ error: `its thread exited with code ${code}` }))
+  })
+  if (!started.uri) {
+    await worker.terminate()
+    throw new Error(`The embedded database could not start: ${started.error}`)
+  }
+  let stopping = false
+  let failure: Error | undefined
+  worker.on('error', (error) => { failure ??= error })
+  void exited.then((code) => {
+    if (stopping) return
+    const reason = failure ? `: ${failure.message}` : ` (exit code ${code})`
+    ;(options.onCrash ?? crashLoudly)(new Error(`The embedded database thread stopped unexpectedly${reason}`, { cause: failure }))
+  })
+  let stopped: Promise<void> | undefined
+  const stop = () => (stopped ??= (async () => {
+    stopping = true
+    worker.postMessage('stop')
+    const timer = setTimeout(() => { void worker.terminate() }, STOP_TIMEOUT_MS)
+    await exited
+    clearTimeout(timer)
+  })())
+  return { uri: started.uri, stop, worker }
 }
 
 async function startMemoryServer (): Promise<Server> {
@@ -44,9 +102,10 @@ async function startMemoryServer (): Promise<Server> {
  * fails after MONGODB_SELECTION_TIMEOUT_MS, and no answer or free connection is awaited past MONGODB_TIMEOUT_MS (503 then);
  * the driver reconnects by itself when the server returns.
  */
-export async function connectDatabase (config: ConnectionConfig): Promise<DatabaseConnection> {
+export async function connectDatabase (config: ConnectionConfig, options: ConnectOptions = {}): Promise<DatabaseConnection> {
   const server = await startServer(config)
   const client = new MongoClient(server.uri, {
+    monitorCommands: options.monitorCommands ?? false,
     serverSelectionTimeoutMS: config.MONGODB_SELECTION_TIMEOUT_MS ?? 5000,
     connectTimeoutMS: 5000,
     ...(config.MONGODB_TIMEOUT_MS ? { socketTimeoutMS: config.MONGODB_TIMEOUT_MS, waitQueueTimeoutMS: config.MONGODB_TIMEOUT_MS } : {}),

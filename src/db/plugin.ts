@@ -16,9 +16,17 @@ declare module 'fastify' {
   }
 }
 
+/**
+ * The `comment` of commands an app instance sends on its own (revocation polls, rate-limit flushes), not for a request:
+ * command monitoring tells them apart by it.
+ */
+export function backgroundComment (task: string): string {
+  return `background: ${task}`
+}
+
 /** Connects to MongoDB in the configured mode, applies migrations where the database is throw-away, closes on shutdown. */
-export default fp<{ migrate?: boolean }>(async function mongoPlugin (app, options) {
-  const connection = await connectDatabase(app.config)
+export default fp<{ migrate?: boolean, monitorCommands?: boolean }>(async function mongoPlugin (app, options) {
+  const connection = await connectDatabase(app.config, { monitorCommands: options.monitorCommands })
   app.log.info({ mode: connection.mode, uri: redact(connection.uri), db: app.config.MONGODB_DB }, 'connected to MongoDB')
   app.decorate('mongo', { client: connection.client, db: connection.db, mode: connection.mode })
   app.addHook('onClose', async () => { await connection.close() })

@@ -1,8 +1,8 @@
 import fp from 'fastify-plugin'
 import { randomBytes, timingSafeEqual } from 'node:crypto'
-import type { FastifyRequest, RouteOptions } from 'fastify'
+import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify'
 import type { ObjectId } from 'mongodb'
-import { hashKey } from '../domains/clients/api-keys-repository.js'
+import { hashKey, type ApiKeyDocument } from '../domains/clients/api-keys-repository.js'
 import type { Role } from '../domains/clients/schemas.js'
 import { ErrorSchema, LegacyErrorSchema } from '../schemas/common.js'
 
@@ -47,8 +47,12 @@ function bearerKey (request: FastifyRequest): string | null {
   return match[1] as string
 }
 
-function sameSecret (a: string, b: string): boolean {
-  return timingSafeEqual(Buffer.from(hashKey(a), 'hex'), Buffer.from(hashKey(b), 'hex'))
+function sameHash (hash: string, expected: Buffer): boolean {
+  return timingSafeEqual(Buffer.from(hash, 'hex'), expected)
+}
+
+function withHook<T> (hooks: T | T[] | undefined, hook: T): T[] {
+  return [...(hooks === undefined ? [] : Array.isArray(hooks) ? hooks : [hooks]), hook]
 }
 
 /** The authenticated client key (routes that allow only client keys). */
@@ -86,33 +90,44 @@ export default fp(async function authPlugin (app) {
     // Printed once by src/server.ts's start-up banner.
     platformKey = `sb_platform_${randomBytes(18).toString('base64url')}`
   }
+  const platformHash = Buffer.from(hashKey(platformKey), 'hex')
   app.decorate('platformKey', platformKey)
   app.decorateRequest('caller', null)
   const routeAccess: RouteAccess[] = []
   app.decorate('routeAccess', routeAccess)
+
+  /** Identifies the caller of a route that needs a key; public routes do not run it at all. */
+  async function authenticate (request: FastifyRequest, reply: FastifyReply) {
+    const access = request.routeOptions.config.auth as Exclude<Access, 'public'>
+    const key = bearerKey(request)
+    if (!key) throw httpError(401, 'Missing API key: send "Authorization: Bearer <API key>"')
+
+    const hash = hashKey(key)
+    if (sameHash(hash, platformHash)) {
+      if (!access.platform) {
+        app.refusedKeyGate?.(request, reply, 'platform')
+        throw httpError(403, 'The platform key manages clients and API keys only; use a client API key')
+      }
+      request.caller = { kind: 'platform' }
+      return
+    }
+    let stored: ApiKeyDocument | null | undefined = app.apiKeyLookup.cached(hash)
+    if (!stored) {
+      app.keyLookupGate?.(request, reply)
+      stored = await app.apiKeyLookup.find(hash)
+    }
+    if (!stored) throw httpError(401, 'Invalid or revoked API key')
+    if (!access.role || rank[stored.role] < rank[access.role]) app.refusedKeyGate?.(request, reply, stored._id)
+    if (!access.role) throw httpError(403, 'This route needs the platform key')
+    if (rank[stored.role] < rank[access.role]) throw httpError(403, `This route needs the ${access.role} role; this key has ${stored.role}`)
+    request.caller = { kind: 'client', clientId: stored.clientId, role: stored.role, keyId: stored._id, userId: stored.userId ?? null }
+  }
 
   app.addHook('onRoute', (route) => {
     const access = route.config?.auth
     if (!access) throw new Error(`Route ${String(route.method)} ${route.url} does not declare config.auth`)
     documentAuth(route, access)
     for (const method of [route.method].flat()) routeAccess.push({ method, url: route.url, access })
+    if (access !== 'public') route.onRequest = withHook(route.onRequest, authenticate)
   })
-
-  app.addHook('onRequest', async (request) => {
-    const access = request.routeOptions.config?.auth
-    if (!access || access === 'public') return
-    const key = bearerKey(request)
-    if (!key) throw httpError(401, 'Missing API key: send "Authorization: Bearer <API key>"')
-
-    if (sameSecret(key, platformKey)) {
-      if (!access.platform) throw httpError(403, 'The platform key manages clients and API keys only; use a client API key')
-      request.caller = { kind: 'platform' }
-      return
-    }
-    const stored = await app.apiKeysRepository.findActive(key)
-    if (!stored) throw httpError(401, 'Invalid or revoked API key')
-    if (!access.role) throw httpError(403, 'This route needs the platform key')
-    if (rank[stored.role] < rank[access.role]) throw httpError(403, `This route needs the ${access.role} role; this key has ${stored.role}`)
-    request.caller = { kind: 'client', clientId: stored.clientId, role: stored.role, keyId: stored._id, userId: stored.userId ?? null }
-  })
-}, { name: 'auth', dependencies: ['@fastify/env', 'api-keys-repository'] })
+}, { name: 'auth', dependencies: ['@fastify/env', 'api-keys-repository', 'key-cache'] })

@@ -3,7 +3,6 @@ import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { RouteOptions } from 'fastify'
 import { ErrorSchema, LegacyErrorSchema } from '../schemas/common.js'
-import { UNLIMITED_ROUTES } from './rate-limit.js'
 import { conformToOpenApi30 } from './openapi30.js'
 
 export const apiDescription = [
@@ -41,7 +40,7 @@ function documentCommonAnswers (route: RouteOptions) {
   const errorShape = route.config?.legacyErrors ? LegacyErrorSchema : ErrorSchema
   const answers: number[] = []
   if ([route.method].flat().some((method) => BODY_METHODS.has(method))) answers.push(400, 413, 415)
-  if (!UNLIMITED_ROUTES.has(route.url)) answers.push(429)
+  if (route.config?.rateLimit !== false) answers.push(429)
   if (access !== 'public') answers.push(503)
   for (const code of answers) response[code] ??= errorShape
 }

@@ -18,8 +18,15 @@ function isPlainContainer (value: unknown): value is Record<string, unknown> | u
   return prototype === null || prototype === Object.prototype || Object.getPrototypeOf(prototype) === null
 }
 
+function isEmptyObject (value: unknown): boolean {
+  if (typeof value !== 'object') return false
+  for (const _key in value) return false
+  return true
+}
+
 /** The path of the first key, anywhere in `input`, for which `offends` names a problem (its suffix), or null. */
 function firstOffendingKey (input: unknown, where: string, offends: (key: string, child: unknown) => string | null): string | null {
+  if (input === undefined || input === null || isEmptyObject(input)) return null
   const stack: Array<{ value: unknown, path: string, depth: number }> = [{ value: input, path: where, depth: 0 }]
   while (stack.length > 0) {
     const { value, path, depth } = stack.pop() as { value: unknown, path: string, depth: number }
@@ -120,11 +127,15 @@ export default fp(async function inputGuardPlugin (app) {
     for (const method of [route.method].flat()) blankChecks.set(`${method} ${route.url}`, check)
   })
 
-  app.addHook('preValidation', async (request) => {
-    const prototypeKey = findPrototypeKey(request.query, 'querystring') ?? findPrototypeKey(request.body, 'body')
-    if (prototypeKey) throw new PrototypeFieldNameError(prototypeKey)
-    const offending = findOperatorKey(request.query, 'querystring') ?? findOperatorKey(request.body, 'body')
-    if (offending) throw new InvalidFieldNameError(offending)
+  app.addHook('preValidation', (request, _reply, done) => {
+    try {
+      const prototypeKey = findPrototypeKey(request.query, 'querystring') ?? findPrototypeKey(request.body, 'body')
+      if (prototypeKey) return done(new PrototypeFieldNameError(prototypeKey))
+      const offending = findOperatorKey(request.query, 'querystring') ?? findOperatorKey(request.body, 'body')
+      done(offending ? new InvalidFieldNameError(offending) : undefined)
+    } catch (error) {
+      done(error as Error)
+    }
   })
 
   app.addHook('preHandler', async (request) => {

@@ -1,8 +1,15 @@
 import fp from 'fastify-plugin'
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** false: the handler answers at once without waiting on anything, so it needs no timer (health checks). */
+    handlerTimeout?: false
+  }
+}
+
 /**
  * Bounds on what one request may cost: BODY_LIMIT bytes of body (413), REQUEST_TIMEOUT_MS to receive it,
- * CONNECTION_TIMEOUT_MS of socket idleness, and HANDLER_TIMEOUT_MS to answer (503). Routes registered after
+ * CONNECTION_TIMEOUT_MS of socket idleness, and HANDLER_TIMEOUT_MS to answer (503; not for routes with `config.handlerTimeout: false`). Routes registered after
  * this plugin get the body and handler limits unless they set their own.
  */
 export default fp(async function limitsPlugin (app) {
@@ -14,6 +21,6 @@ export default fp(async function limitsPlugin (app) {
 
   app.addHook('onRoute', (route) => {
     route.bodyLimit ??= config.BODY_LIMIT
-    route.handlerTimeout ??= config.HANDLER_TIMEOUT_MS
+    if (route.config?.handlerTimeout !== false) route.handlerTimeout ??= config.HANDLER_TIMEOUT_MS
   })
 }, { name: 'limits', dependencies: ['@fastify/env'] })

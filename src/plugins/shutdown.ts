@@ -18,14 +18,13 @@ export default fp(async function shutdownPlugin (app) {
     sweep.unref()
     app.server.once('close', () => { clearInterval(sweep) })
   })
-  app.addHook('onRequest', async (request, reply) => {
-    if (!closing) return
+  app.addHook('onRequest', (request, reply, done) => {
+    if (!closing) return done()
     reply.code(503).header('connection', 'close').header('retry-after', '1')
-    const body = request.routeOptions.config?.legacyErrors ? { error: MESSAGE } : { statusCode: 503, code: 'SERVICE_UNAVAILABLE', error: MESSAGE }
-    return reply.send(body)
+    reply.send(request.routeOptions.config?.legacyErrors ? { error: MESSAGE } : { statusCode: 503, code: 'SERVICE_UNAVAILABLE', error: MESSAGE })
   })
-  app.addHook('onSend', async (_request, reply, payload) => {
+  app.addHook('onSend', (_request, reply, payload, done) => {
     if (closing) reply.header('connection', 'close')
-    return payload
+    done(null, payload)
   })
 }, { name: 'shutdown' })

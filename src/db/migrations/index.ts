@@ -11,6 +11,7 @@ import * as userBoundKeys from './009-user-bound-keys.js'
 import * as importHeartbeatsAndCustomerCounters from './010-import-heartbeats-and-customer-counters.js'
 import * as queryIndexes from './011-query-indexes.js'
 import * as userStatus from './013-user-status.js'
+import * as keyRevocationsAndRateLimits from './014-key-revocations-and-rate-limits.js'
 
 /** Every migration in the order it is applied. Add new ones at the end; never edit an applied one. */
 export const migrations: Migration[] = [
@@ -25,5 +26,6 @@ export const migrations: Migration[] = [
   userBoundKeys,
   importHeartbeatsAndCustomerCounters,
   queryIndexes,
-  userStatus
+  userStatus,
+  keyRevocationsAndRateLimits
 ]

@@ -50,7 +50,8 @@ export async function postMessage (
   if (!chat) throw httpErrors.notFound(`Chat ${chatId} not found`)
 
   const { userId } = input
-  if (userId !== undefined && !await app.usersRepository.findById(clientId, userId)) {
+  // The chat's own agent was checked when it was assigned (users are never deleted): only another user is looked up.
+  if (userId !== undefined && userId !== chat.userId && !await app.usersRepository.findById(clientId, userId)) {
     throw httpErrors.unprocessableEntity(`User ${userId} does not exist`)
   }
   const refused = stateRefusal(app, chat, userId)

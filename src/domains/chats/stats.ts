@@ -43,13 +43,14 @@ export function nearestRank (sortedArray: string, p: number): Document {
 function handledChatsPipeline (clientId: ObjectId, period: Period): Document[] {
   const handleStart = period.from || period.to ? within(period) : { $exists: true }
   return [
-    { $match: { clientId, handleStart, $expr: { $eq: ['$userId', '$$userId'] } } },
+    { $match: { clientId, handleStart } },
     {
       $lookup: {
         from: 'messages',
-        let: { chatId: '$chatId' },
+        localField: 'chatId',
+        foreignField: 'chatId',
         pipeline: [
-          { $match: { clientId, $expr: { $eq: ['$chatId', '$$chatId'] } } },
+          { $match: { clientId } },
           { $project: { _id: 0, userId: 1, sentAt: 1 } }
         ],
         as: 'messages'
@@ -74,19 +75,26 @@ function handledChatsPipeline (clientId: ObjectId, period: Period): Document[] {
   ]
 }
 
-/** Every user of the client with the chats they handled (by handle start) and messages they sent (by sent time) in the period. */
+/**
+ * Every user of the client with the chats they handled (by handle start) and messages they sent (by sent time) in the
+ * period. Each lookup joins on its equality field (`localField`/`foreignField`) and its pipeline's `$match` adds the
+ * client and the period: together the prefix of the index it reads (chats: clientId, userId, handleStart; messages:
+ * clientId, chatId, sentAt and clientId, userId, sentAt).
+ */
 function agentPerformancePipeline (clientId: ObjectId, period: Period): Document[] {
   const sentAt = period.from || period.to ? { sentAt: within(period) } : {}
   const nonNull = (values: string) => ({ $filter: { input: values, cond: { $ne: ['$$this', null] } } })
   return [
     { $match: { clientId } },
+    { $project: { _id: 0, userId: 1, name: 1 } },
     { $sort: { userId: 1 } },
-    { $lookup: { from: 'chats', let: { userId: '$userId' }, pipeline: handledChatsPipeline(clientId, period), as: 'chats' } },
+    { $lookup: { from: 'chats', localField: 'userId', foreignField: 'userId', pipeline: handledChatsPipeline(clientId, period), as: 'chats' } },
     {
       $lookup: {
         from: 'messages',
-        let: { userId: '$userId' },
-        pipeline: [{ $match: { clientId, ...sentAt, $expr: { $eq: ['$userId', '$$userId'] } } }, { $count: 'count' }],
+        localField: 'userId',
+        foreignField: 'userId',
+        pipeline: [{ $match: { clientId, ...sentAt } }, { $count: 'count' }],
         as: 'sent'
       }
     },

@@ -38,7 +38,12 @@ export function toApiKey (doc: ApiKeyDocument): ApiKey {
   }
 }
 
+/** A revoked key as the revocation poll reads it. */
+export interface RevokedKey { _id: ObjectId, hash: string, revokedAt: Date }
+
 function createApiKeysRepository (collection: Collection<ApiKeyDocument>) {
+  const revocationListeners: Array<(doc: ApiKeyDocument) => void> = []
+  const findActiveByHash = (hash: string): Promise<ApiKeyDocument | null> => collection.findOne({ hash, revokedAt: { $exists: false } })
   return {
     /** Stores a key (hashed), bound to `userId` when given; `key` may be given for demo data, otherwise a new one is generated. */
     async create (clientId: ObjectId, name: string, role: Role, { key = generateKey(), userId }: { key?: string, userId?: number } = {}): Promise<{ doc: ApiKeyDocument, key: string }> {
@@ -49,7 +54,26 @@ function createApiKeysRepository (collection: Collection<ApiKeyDocument>) {
     },
 
     async findActive (key: string): Promise<ApiKeyDocument | null> {
-      return collection.findOne({ hash: hashKey(key), revokedAt: { $exists: false } })
+      return findActiveByHash(hashKey(key))
+    },
+
+    findActiveByHash,
+
+    /**
+     * The newest `limit` keys revoked at or after `since` (every revoked key when null), newest first, read through the
+     * `revokedAt` index. `comment` marks the command as background work (not a request's).
+     */
+    async revokedSince (since: Date | null, limit: number, comment?: string): Promise<RevokedKey[]> {
+      return collection.find<RevokedKey>(
+        // `$exists` names the partial index's filter, so that every server plans the query on it.
+        { revokedAt: since ? { $exists: true, $gte: since } : { $exists: true } },
+        { projection: { _id: 1, hash: 1, revokedAt: 1 }, sort: { revokedAt: -1 }, limit, ...(comment ? { comment } : {}) }
+      ).toArray()
+    },
+
+    /** Calls `listener` with every key this process revokes, as soon as the revocation is stored. */
+    onRevoked (listener: (doc: ApiKeyDocument) => void): void {
+      revocationListeners.push(listener)
     },
 
     /** A client's keys in creation order; only those bound to `userId` when given. */
@@ -58,11 +82,20 @@ function createApiKeysRepository (collection: Collection<ApiKeyDocument>) {
       return collection.find(filter).sort({ createdAt: 1, _id: 1 }).toArray()
     },
 
-    /** Marks a key revoked; returns null when the client has no such key. */
+    /**
+     * Marks a key revoked, dated by the database's clock (which every instance's revocation poll compares with);
+     * returns null when the client has no such key, and an already revoked key as it is.
+     */
     async revoke (clientId: ObjectId, keyId: ObjectId): Promise<ApiKeyDocument | null> {
-      const existing = await collection.findOne({ _id: keyId, clientId })
-      if (!existing || existing.revokedAt) return existing
-      return collection.findOneAndUpdate({ _id: keyId, clientId }, { $set: { revokedAt: new Date() } }, { returnDocument: 'after' })
+      const revoked = await collection.findOneAndUpdate(
+        { _id: keyId, clientId, revokedAt: { $exists: false } },
+        { $currentDate: { revokedAt: true } },
+        { returnDocument: 'after' }
+      )
+      // Already revoked (perhaps by another instance a moment ago): this instance forgets it at once too.
+      const doc = revoked ?? await collection.findOne({ _id: keyId, clientId })
+      if (doc?.revokedAt) for (const listener of revocationListeners) listener(doc)
+      return doc
     }
   }
 }

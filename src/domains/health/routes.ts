@@ -11,12 +11,12 @@ const PING_TIMEOUT_MS = 2000
 
 const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/health', {
-    config: { auth: 'public' },
+    config: { auth: 'public', rateLimit: false, handlerTimeout: false },
     schema: { tags: ['health'], summary: 'The process is alive', response: { 200: HealthSchema } }
   }, async () => ({ status: 'ok' as const }))
 
   app.get('/ready', {
-    config: { auth: 'public' },
+    config: { auth: 'public', rateLimit: false },
     schema: {
       tags: ['health'],
       summary: 'The database answers a ping (503 otherwise)',

@@ -152,5 +152,5 @@ declare module 'fastify' {
 export default fp(async function interactionsRepositoryPlugin (app: FastifyInstance) {
   const collection = app.mongo.db.collection<InteractionDocument>('interactions')
   app.decorate('interactionsRepository', createInteractionsRepository(collection))
-  app.decorate('interactionStats', createInteractionStats(collection))
+  app.decorate('interactionStats', createInteractionStats(collection, app.mongo.db.collection('customers')))
 }, { name: 'interactions-repository', dependencies: ['mongo'] })

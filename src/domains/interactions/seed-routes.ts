@@ -7,7 +7,7 @@ import { callerClientId } from '../../plugins/auth.js'
 import { CalendarDate, LegacyErrorSchema, ObjectIdString } from '../../schemas/common.js'
 import { ProductSchema } from '../topics/schemas.js'
 import { instantRange } from './periods.js'
-import { channelCounts, channelCountsByName } from './summaries.js'
+import { channelCounts, customerChannelCountsByName } from './summaries.js'
 import type { InteractionDocument } from './repository.js'
 
 const legacyErrors = { 400: LegacyErrorSchema, 404: LegacyErrorSchema }
@@ -106,11 +106,9 @@ const seedContractRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const { start_date: startDate, end_date: endDate, topic } = request.query
     if (startDate && endDate && startDate > endDate) return reply.code(400).send({ error: 'start_date must not be after end_date' })
 
-    const clientId = callerClientId(request)
-    const customer = await app.customersRepository.findByCustomerId(clientId, customerId)
-    if (!customer) return reply.code(404).send({ error: 'Customer not found' })
-    const filter = { customerId, ...instantRange(startDate, endDate), ...(topic ? { topic } : {}) }
-    const interactions = await channelCountsByName(app, clientId, filter)
+    const filter = { ...instantRange(startDate, endDate), ...(topic ? { topic } : {}) }
+    const interactions = await customerChannelCountsByName(app, callerClientId(request), customerId, filter)
+    if (!interactions) return reply.code(404).send({ error: 'Customer not found' })
     return { data: { customer_id: customerId, interactions } }
   })
 

@@ -21,13 +21,13 @@ function groupBy<R> (rows: R[], key: (row: R) => string): Map<string, R[]> {
 }
 
 /** The client's channels with their ids as strings, computed once per answer rather than once per cell. */
-interface Channels { docs: EngagementDocument[], ids: string[] }
+interface Channels { docs: Array<Pick<EngagementDocument, '_id' | 'name'>>, ids: string[] }
 
-function channelsOf (engagements: EngagementDocument[]): Channels {
+function channelsOf (engagements: Array<Pick<EngagementDocument, '_id' | 'name'>>): Channels {
   return { docs: engagements, ids: engagements.map((engagement) => engagement._id.toHexString()) }
 }
 
-export function countsFor (engagements: EngagementDocument[] | Channels, rows: { engagementId: ObjectId, count: number }[] = []): ChannelCell[] {
+export function countsFor (engagements: Array<Pick<EngagementDocument, '_id' | 'name'>> | Channels, rows: { engagementId: ObjectId, count: number }[] = []): ChannelCell[] {
   const channels = Array.isArray(engagements) ? channelsOf(engagements) : engagements
   const counts = new Map<string, number>()
   for (const row of rows) {
@@ -40,10 +40,11 @@ export function countsFor (engagements: EngagementDocument[] | Channels, rows: {
   })
 }
 
-/** `{"Email": 1, "Call": 0, …}`: the seed contract's shape. */
-export async function channelCountsByName (app: FastifyInstance, clientId: ObjectId, filter: InteractionFilter): Promise<Record<string, number>> {
-  const cells = await channelCounts(app, clientId, filter)
-  return Object.fromEntries(cells.map((cell) => [cell.name, cell.count]))
+/** A customer's `{"Email": 1, "Call": 0, …}` (the seed contract's shape) in one database command; null for an unknown customer. */
+export async function customerChannelCountsByName (app: FastifyInstance, clientId: ObjectId, customerId: number, filter: InteractionFilter): Promise<Record<string, number> | null> {
+  const found = await app.interactionStats.customerChannelCounts(clientId, customerId, filter)
+  if (!found) return null
+  return Object.fromEntries(countsFor(found.channels, found.counts).map((cell) => [cell.name, cell.count]))
 }
 
 export async function channelCounts (app: FastifyInstance, clientId: ObjectId, filter: InteractionFilter): Promise<ChannelCell[]> {

@@ -1,0 +1,110 @@
+/**
+ * The HTTP request path (not a test): in one run, a bare Fastify route returning static JSON (bench/bare-server.ts, its
+ * own process) as the ceiling, then each route below against `src/server.ts` in its own process with the default
+ * `npm start` database (embedded engine, demo data), `RATE_LIMIT_MAX=0` and `LOG_LEVEL=warn`. Prints req/s, p50, p99,
+ * the ratio to the ceiling, the non-2xx count and the server's CPU time per request (all its threads) per route, and exits non-zero when a route misses its target.
+ * Run: npm run bench:http [-- --connections 50 --duration 8 --only health,users --cpu-prof --ceiling-each]
+ * `--ceiling-each` measures the ceiling again just before each route and compares the route with that one: on a busy
+ * machine, whose spare CPU changes from minute to minute, that keeps each ratio to conditions of the same moment.
+ */
+import os from 'node:os'
+import { readFileSync } from 'node:fs'
+import { parseArgs } from 'node:util'
+import autocannon, { type Result } from 'autocannon'
+import { startBareFastify, startProcess, type ServerProcess } from './load-server.js'
+import { load, log } from './measure.js'
+
+const { values } = parseArgs({
+  options: {
+    connections: { type: 'string', default: '50' },
+    duration: { type: 'string', default: '8' },
+    only: { type: 'string' },
+    'cpu-prof': { type: 'boolean', default: false },
+    'ceiling-each': { type: 'boolean', default: false }
+  }
+})
+const connections = Number(values.connections)
+const duration = Number(values.duration)
+
+interface Route { name: string, method: 'GET' | 'POST', path: string, key: string, body?: string, target: number }
+
+const routes: Route[] = [
+  { name: 'health', method: 'GET', path: '/health', key: '', target: 0.6 },
+  { name: 'users', method: 'GET', path: '/users/1', key: 'sb_demo_acme_agent', target: 0.15 },
+  { name: 'interactions', method: 'GET', path: '/api/v1/interactions/1', key: 'sb_demo_acme_agent', target: 0.15 },
+  { name: 'performance', method: 'GET', path: '/users/performance', key: 'sb_demo_acme_manager', target: 0.05 },
+  { name: 'messages', method: 'POST', path: '/api/v1/chats/2/messages', key: 'sb_demo_acme_agent', body: JSON.stringify({ text: 'Is my order on its way?' }), target: 0.05 }
+]
+
+interface Row { route: string, rps: number, p50: number, p99: number, non2xx: number, errors: number, cpuUs: number, ratio?: number, target?: number, ceiling?: number }
+
+/** CPU time (user + system, every thread) of a process so far, in microseconds, from /proc (Linux). */
+function processCpuUs (pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []
+  return (Number(fields[11]) + Number(fields[12])) * 1e6 / 100
+}
+
+async function measure (url: string, pid: number, route?: Route): Promise<Omit<Row, 'route'>> {
+  const headers: Record<string, string> = {}
+  if (route?.key) headers.authorization = `Bearer ${route.key}`
+  if (route?.body) headers['content-type'] = 'application/json'
+  const cpuBefore = processCpuUs(pid)
+  const result: Result = await autocannon({ url, connections, duration, method: route?.method ?? 'GET', headers, ...(route?.body ? { body: route.body } : {}) })
+  const cpuUs = (processCpuUs(pid) - cpuBefore) / Math.max(1, result.requests.total)
+  return { rps: Math.round(result.requests.average), p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors + result.timeouts, cpuUs }
+}
+
+const startServer = (): Promise<ServerProcess> => startProcess('src/server.ts', {
+  RATE_LIMIT_MAX: '0',
+  LOG_LEVEL: 'warn',
+  PORT: '0',
+  HOST: '127.0.0.1'
+}, /Switchboard is listening on (http:\/\/\S+)/, values['cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir=.cpu-prof'] : [])
+
+async function stop (server: ServerProcess): Promise<void> {
+  server.child.kill('SIGTERM')
+  await server.exited
+}
+
+const format = (n: number) => n.toLocaleString('en-GB')
+
+async function main (): Promise<void> {
+  const only = values.only?.split(',')
+  const chosen = routes.filter((route) => !only || only.includes(route.name))
+  log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}`)
+  log(`http: ${connections} connections, ${duration} s per route; load average ${load()} at the start`)
+
+  const bare = await startBareFastify()
+  const measureCeiling = () => measure(`${bare.address}/static`, bare.child.pid as number)
+  const ceiling = await measureCeiling()
+  log(`  ceiling (bare Fastify, static JSON): ${format(ceiling.rps)} req/s, p50 ${ceiling.p50} ms, p99 ${ceiling.p99} ms, server CPU ${ceiling.cpuUs.toFixed(0)} µs per request`)
+
+  const rows: Row[] = [{ route: 'bare Fastify, static JSON (ceiling)', ...ceiling, ratio: 1 }]
+  for (const route of chosen) {
+    const adjacent = values['ceiling-each'] ? (await measureCeiling()).rps : ceiling.rps
+    // Each route against a fresh server, so one route's writes or garbage do not weigh on the next.
+    const server = await startServer()
+    const row: Row = { route: `\`${route.method} ${route.path}\``, ...await measure(`${server.address}${route.path}`, server.child.pid as number, route), target: route.target, ceiling: adjacent }
+    await stop(server)
+    row.ratio = row.rps / adjacent
+    rows.push(row)
+    log(`  ${row.route}: ${format(row.rps)} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, ${row.ratio.toFixed(3)} × ceiling ${format(adjacent)} (target ${route.target}), non-2xx ${row.non2xx}, errors ${row.errors}, server CPU ${row.cpuUs.toFixed(0)} µs per request`)
+  }
+  await stop(bare)
+
+  log(`load average ${load()} at the end\n`)
+  const each = values['ceiling-each']
+  log(`| route | req/s | p50 | p99 | × ceiling |${each ? ' ceiling just before |' : ''} target | non-2xx | server CPU per request |`)
+  log(`|---|---:|---:|---:|---:|${each ? '---:|' : ''}---:|---:|---:|`)
+  for (const row of rows) {
+    const before = each ? ` ${row.ceiling ? format(row.ceiling) : '–'} |` : ''
+    log(`| ${row.route} | ${format(row.rps)} | ${row.p50} ms | ${row.p99} ms | ${(row.ratio ?? 0).toFixed(3)} |${before} ${row.target ? `≥ ${row.target}` : '–'} | ${format(row.non2xx + row.errors)} | ${row.cpuUs.toFixed(0)} µs |`)
+  }
+  const missed = rows.filter((row) => row.target !== undefined && ((row.ratio ?? 0) < row.target || row.non2xx + row.errors > 0))
+  if (missed.length > 0) {
+    log(`\nmissed: ${missed.map((row) => row.route).join(', ')}`)
+    process.exitCode = 1
+  }
+}
+
+await main()
