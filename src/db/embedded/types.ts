@@ -110,9 +110,53 @@ export function typeExpression (obj: AnyObject, expr: Any, options: Options): An
     throw new CommandError(16020, 'Location16020', `Expression $type takes exactly 1 arguments. ${expr.length} were passed in.`)
   }
   const arg = Array.isArray(expr) ? expr[0] : expr
-  if (typeof arg === 'string' && arg.startsWith('$') && !arg.startsWith('$$')) {
-    const place = fieldPlace(obj, arg.slice(1))
-    if (place !== undefined) return typeNameAt(place.container, place.key)
+  const value = evalExpr(obj, arg, options)
+  if (typeof value === 'number') {
+    const kind = Array.isArray(expr) ? numericKind(obj, arg, options, 0, expr, '0') : numericKind(obj, arg, options, 0)
+    if (kind !== undefined) return kind
   }
-  return typeNameAt({ value: evalExpr(obj, arg, options) }, 'value')
+  return typeNameAt({ value }, 'value')
+}
+
+/** mongod's numeric types, narrowest first: arithmetic answers in the widest of its operands' types. */
+const WIDTH = ['int', 'long', 'double', 'decimal']
+const INT32 = 2 ** 31
+const INT64 = 2 ** 63
+const ARITHMETIC = new Set(['$add', '$subtract', '$multiply'])
+const SAME_TYPE = new Set(['$abs', '$ceil', '$floor', '$trunc', '$round'])
+const MAX_DEPTH = 32
+
+/**
+ * The numeric type of an expression's result as mongod would give it, where the evaluation form (JS numbers) lost it:
+ * stored fields keep their kinds, `$toLong` and `$convert` to long make a Long, and `$add`, `$subtract`, `$multiply`,
+ * `$abs`, `$ceil`, `$floor`, `$trunc` and `$round` keep the widest type of their operands (an int result beyond 32 bits
+ * is a long, a long one beyond 64 bits a double). Undefined when unknown: the value's own type then stands.
+ */
+function numericKind (obj: AnyObject, expr: unknown, options: Options, depth: number, container?: unknown, key?: string): string | undefined {
+  if (depth > MAX_DEPTH) return undefined
+  if (typeof expr === 'string' && expr.startsWith('$') && !expr.startsWith('$$')) {
+    const place = fieldPlace(obj, expr.slice(1))
+    return place === undefined ? undefined : typeNameAt(place.container, place.key)
+  }
+  // A literal: its container remembers an integral double or a Long the evaluation form made a number.
+  if (typeof expr === 'number') return container === undefined ? undefined : typeNameAt(container, key as string)
+  if (!isPlainObject(expr) || Object.keys(expr).length !== 1) return typeNameAt({ value: expr }, 'value')
+  const [op, operand] = Object.entries(expr)[0]
+  if (op === '$toLong') return 'long'
+  if (op === '$convert' && isPlainObject(operand) && (operand.to === 'long' || operand.to === 18)) return 'long'
+  const operands = Array.isArray(operand) ? operand : [operand]
+  if (SAME_TYPE.has(op)) return numericKind(obj, operands[0], options, depth + 1, operands, '0')
+  if (!ARITHMETIC.has(op)) return undefined
+  let widest = 0
+  for (let i = 0; i < operands.length; i++) {
+    const kind = numericKind(obj, operands[i], options, depth + 1, operands, String(i))
+    const width = kind === undefined ? -1 : WIDTH.indexOf(kind)
+    if (width < 0) return undefined
+    widest = Math.max(widest, width)
+  }
+  const result = evalExpr(obj, expr, options)
+  if (typeof result !== 'number') return undefined
+  if (WIDTH[widest] === 'int' && Math.abs(result) >= INT32) return 'long'
+  if (WIDTH[widest] === 'long' && Math.abs(result) >= INT64) return 'double'
+  return WIDTH[widest]
 }

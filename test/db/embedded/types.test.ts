@@ -42,6 +42,42 @@ t.test('$type names and matches every BSON type as mongod does', async (t) => {
     t.same(paths, { through: 'array', inner: 'null', gone: 'missing' })
   })
 
+  t.test('the $type expression of a computed number: Long from $toLong and from arithmetic on a Long', async (t) => {
+    const computed = db.collection<Row>('computed')
+    await computed.insertOne({ _id: 1, l: Long.fromNumber(5), i: 7, d: new Double(2), big: 2147483647 })
+    const [row] = await computed.aggregate([
+      {
+        $project: {
+          _id: 0,
+          toLong: { $type: { $toLong: '$i' } },
+          convert: { $type: { $convert: { input: '$i', to: 'long' } } },
+          longPlusInt: { $type: { $add: ['$l', 1] } },
+          longTimesInt: { $type: { $multiply: ['$i', '$l'] } },
+          longMinusDouble: { $type: { $subtract: ['$l', '$d'] } },
+          intPlusInt: { $type: { $add: ['$i', 1] } },
+          intOverflow: { $type: { $add: ['$big', 1] } },
+          absOfLong: { $type: { $abs: { $subtract: [0, '$l'] } } },
+          nested: { $type: { $add: [{ $multiply: ['$l', 2] }, '$i'] } },
+          doubleLiteral: { $type: { $add: ['$i', new Double(1)] } },
+          nullInput: { $type: { $add: ['$l', null] } }
+        }
+      }
+    ]).toArray()
+    t.same(row, {
+      toLong: 'long',
+      convert: 'long',
+      longPlusInt: 'long',
+      longTimesInt: 'long',
+      longMinusDouble: 'double',
+      intPlusInt: 'int',
+      intOverflow: 'long',
+      absOfLong: 'long',
+      nested: 'long',
+      doubleLiteral: 'double',
+      nullInput: 'null'
+    })
+  })
+
   t.test('the $type filter matches by name, by number, by alias and by list', async (t) => {
     t.same(await ids({ v: { $type: 'objectId' } }), [1])
     t.same(await ids({ v: { $type: 7 } }), [1])
