@@ -172,3 +172,44 @@ t.test('duplicate keys of a collated unique index are reported as mongod reports
   t.match(String(binary?.errmsg ?? binary?.message), /index: email_1 dup key: \{ email: "a@b\.c" \}$/, 'no collation: the value itself')
   t.same(binary?.keyValue, { email: 'a@b.c' })
 })
+
+t.test('a compound collated index with a descending field: equality, then a range checked on its keys', async (t) => {
+  const { db } = await setup(t)
+  const calls = db.collection<Row>('calls')
+  const agents = ['ann', 'ANN', 'Bob']
+  const topics = ['alpha', 'Beta', 'beta', 'GAMMA', 'delta', 'Omega']
+  const docs: Row[] = []
+  agents.forEach((agent, a) => topics.forEach((topic, i) => docs.push({ _id: a * 10 + i, agent, topic })))
+  await calls.insertMany(docs)
+  await calls.createIndex({ agent: 1, topic: -1 }, { collation: caseInsensitive, name: 'agent_topic' })
+
+  const filter = { agent: 'Ann', topic: { $gt: 'BETA', $lte: 'omega' } }
+  const found = await calls.find(filter, { collation: caseInsensitive }).sort({ _id: 1 }).toArray()
+  t.same(ids(found), [3, 4, 5, 13, 14, 15], 'delta, GAMMA and Omega of both spellings of ann')
+  const explain = await explainFind(calls, filter, { collation: caseInsensitive })
+  t.equal(stage(winningPlan(explain), 'IXSCAN')?.indexName, 'agent_topic')
+  t.equal(executionStats(explain).totalDocsExamined, 6, 'only the matching keys are fetched')
+
+  const sorted = await calls.find({ agent: { $in: ['ANN', 'bob'] }, topic: { $lt: 'c' } }, { collation: caseInsensitive }).sort({ _id: 1 }).toArray()
+  t.same(ids(sorted), [0, 1, 2, 10, 11, 12, 20, 21, 22])
+  const byTopic = await calls.find({ agent: 'bob' }, { collation: caseInsensitive }).sort({ topic: -1 }).toArray()
+  t.same(byTopic.map((d) => d.topic.toLowerCase()), ['omega', 'gamma', 'delta', 'beta', 'beta', 'alpha'])
+  const noSort = await explainFind(calls, { agent: 'bob' }, { collation: caseInsensitive, sort: { topic: -1 } })
+  t.notOk(stageNames(winningPlan(noSort)).includes('SORT'), 'the index order gives the sort after the equality')
+})
+
+t.test('a view reads its collection through the planner, under the view collation', async (t) => {
+  const { db } = await setup(t)
+  const people = db.collection<Row>('people')
+  await people.insertMany(NAMES.map((name, i) => ({ _id: i, name, n: i })))
+  await people.createIndex({ n: 1 }, { name: 'n_1' })
+  await people.createIndex({ name: 1 }, { collation: caseInsensitive, name: 'name_ci' })
+  await db.createCollection('recent', { viewOn: 'people', pipeline: [{ $match: { n: { $gte: 5 } } }], collation: caseInsensitive })
+  const recent = db.collection<Row>('recent')
+  t.same(ids(await recent.find({ name: 'EMILE' }).sort({ _id: 1 }).toArray()), [7], 'the view collation applies to its reads')
+  const explain = await recent.find({ name: 'EMILE' }).explain('executionStats')
+  const scans = JSON.stringify(explain)
+  t.ok(scans.includes('"IXSCAN"'), 'the view pipeline and the query are planned with an index')
+  t.notOk(scans.includes('"COLLSCAN"'))
+  t.equal(await recent.countDocuments({ name: 'zoë' }), 1)
+})
