@@ -8,8 +8,9 @@ import * as chats from './005-chats.js'
 import * as importRuns from './007-import-runs.js'
 import * as idempotencyFailedState from './008-idempotency-failed-state.js'
 import * as userBoundKeys from './009-user-bound-keys.js'
-import * as userStatus from './013-user-status.js'
 import * as importHeartbeatsAndCustomerCounters from './010-import-heartbeats-and-customer-counters.js'
+import * as queryIndexes from './011-query-indexes.js'
+import * as userStatus from './013-user-status.js'
 import * as keyRevocationsAndRateLimits from './014-key-revocations-and-rate-limits.js'
 
 /** Every migration in the order it is applied. Add new ones at the end; never edit an applied one. */
@@ -24,6 +25,7 @@ export const migrations: Migration[] = [
   idempotencyFailedState,
   userBoundKeys,
   importHeartbeatsAndCustomerCounters,
+  queryIndexes,
   userStatus,
   keyRevocationsAndRateLimits
 ]
