@@ -1,17 +1,18 @@
 import { randomUUID } from 'node:crypto'
 import { Binary, ObjectId } from 'bson'
 import { CommandError, badValue } from './errors.js'
-import { Index, duplicateKeyError, type IndexPlan, type IndexSpec } from './indexes.js'
-import { keyOf } from './keys.js'
-import { compileFilter, equalityConstraints } from './query.js'
+import { Index, duplicateKeyError, type Forms, type IndexSpec } from './indexes.js'
+import { candidateRecords } from './planner.js'
+import { compileFilter } from './query.js'
+import { bytesOf, decodeDocument, encodeDocument, holdsWrapper } from './records.js'
 import { compileJsonSchema } from './validator.js'
-import { cloneValue, hasNumericWrapper, isPlainObject, toView, type Doc } from './values.js'
+import { cloneValue, isPlainObject, toView, type Doc } from './values.js'
 
-/** A stored document and its evaluation form (the same object when it holds no numeric wrappers). */
+/** A decoded document: stored form, evaluation form (the same object when it holds no numeric wrappers), record number. */
 export interface StoredRecord {
   readonly doc: Doc
   readonly view: Doc
-  /** Insertion order (natural order); an update keeps it. */
+  /** Record number: natural (insertion) order; an update keeps it. */
   readonly seq: number
 }
 
@@ -23,7 +24,7 @@ export interface CollectionOptions extends Doc {
 
 export const ID_INDEX: IndexSpec = { v: 2, key: { _id: 1 }, name: '_id_' }
 
-const makeRecord = (doc: Doc, seq: number): StoredRecord => ({ doc, view: hasNumericWrapper(doc) ? toView(doc) as Doc : doc, seq })
+const formsOf = (doc: Doc): Forms => (holdsWrapper(doc) ? { doc, view: toView(doc) as Doc } : { doc, view: doc })
 
 /** Puts `_id` first, generating an ObjectId when it is missing (as mongod does on insert). */
 export function withId (doc: Doc): Doc {
@@ -33,12 +34,21 @@ export function withId (doc: Doc): Doc {
   return out
 }
 
+/**
+ * The documents of one collection, each stored once as BSON bytes (records.ts) under its record number, and its
+ * indexes (indexes.ts), the `_id` index first. Writes check everything before they change anything.
+ */
 export class Collection {
   readonly uuid = new Binary(Buffer.from(randomUUID().replaceAll('-', ''), 'hex'), Binary.SUBTYPE_UUID)
-  private records = new Map<string, StoredRecord>()
-  private nextSeq = 0
+  /** Record number → BSON bytes, in natural order (a Map iterates in insertion order and survives changes while iterating). */
+  private docs = new Map<number, string>()
+  /** Record numbers of documents holding numeric wrappers (their stored and evaluation forms differ). */
+  private wrapped = new Set<number>()
+  private nextSeq = 1
+  /** The `_id` index: it has the collection's default collation, so `_id` is unique under it (as in mongod). */
+  readonly idIndex: Index
   private secondary: Index[] = []
-  private validate?: (record: StoredRecord) => boolean
+  private validate?: (forms: Forms) => boolean
   options: CollectionOptions = {}
   name: string
   dbName: string
@@ -47,6 +57,7 @@ export class Collection {
     this.dbName = dbName
     this.name = name
     this.setOptions(options)
+    this.idIndex = new Index(isPlainObject(options.collation) ? { ...ID_INDEX, collation: cloneValue(options.collation) } : ID_INDEX)
   }
 
   get ns (): string {
@@ -54,7 +65,7 @@ export class Collection {
   }
 
   get size (): number {
-    return this.records.size
+    return this.docs.size
   }
 
   setOptions (options: CollectionOptions): void {
@@ -67,99 +78,113 @@ export class Collection {
     const { $jsonSchema, ...rest } = validator
     const schema = isPlainObject($jsonSchema) ? compileJsonSchema($jsonSchema) : () => true
     const filter = Object.keys(rest).length > 0 ? compileFilter(toView(rest) as Doc) : () => true
-    this.validate = (record) => schema(record.doc) && filter(record.view)
+    this.validate = (forms) => schema(forms.doc) && filter(forms.view)
+  }
+
+  /** Every index, `_id` first. */
+  indexes (): Index[] {
+    return [this.idIndex, ...this.secondary]
   }
 
   indexSpecs (): IndexSpec[] {
-    return [ID_INDEX, ...this.secondary.map((index) => index.spec)]
+    return this.indexes().map((index) => index.spec)
+  }
+
+  /** The document under a record number, decoded afresh. */
+  record (seq: number): StoredRecord | undefined {
+    const bytes = this.docs.get(seq)
+    if (bytes === undefined) return undefined
+    const { doc, view } = decodeDocument(bytes, this.wrapped.has(seq))
+    return { doc, view, seq }
+  }
+
+  /** Record numbers in natural order; live: records added while iterating are visited, removed ones are not. */
+  seqs (): IterableIterator<number> {
+    return this.docs.keys()
+  }
+
+  /** Bytes of the stored documents (what a collection scan reads), for statistics. */
+  dataSize (): number {
+    let total = 0
+    for (const bytes of this.docs.values()) total += bytes.length
+    return total
   }
 
   all (): StoredRecord[] {
-    return [...this.records.values()]
+    const out: StoredRecord[] = []
+    for (const seq of this.docs.keys()) out.push(this.record(seq) as StoredRecord)
+    return out
   }
 
   get (id: unknown): StoredRecord | undefined {
-    return this.records.get(keyOf(id))
+    const seq = this.idIndex.seqWith(this.idIndex.prefixOf([id]))
+    return seq === undefined ? undefined : this.record(seq)
   }
 
-  /** Records that may match `filter` (evaluation form): an index's candidates when one applies, else all. */
-  candidates (filter: Doc): StoredRecord[] {
-    const constraints = equalityConstraints(filter)
-    return (constraints.size === 0 ? undefined : this.candidatesFor(constraints)) ?? this.all()
+  /** Records that may match `filter` (evaluation form), in an order the planner chose; the caller checks the filter. */
+  candidates (filter: Doc, variables?: Doc): StoredRecord[] {
+    return candidateRecords(this, filter, variables)
   }
 
   /**
-   * Records whose fields may equal the constraints (field → accepted values, evaluation form), from
-   * the `_id` index or the most selective secondary index, in natural order; undefined when no
-   * index applies.
+   * Inserts a document with `_id` already set; throws 11000 / 121 / 171 without changing anything. `raw`: the BSON the
+   * client sent for exactly this document (stored as it is, not encoded again).
    */
-  candidatesFor (constraints: Map<string, unknown[]>): StoredRecord[] | undefined {
-    const ids = constraints.get('_id')
-    if (ids !== undefined) {
-      const out = new Map<string, StoredRecord>()
-      for (const id of ids) {
-        const key = keyOf(id)
-        const record = this.records.get(key)
-        if (record !== undefined) out.set(key, record)
-      }
-      return [...out.values()]
-    }
-    let best: IndexPlan | undefined
-    for (const index of this.secondary) {
-      if (!index.complete) continue
-      const plan = index.plan(constraints)
-      if (plan !== undefined && (best === undefined || plan.size < best.size)) best = plan
-    }
-    if (best === undefined) return undefined
-    const out: StoredRecord[] = []
-    for (const id of best.ids()) {
-      const record = this.records.get(id)
-      if (record !== undefined) out.push(record)
-    }
-    return out.sort((a, b) => a.seq - b.seq)
-  }
-
-  /** Inserts a document with `_id` already set; throws 11000 / 121 without changing anything. */
-  insert (doc: Doc, bypassValidation = false): StoredRecord {
-    const record = makeRecord(doc, this.nextSeq)
-    const id = keyOf(doc._id)
+  insert (doc: Doc, bypassValidation = false, raw?: Uint8Array): StoredRecord {
     if (Array.isArray(doc._id)) throw new CommandError(2, 'BadValue', "can't use an array for _id")
-    if (!bypassValidation) this.checkValid(record)
-    if (this.records.has(id)) throw duplicateKeyError(this.ns, { name: '_id_', key: { _id: 1 }, fields: ['_id'] }, [doc._id])
-    const keys = this.secondary.map((index) => index.keysOf(record.view))
-    this.checkUnique(keys, id)
-    this.secondary.forEach((index, i) => index.add(keys[i], id))
-    this.records.set(id, record)
+    const forms = formsOf(doc)
+    if (!bypassValidation) this.checkValid(forms)
+    const seq = this.nextSeq
+    const indexes = this.indexes()
+    const keys: string[][] = new Array(indexes.length)
+    for (let i = 0; i < indexes.length; i++) keys[i] = indexes[i].keysOf(forms, seq, this.ns)
+    this.checkUnique(indexes, keys, forms, seq)
+    const bytes = raw === undefined ? encodeDocument(doc) : bytesOf(raw)
+    for (let i = 0; i < indexes.length; i++) indexes[i].add(keys[i])
+    this.docs.set(seq, bytes)
+    if (forms.view !== forms.doc) this.wrapped.add(seq)
     this.nextSeq++
-    return record
+    return { doc, view: forms.view, seq }
   }
 
-  /** Replaces the stored document with the same `_id`; throws 11000 / 121 without changing anything. */
+  /** Replaces a stored document (same `_id`); only indexes whose keys changed are touched. Throws without changing anything. */
   replace (old: StoredRecord, doc: Doc, bypassValidation = false): StoredRecord {
-    const record = makeRecord(doc, old.seq)
-    const id = keyOf(old.doc._id)
+    const forms = formsOf(doc)
     const exempt = bypassValidation || (this.options.validationLevel === 'moderate' && this.validate !== undefined && !this.validate(old))
-    if (!exempt) this.checkValid(record)
-    const oldKeys = this.secondary.map((index) => index.keysOf(old.view))
-    const keys = this.secondary.map((index) => index.keysOf(record.view))
-    this.checkUnique(keys, id)
-    this.secondary.forEach((index, i) => {
-      index.remove(oldKeys[i], id)
-      index.add(keys[i], id)
-    })
-    this.records.set(id, record)
-    return record
+    if (!exempt) this.checkValid(forms)
+    const seq = old.seq
+    const changes: Array<{ index: Index, removed: string[], added: string[] }> = []
+    for (const index of this.indexes()) {
+      const before = index.keysOf(old, seq, this.ns)
+      const after = index.keysOf(forms, seq, this.ns)
+      if (before.length === after.length && before.every((k, i) => k === after[i])) continue
+      const kept = new Set(before)
+      const next = new Set(after)
+      changes.push({ index, removed: before.filter((k) => !next.has(k)), added: after.filter((k) => !kept.has(k)) })
+    }
+    this.checkUnique(changes.map((c) => c.index), changes.map((c) => c.added), forms, seq)
+    const bytes = encodeDocument(doc)
+    for (const { index, removed, added } of changes) {
+      index.remove(removed)
+      index.add(added)
+    }
+    this.docs.set(seq, bytes)
+    if (forms.view !== forms.doc) this.wrapped.add(seq)
+    else this.wrapped.delete(seq)
+    return { doc, view: forms.view, seq }
   }
 
   remove (record: StoredRecord): void {
-    const id = keyOf(record.doc._id)
-    for (const index of this.secondary) index.remove(index.keysOf(record.view), id)
-    this.records.delete(id)
+    if (!this.docs.has(record.seq)) return
+    for (const index of this.indexes()) index.remove(index.keysOf(record, record.seq, this.ns))
+    this.docs.delete(record.seq)
+    this.wrapped.delete(record.seq)
   }
 
   clear (): void {
-    this.records = new Map()
-    this.secondary = this.secondary.map((index) => new Index(index.spec))
+    this.docs = new Map()
+    this.wrapped = new Set()
+    for (const index of this.indexes()) index.clear()
   }
 
   findIndex (name: string): Index | undefined {
@@ -168,7 +193,18 @@ export class Collection {
 
   /** Adds an index over the existing documents; a unique violation leaves the collection unchanged. */
   addIndex (spec: IndexSpec): void {
-    this.secondary.push(this.build(spec))
+    const index = new Index(spec)
+    for (const seq of this.docs.keys()) {
+      const record = this.record(seq) as StoredRecord
+      const keys = index.keysOf(record, seq, this.ns)
+      const clash = index.conflict(keys, seq)
+      if (clash !== undefined) {
+        const error = this.duplicate(index, clash, record)
+        throw new CommandError(11000, 'DuplicateKey', `Index build failed: ${error.message}`, error.extra)
+      }
+      index.add(keys)
+    }
+    this.secondary.push(index)
   }
 
   dropIndex (name: string): void {
@@ -180,34 +216,30 @@ export class Collection {
     this.secondary = []
   }
 
-  private build (spec: IndexSpec): Index {
-    const index = new Index(spec)
-    for (const [id, record] of this.records) {
-      const keys = index.keysOf(record.view)
-      const clash = index.conflict(keys, id)
-      if (clash !== undefined) {
-        const error = duplicateKeyError(this.ns, { name: spec.name, key: spec.key, fields: index.fields }, clash.values)
-        throw new CommandError(11000, 'DuplicateKey', `Index build failed: ${error.message}`, error.extra)
-      }
-      index.add(keys, id)
-    }
-    return index
-  }
-
-  private checkValid (record: StoredRecord): void {
+  private checkValid (forms: Forms): void {
     if (this.validate === undefined || this.options.validationLevel === 'off' || this.options.validationAction === 'warn') return
-    if (!this.validate(record)) {
+    if (!this.validate(forms)) {
       throw new CommandError(121, 'DocumentValidationFailure', 'Document failed validation', {
-        errInfo: { failingDocumentId: record.doc._id, details: { operatorName: '$jsonSchema', schemaRulesNotSatisfied: [] } }
+        errInfo: { failingDocumentId: forms.doc._id, details: { operatorName: '$jsonSchema', schemaRulesNotSatisfied: [] } }
       })
     }
   }
 
-  private checkUnique (keys: ReturnType<Index['keysOf']>[], id: string): void {
-    this.secondary.forEach((index, i) => {
-      const clash = index.conflict(keys[i], id)
-      if (clash !== undefined) throw duplicateKeyError(this.ns, { name: index.spec.name, key: index.spec.key, fields: index.fields }, clash.values)
-    })
+  private checkUnique (indexes: Index[], keys: string[][], forms: Forms, seq: number): void {
+    for (let i = 0; i < indexes.length; i++) {
+      const index = indexes[i]
+      const clash = index.conflict(keys[i], seq)
+      if (clash !== undefined) throw this.duplicate(index, clash, forms)
+    }
+  }
+
+  /**
+   * The duplicate-key error of `forms` clashing with record `clash.seq` in `index`. Under a collation the values shown
+   * are the stored document's (collation-equal to the new ones: mongod shows the collation key they share).
+   */
+  private duplicate (index: Index, clash: { key: string, seq: number }, forms: Forms): CommandError {
+    const stored = index.collation === undefined ? undefined : this.record(clash.seq)
+    return duplicateKeyError(this.ns, { name: index.spec.name, key: index.spec.key, fields: index.fields, collation: index.spec.collation }, index.valuesOf(stored ?? forms, clash.key))
   }
 }
 

@@ -6,11 +6,23 @@ import type { Doc } from './values.js'
 const MAX_BATCH_BYTES = 16 * 1024 * 1024 - 16 * 1024
 const IDLE_TIMEOUT_MS = 10 * 60 * 1000
 
+/** Documents a cursor hands out: computed already, or produced one at a time by a query plan as batches are asked for. */
+export interface DocSource { next (): Doc | undefined }
+
+class ArraySource implements DocSource {
+  private position = 0
+  constructor (private readonly docs: Doc[]) {}
+  next (): Doc | undefined {
+    return this.docs[this.position++]
+  }
+}
+
 interface OpenCursor {
   id: Long
   ns: string
-  docs: Doc[]
-  position: number
+  source: DocSource
+  /** The document read ahead to learn whether the batch ended the results. */
+  pending?: Doc
   lastUsed: number
 }
 
@@ -27,21 +39,21 @@ export class Cursors {
   }
 
   /** Replies with the first batch; keeps a cursor only when documents remain. */
-  first (ns: string, docs: Doc[], batchSize: number | undefined, singleBatch = false): CursorReply {
-    const batch = takeBatch(docs, 0, batchSize)
-    if (batch.length >= docs.length || singleBatch) return { cursor: { firstBatch: batch, id: Long.ZERO, ns } }
-    const id = newCursorId()
-    this.open.set(id.toString(), { id, ns, docs, position: batch.length, lastUsed: Date.now() })
-    return { cursor: { firstBatch: batch, id, ns } }
+  first (ns: string, docs: Doc[] | DocSource, batchSize: number | undefined, singleBatch = false): CursorReply {
+    const cursor: OpenCursor = { id: Long.ZERO, ns, source: Array.isArray(docs) ? new ArraySource(docs) : docs, lastUsed: Date.now() }
+    const batch = takeBatch(cursor, batchSize)
+    if (cursor.pending === undefined || singleBatch) return { cursor: { firstBatch: batch, id: Long.ZERO, ns } }
+    cursor.id = newCursorId()
+    this.open.set(cursor.id.toString(), cursor)
+    return { cursor: { firstBatch: batch, id: cursor.id, ns } }
   }
 
   more (id: Long, ns: string, batchSize: number | undefined): CursorReply {
     const cursor = this.open.get(id.toString())
     if (cursor === undefined || cursor.ns !== ns) throw new CommandError(43, 'CursorNotFound', `cursor id ${id.toString()} not found`)
-    const batch = takeBatch(cursor.docs, cursor.position, batchSize)
-    cursor.position += batch.length
+    const batch = takeBatch(cursor, batchSize)
     cursor.lastUsed = Date.now()
-    if (cursor.position >= cursor.docs.length) {
+    if (cursor.pending === undefined) {
       this.open.delete(id.toString())
       return { cursor: { nextBatch: batch, id: Long.ZERO, ns } }
     }
@@ -69,14 +81,20 @@ function newCursorId (): Long {
   return Long.fromBytesBE([...bytes])
 }
 
-function takeBatch (docs: Doc[], start: number, batchSize: number | undefined): Doc[] {
-  const end = batchSize !== undefined && batchSize > 0 ? Math.min(docs.length, start + batchSize) : docs.length
+/** Up to batchSize documents (every one left when it is unset) and below 16 MB; reads one more to know whether any remain. */
+function takeBatch (cursor: OpenCursor, batchSize: number | undefined): Doc[] {
+  const limit = batchSize !== undefined && batchSize > 0 ? batchSize : Infinity
   const batch: Doc[] = []
   let bytes = 0
-  for (let i = start; i < end; i++) {
-    bytes += calculateObjectSize(docs[i])
+  let next = cursor.pending ?? cursor.source.next()
+  cursor.pending = undefined
+  while (next !== undefined) {
+    if (batch.length >= limit) break
+    bytes += calculateObjectSize(next)
     if (bytes > MAX_BATCH_BYTES && batch.length > 0) break
-    batch.push(docs[i])
+    batch.push(next)
+    next = cursor.source.next()
   }
+  cursor.pending = next
   return batch
 }

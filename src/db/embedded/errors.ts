@@ -20,5 +20,6 @@ export const namespaceNotFound = (message: string): CommandError => new CommandE
 export function asCommandError (error: unknown): CommandError {
   if (error instanceof CommandError) return error
   const message = error instanceof Error ? error.message : String(error)
+  if (message.startsWith('Use of undefined variable: ')) return new CommandError(17276, 'Location17276', message)
   return new CommandError(2, 'BadValue', message)
 }

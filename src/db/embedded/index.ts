@@ -5,6 +5,8 @@ export interface EmbeddedMongoOptions {
   port?: number
   /** Defaults to 127.0.0.1. */
   host?: string
+  /** Seconds between passes of the TTL monitor (default 5; mongod's ttlMonitorSleepSecs, 60 there). */
+  ttlMonitorSleepSecs?: number
 }
 
 export interface EmbeddedMongo {
@@ -17,7 +19,7 @@ export interface EmbeddedMongo {
 /** Starts an in-memory MongoDB-wire-compatible server (see README.md: not a production database). */
 export async function startEmbeddedMongo (options: EmbeddedMongoOptions = {}): Promise<EmbeddedMongo> {
   const host = options.host ?? '127.0.0.1'
-  const server = new EmbeddedServer()
+  const server = new EmbeddedServer({ ttlMonitorSleepSecs: options.ttlMonitorSleepSecs })
   const port = await server.listen(options.port ?? 0, host)
   const hostPart = host.includes(':') ? `[${host}]` : host
   let stopped: Promise<void> | undefined

@@ -1,7 +1,11 @@
-import { keyOf } from './keys.js'
+import sortedBtree from 'sorted-btree'
+import { binaryCompare, collatedKeyCompare, type KeyCompare } from './collated-keys.js'
+import { storedCollation, type Collation } from './collation.js'
 import { CommandError } from './errors.js'
+import { EMPTY_ARRAY, KeyWriter, SEQ_BYTES, seqOfKey } from './keys.js'
+import type { Predicate } from './query.js'
 import { compileFilter } from './query.js'
-import { isPlainObject, resolvePath, type Doc } from './values.js'
+import { isPlainObject, type Doc } from './values.js'
 
 export interface IndexSpec extends Doc {
   v: number
@@ -10,165 +14,267 @@ export interface IndexSpec extends Doc {
   unique?: boolean
   sparse?: boolean
   partialFilterExpression?: Doc
+  expireAfterSeconds?: number
+  collation?: Doc
 }
 
-/** One key of one document: the key of every prefix of the index's fields (the last is the whole key). */
-interface IndexKey { key: string; prefixes: string[]; values: unknown[] }
+/** A document in its stored form and (when they differ: numeric wrappers) its evaluation form. */
+export interface Forms { readonly doc: Doc, readonly view: Doc }
 
-/**
- * The ids holding one key: a bare id while it is the only one (most keys of an index whose fields end in a unique value,
- * such as `_id`), a Set once there are more. Keeping a Set per document per level cost about 3 KB per document
- * for an interactions collection with nine indexes.
- */
-type Ids = string | Set<string>
+/** sorted-btree is CommonJS: its class is the module's `default` export. */
+const BTree = sortedBtree.default
 
-const sizeOf = (ids: Ids): number => (typeof ids === 'string' ? 1 : ids.size)
-const idList = (ids: Ids): Iterable<string> => (typeof ids === 'string' ? [ids] : ids)
+/** One index field's values in a document, and the path of the first array met on the way (undefined: none). */
+interface FieldValues { values: unknown[], arrayAt?: string }
 
-/** Candidates an index offers for a filter: how many, and (on demand) which. */
-export interface IndexPlan { size: number; ids: () => Set<string> }
-
-/**
- * Length-prefixed, so concatenated parts never collide. Stored keys are built with `join`, which gives flat strings:
- * `+` and template literals give V8 cons strings, which a Map keeps as they are (about 30 bytes more per key, per level).
- */
-const part = (value: unknown): string => {
-  const key = keyOf(value)
-  return [key.length, ':', key].join('')
+/** Values a path reaches: arrays on the way fan out over their documents; an array at the end contributes its elements. */
+function fieldValues (doc: Doc, parts: string[]): FieldValues {
+  // The common case, no array on the way: no closure, no recursion.
+  let value: unknown = doc
+  let i = 0
+  for (; i < parts.length; i++) {
+    if (Array.isArray(value)) break
+    value = isPlainObject(value) ? value[parts[i]] : undefined
+  }
+  if (i === parts.length && !Array.isArray(value)) return { values: [value] }
+  const out: FieldValues = { values: [] }
+  const walk = (value: unknown, i: number): void => {
+    if (i === parts.length) {
+      if (!Array.isArray(value)) {
+        out.values.push(value)
+        return
+      }
+      out.arrayAt ??= parts.slice(0, i).join('.')
+      if (value.length === 0) out.values.push(EMPTY_ARRAY)
+      else for (const item of value) out.values.push(item)
+      return
+    }
+    if (Array.isArray(value)) {
+      out.arrayAt ??= parts.slice(0, i).join('.')
+      const part = parts[i]
+      if (/^\d+$/.test(part)) {
+        walk(value[Number(part)], i + 1)
+        return
+      }
+      for (const item of value) if (isPlainObject(item)) walk(item, i)
+      return
+    }
+    walk(isPlainObject(value) ? value[parts[i]] : undefined, i + 1)
+  }
+  walk(doc, 0)
+  if (out.values.length === 0) out.values.push(undefined)
+  return out
 }
 
-const MAX_LOOKUP_KEYS = 1000
+const writer = new KeyWriter()
 
-/** A secondary index: index key → ids of the documents holding it. */
+/**
+ * An index: a B+ tree (sorted-btree) of keys, one per indexed value combination of each document: the fields'
+ * order-preserving encodings (descending ones inverted) followed by the record number, so every entry is distinct
+ * and equal field values sort in insertion order. The tree is a sorted set: the key holds the record number. An index
+ * with a collation orders its keys with collated-keys.ts: strings equal under the collation are equal keys.
+ */
 export class Index {
   readonly spec: IndexSpec
+  readonly name: string
   readonly fields: string[]
-  private readonly paths: string[][]
+  readonly directions: Array<1 | -1>
+  private readonly parts: string[][]
   readonly unique: boolean
-  /** Only ascending/descending keys are maintained; text, 2dsphere… indexes are kept as specs. */
+  readonly sparse: boolean
+  /** Only ascending/descending keys are maintained; text, 2dsphere, hashed… indexes are kept as specs. */
   readonly maintained: boolean
-  private readonly partial?: (view: Doc) => boolean
-  /**
-   * levels[k - 1]: key of the first k fields → ids. The last level is the whole key (uniqueness);
-   * the others let equality on any leading prefix read only the documents that match it.
-   */
-  private readonly levels: Array<Map<string, Ids>>
+  readonly partial?: Predicate
+  /** The index's collation (undefined: binary), and the order of its keys under it. */
+  readonly collation?: Collation
+  readonly compare: KeyCompare
+  /** Per field: the order of that field's encoded values alone (for checks on a key's later fields). */
+  readonly fieldCompares: KeyCompare[]
+  readonly tree: InstanceType<typeof BTree<string, undefined>>
+  /** Per field: set once a document held an array on its path (never reset, as in mongod). */
+  readonly multikeyPaths: Array<Set<string>>
+  multikey = false
+  /** Bumped on every change, so a paused scan knows to seek its position again. */
+  version = 0
 
   constructor (spec: IndexSpec) {
     this.spec = spec
+    this.name = spec.name
     this.fields = Object.keys(spec.key)
-    this.paths = this.fields.map((field) => field.split('.'))
-    this.levels = this.fields.map(() => new Map())
-    this.unique = spec.unique === true
-    this.maintained = Object.values(spec.key).every((v) => typeof v === 'number')
+    this.parts = this.fields.map((field) => field.split('.'))
+    this.directions = this.fields.map((field) => (Number(spec.key[field]) < 0 ? -1 : 1))
+    this.multikeyPaths = this.fields.map(() => new Set())
+    this.unique = spec.unique === true || spec.name === '_id_'
+    this.sparse = spec.sparse === true
+    this.maintained = Object.values(spec.key).every((v) => typeof v === 'number' || (v as { _bsontype?: string } | null)?._bsontype !== undefined)
     if (isPlainObject(spec.partialFilterExpression)) this.partial = compileFilter(spec.partialFilterExpression)
+    this.collation = storedCollation(spec.collation)
+    const strings = this.collation?.compareStrings
+    this.compare = strings === undefined ? binaryCompare : collatedKeyCompare(this.directions, strings)
+    this.fieldCompares = this.directions.map((d) => (strings === undefined ? binaryCompare : collatedKeyCompare([d], strings)))
+    this.tree = new BTree<string, undefined>(undefined, this.compare, 64)
   }
 
-  /** True when the index holds every document, so an equality on its first field can use it. */
-  get complete (): boolean {
-    return this.maintained && this.spec.sparse !== true && this.partial === undefined
+  /** True when `key` (fields and record number) holds the same field values as `prefix` (fields only). */
+  private sameFields (key: string, prefix: string): boolean {
+    if (this.collation === undefined) return key.length === prefix.length + SEQ_BYTES && key.startsWith(prefix)
+    return this.compare(key.slice(0, key.length - SEQ_BYTES), prefix) === 0
   }
 
-  keysOf (view: Doc): IndexKey[] {
+  get size (): number {
+    return this.tree.size
+  }
+
+  /** Every key of a document (deduplicated), or none when the index leaves it out (sparse, partial, not maintained). */
+  keysOf (forms: Forms, seq: number, ns = ''): string[] {
     if (!this.maintained) return []
-    if (this.partial !== undefined && !this.partial(view)) return []
-    const perField = this.paths.map((path) => {
-      const values = resolvePath(view, path)
-      if (values.length === 1 && !Array.isArray(values[0])) return values
-      const expanded = values.flatMap((v) => (Array.isArray(v) ? (v.length === 0 ? [undefined] : v) : [v]))
-      return expanded.length === 0 ? [undefined] : expanded
-    })
-    if (this.spec.sparse === true && perField.every((values) => values.every((v) => v === undefined))) return []
-    if (perField.length === 1 && perField[0].length === 1) {
-      const key = part(perField[0][0])
-      return [{ key, prefixes: [key], values: perField[0] }]
+    if (this.partial !== undefined && !this.partial(forms.view)) return []
+    const count = this.parts.length
+    const perField: FieldValues[] = new Array(count)
+    let single = true
+    let present = false
+    let firstArray: string | undefined
+    let parallel = false
+    for (let i = 0; i < count; i++) {
+      const f = fieldValues(forms.doc, this.parts[i])
+      perField[i] = f
+      if (f.values.length !== 1) single = false
+      if (!present) for (const v of f.values) if (v !== undefined) present = true
+      if (f.arrayAt === undefined) continue
+      this.multikeyPaths[i].add(f.arrayAt)
+      this.multikey = true
+      if (firstArray === undefined) firstArray = f.arrayAt
+      else if (f.arrayAt !== firstArray && !f.arrayAt.startsWith(`${firstArray}.`) && !firstArray.startsWith(`${f.arrayAt}.`)) parallel = true
     }
-    let combos: unknown[][] = [[]]
-    for (const values of perField) combos = combos.flatMap((combo) => values.map((v) => [...combo, v]))
-    const out = new Map<string, IndexKey>()
-    for (const values of combos) {
-      const parts = values.map(part)
-      const prefixes = parts.map((_, k) => parts.slice(0, k + 1).join(''))
-      const key = prefixes[prefixes.length - 1]
-      out.set(key, { key, prefixes, values })
+    if (this.sparse && !present) return []
+    if (parallel) {
+      const names = perField.filter((f) => f.arrayAt !== undefined).map((f) => `[${f.arrayAt}]`).join(' ')
+      throw new CommandError(171, 'CannotIndexParallelArrays', `cannot index parallel arrays ${names}${ns === '' ? '' : ` in ${ns}`}`)
     }
-    return [...out.values()]
+    if (single) {
+      writer.reset()
+      for (let i = 0; i < count; i++) this.write(i, perField[i].values[0])
+      writer.seq(seq)
+      return [writer.finish()]
+    }
+    const keys = new Set<string>()
+    const combo: unknown[] = []
+    const build = (i: number): void => {
+      if (i === count) {
+        keys.add(this.encode(combo, seq))
+        return
+      }
+      for (const v of perField[i].values) {
+        combo[i] = v
+        build(i + 1)
+      }
+    }
+    build(0)
+    return [...keys]
   }
 
-  /** The first key another document already holds, if this index is unique. */
-  conflict (keys: IndexKey[], ownId: string): IndexKey | undefined {
+  private write (field: number, value: unknown): void {
+    const start = writer.pos
+    writer.value(value)
+    if (this.directions[field] < 0) writer.invert(start)
+  }
+
+  /** The values of the document's key that equals `key` in this index (for duplicate-key errors). */
+  valuesOf (forms: Forms, key: string): unknown[] {
+    const perField = this.parts.map((parts) => fieldValues(forms.doc, parts).values)
+    const prefix = key.slice(0, key.length - SEQ_BYTES)
+    let found: unknown[] = perField.map((values) => values[0])
+    const build = (i: number, combo: unknown[]): boolean => {
+      if (i === perField.length) {
+        if (this.compare(this.encode(combo, 0).slice(0, -SEQ_BYTES), prefix) !== 0) return false
+        found = combo
+        return true
+      }
+      return perField[i].some((v) => build(i + 1, [...combo, v]))
+    }
+    build(0, [])
+    return found.map((v) => (v === EMPTY_ARRAY ? [] : v))
+  }
+
+  private encode (values: unknown[], seq: number): string {
+    writer.reset()
+    for (let i = 0; i < values.length; i++) this.write(i, values[i])
+    writer.seq(seq)
+    return writer.finish()
+  }
+
+  /** The record (other than `ownSeq`) already holding one of `keys` in this unique index, and which key. */
+  conflict (keys: string[], ownSeq: number): { key: string, seq: number } | undefined {
     if (!this.unique) return undefined
-    for (const k of keys) {
-      const ids = this.levels[this.levels.length - 1].get(k.key)
-      if (ids === undefined) continue
-      for (const id of idList(ids)) if (id !== ownId) return k
+    for (const key of keys) {
+      const prefix = key.slice(0, key.length - SEQ_BYTES)
+      let other = this.tree.nextHigherKey(prefix)
+      // At most two records hold a key while a document is being replaced: its own and the other one.
+      for (let n = 0; n < 2 && other !== undefined && this.sameFields(other, prefix); n++) {
+        const seq = seqOfKey(other)
+        if (seq !== ownSeq) return { key, seq }
+        other = this.tree.nextHigherKey(other)
+      }
     }
     return undefined
   }
 
-  add (keys: IndexKey[], id: string): void {
-    for (const { prefixes } of keys) prefixes.forEach((prefix, i) => addTo(this.levels[i], prefix, id))
+  /** The record holding the key made of `prefix` (the fields' encoding), in a unique index. */
+  seqWith (prefix: string): number | undefined {
+    const found = this.tree.nextHigherKey(prefix)
+    return found !== undefined && this.sameFields(found, prefix) ? seqOfKey(found) : undefined
   }
 
-  remove (keys: IndexKey[], id: string): void {
-    for (const { prefixes } of keys) prefixes.forEach((prefix, i) => removeFrom(this.levels[i], prefix, id))
+  add (keys: string[]): void {
+    for (const key of keys) this.tree.set(key, undefined)
+    if (keys.length > 0) this.version++
   }
 
-  /**
-   * Candidates for equality constraints (field → accepted values) on the longest constrained
-   * prefix of this index's fields; undefined when its first field is unconstrained.
-   */
-  plan (constraints: Map<string, unknown[]>): IndexPlan | undefined {
-    let keys = ['']
-    let depth = 0
-    for (const field of this.fields) {
-      const values = constraints.get(field)
-      if (values === undefined || keys.length * values.length > MAX_LOOKUP_KEYS) break
-      keys = keys.flatMap((prefix) => values.map((v) => prefix + part(v)))
-      depth++
-    }
-    if (depth === 0) return undefined
-    const level = this.levels[depth - 1]
-    const found = [...new Set(keys)].flatMap((key) => {
-      const ids = level.get(key)
-      return ids === undefined ? [] : [ids]
-    })
-    return {
-      size: found.reduce((sum, ids) => sum + sizeOf(ids), 0),
-      ids: () => (found.length === 1 && typeof found[0] !== 'string' ? found[0] : new Set(found.flatMap((ids) => [...idList(ids)])))
-    }
+  remove (keys: string[]): void {
+    for (const key of keys) this.tree.delete(key)
+    if (keys.length > 0) this.version++
+  }
+
+  clear (): void {
+    this.tree.clear()
+    this.version++
+  }
+
+  /** The field-only encoding of `values` (no record number): what `seqWith` looks for. */
+  prefixOf (values: unknown[]): string {
+    return this.encode(values, 0).slice(0, -SEQ_BYTES)
   }
 }
 
-function addTo (map: Map<string, Ids>, key: string, id: string): void {
-  const ids = map.get(key)
-  if (ids === undefined) map.set(key, id)
-  else if (typeof ids !== 'string') ids.add(id)
-  else if (ids !== id) map.set(key, new Set([ids, id]))
-}
-
-function removeFrom (map: Map<string, Ids>, key: string, id: string): void {
-  const ids = map.get(key)
-  if (ids === undefined) return
-  if (typeof ids === 'string') {
-    if (ids === id) map.delete(key)
-    return
-  }
-  ids.delete(id)
-  if (ids.size === 0) map.delete(key)
-}
-
-export function duplicateKeyError (ns: string, index: { name: string; key: Doc; fields: string[] }, values: unknown[]): CommandError {
+/**
+ * mongod's E11000 error. For an index with a collation, mongod names the collation, and each string of the key is its
+ * collation key hex-encoded: `0x…` in the message, bare in `keyValue`, flagged per field in `hexEncoded`, with the
+ * index's `collation` beside. Intl has no collation keys, so the bytes encoded are those of the stored string the key
+ * clashed with (the one the equivalence class is filed under): the shape is mongod's, the hex digits are not.
+ */
+export function duplicateKeyError (ns: string, index: { name: string, key: Doc, fields: string[], collation?: Doc }, values: unknown[]): CommandError {
+  const collated = index.collation !== undefined
   const keyValue: Doc = {}
-  index.fields.forEach((field, i) => { keyValue[field] = values[i] === undefined ? null : values[i] })
-  const shown = index.fields.map((field) => `${field}: ${formatValue(keyValue[field])}`).join(', ')
-  return new CommandError(11000, 'DuplicateKey', `E11000 duplicate key error collection: ${ns} index: ${index.name} dup key: { ${shown} }`, {
+  const hexEncoded: boolean[] = []
+  const shown: string[] = []
+  index.fields.forEach((field, i) => {
+    const value = values[i] === undefined ? null : values[i]
+    const hex = collated && typeof value === 'string'
+    hexEncoded.push(hex)
+    keyValue[field] = hex ? Buffer.from(value, 'utf8').toString('hex') : value
+    shown.push(`${field}: ${hex ? `"0x${keyValue[field] as string}"` : formatValue(value)}`)
+  })
+  const collation = collated ? ` collation: ${formatValue(index.collation)}` : ''
+  return new CommandError(11000, 'DuplicateKey', `E11000 duplicate key error collection: ${ns} index: ${index.name}${collation} dup key: { ${shown.join(', ')} }`, {
     keyPattern: index.key,
-    keyValue
+    keyValue,
+    ...(hexEncoded.some(Boolean) ? { hexEncoded } : {}),
+    ...(collated ? { collation: index.collation } : {})
   })
 }
 
-function formatValue (value: unknown): string {
+/** A value as mongod shows it in error messages (`"x"`, `ObjectId('…')`, `{ a: 1 }`). */
+export function formatValue (value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value)
   if (value === null) return 'null'
   if (value instanceof Date) return `new Date(${value.getTime()})`

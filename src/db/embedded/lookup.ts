@@ -13,14 +13,18 @@ import { evalExpr } from 'mingo/core'
 import { Lazy, type Iterator } from 'mingo/lazy'
 import { $lookup } from 'mingo/operators/pipeline'
 import type { AnyObject, CollectionResolver, Options } from 'mingo/types'
-import { keyOf } from './keys.js'
+import { activeCompare, canonicalValue, commandCanonicalizer } from './collation.js'
+import { keyOf as binaryKeyOf } from './keys.js'
 import { compileFilter, equalityConstraints, type Predicate } from './query.js'
-import { cloneValue, compareBson, isPlainObject, resolvePath, type Doc } from './values.js'
+import { cloneValue, isPlainObject, resolvePath, type Doc } from './values.js'
 
-/** Read access to the collections of the database an aggregate runs in. Returned documents are stored ones: never modify them. */
+/** Read access to the collections of the database an aggregate runs in. Returned documents may be shared: never modify them. */
 export interface ForeignSource {
-  /** Evaluation-form documents of `name` that may satisfy the equality constraints, from an index; undefined when no index applies. */
-  candidates(name: string, constraints: Map<string, unknown[]>): Doc[] | undefined
+  /**
+   * Evaluation-form documents of `name` that may match `filter` (with `$$variables` known), through an index the planner
+   * picks; undefined when no index applies (the caller then builds a hash table once).
+   */
+  candidates(name: string, filter: Doc, variables?: Doc): Doc[] | undefined
   /** Every evaluation-form document of `name`, in natural order. */
   all(name: string): Doc[]
 }
@@ -35,6 +39,12 @@ export function withForeignSource (resolver: CollectionResolver, source: Foreign
 }
 
 const isNil = (v: unknown): boolean => v === null || v === undefined
+
+/** The hash key of a value: equal strings under the running command's collation share one. */
+function keyOf (value: unknown): string {
+  const canon = commandCanonicalizer()
+  return binaryKeyOf(canon === undefined ? value : canonicalValue(value, canon))
+}
 
 /** Keys under which an index would file a document's field (arrays fan out; null, missing and [] share 'n'). */
 function indexKeys (doc: Doc, path: string): string[] {
@@ -70,9 +80,9 @@ function hashTable (source: ForeignSource, name: string, field: string): Map<str
   return table
 }
 
-/** Foreign documents that may satisfy the constraints: an index's candidates, else a hash table's. */
-function candidates (source: ForeignSource, name: string, constraints: Map<string, unknown[]>): Doc[] {
-  const indexed = source.candidates(name, constraints)
+/** Foreign documents that may match: an index's candidates for the filter, else a hash table's for the equality constraints. */
+function candidates (source: ForeignSource, name: string, filter: Doc, variables: Doc | undefined, constraints: Map<string, unknown[]>): Doc[] {
+  const indexed = source.candidates(name, filter, variables)
   if (indexed !== undefined) return indexed
   // No index: the hash table of the constrained field that leaves the fewest documents.
   let best: Doc[] | undefined
@@ -98,6 +108,8 @@ interface VariableEquality { field: string; variable: string; path: string[] }
 
 /** What the leading `$match` of a sub-pipeline lets the engine decide before mingo runs. */
 interface MatchPlan {
+  /** The `$match` itself, for the planner (it reads `$expr` comparisons with the outer document's variables). */
+  filter: Doc
   /** Equalities on constants, for index candidates. */
   constant: Map<string, unknown[]>
   /** `$expr: {$eq: ['$field', '$$var']}` equalities, for index candidates once the variables are known. */
@@ -145,7 +157,7 @@ function planMatch (stage: unknown, declared: Set<string>): MatchPlan | undefine
     }
   }
   visitAnd(match)
-  const plan: MatchPlan = { constant, variables }
+  const plan: MatchPlan = { filter: match, constant, variables }
   if (decided) plan.exact = compileFilter(rest)
   return constant.size > 0 || variables.length > 0 || plan.exact !== undefined ? plan : undefined
 }
@@ -203,7 +215,7 @@ function sameValue (doc: Doc, field: string, value: unknown, options: Options): 
     own = computed === undefined ? MISSING : computed
   }
   if (own === MISSING || value === MISSING) return own === value
-  return compareBson(own, value) === 0
+  return activeCompare(own, value) === 0
 }
 
 /** Local values of an equality match: array elements; null when the field is missing or an empty array (as mongod). */
@@ -242,7 +254,8 @@ export function lookup (collection: Iterator, expr: AnyObject, options: Options)
   if (!plain) return mingoLookup(collection, expr, options)
   const equality = typeof localField === 'string' && typeof foreignField === 'string' ? { localField, foreignField } : undefined
   const letExpr = isPlainObject(expr.let) ? expr.let : undefined
-  const plan = equality === undefined ? planMatch(stages[0], new Set(Object.keys(letExpr ?? {}))) : undefined
+  const commandVariables = options.variables ?? {}
+  const plan = equality === undefined ? planMatch(stages[0], new Set([...Object.keys(commandVariables), ...Object.keys(letExpr ?? {})])) : undefined
 
   return collection.map((item) => {
     const outer = item as AnyObject
@@ -251,11 +264,11 @@ export function lookup (collection: Iterator, expr: AnyObject, options: Options)
     if (equality !== undefined) {
       const values = localValues(outer, equality.localField)
       const wanted = new Set(values.map(keyOf))
-      foreign = candidates(source, from, new Map([[equality.foreignField, values]]))
+      foreign = candidates(source, from, { [equality.foreignField]: { $in: values } }, undefined, new Map([[equality.foreignField, values]]))
         .filter((doc) => equalityKeys(doc, equality.foreignField).some((key) => wanted.has(key)))
     } else if (plan !== undefined) {
-      const variables = letExpr === undefined ? {} : evalExpr(outer, letExpr, options) as Doc
-      foreign = candidates(source, from, constraintsFor(plan, variables))
+      const variables = { ...commandVariables, ...(letExpr === undefined ? {} : evalExpr(outer, letExpr, options) as Doc) }
+      foreign = candidates(source, from, plan.filter, variables, constraintsFor(plan, variables))
       const exact = plan.exact
       const values = plan.variables.map((eq) => variableValue(eq, variables))
       if (exact !== undefined && values.every((v) => v !== undefined)) {

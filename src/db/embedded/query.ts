@@ -1,4 +1,6 @@
 import { Context, OpType, ProcessingMode } from 'mingo/core'
+import { compileSimple } from './filters.js'
+import { baseContext } from './mingo-context.js'
 import { Query } from 'mingo/query'
 import { Aggregator } from 'mingo/aggregator'
 import * as accumulatorOperators from 'mingo/operators/accumulator'
@@ -8,18 +10,19 @@ import * as projectionOperators from 'mingo/operators/projection'
 import * as queryOperators from 'mingo/operators/query'
 import * as windowOperators from 'mingo/operators/window'
 import type { Options } from 'mingo/types'
-import { accumulatorShims, expressionShims, pipelineShims } from './shims.js'
+import { activeCollation } from './collation.js'
+import { accumulatorShims, expressionShims, pipelineShims, queryShims } from './shims.js'
 import { compileJsonSchema } from './validator.js'
-import { cloneValue, compareBson, isPlainObject, resolvePath, type Doc } from './values.js'
+import { cloneValue, isPlainObject, type Doc } from './values.js'
 
 export { sortBy } from './sorting.js'
 
-const CONTEXT = Context.init({
+const CONTEXT = baseContext({
   accumulator: { ...accumulatorOperators, ...accumulatorShims },
   expression: { ...expressionOperators, ...expressionShims },
   pipeline: { ...pipelineOperators, ...pipelineShims },
   projection: projectionOperators,
-  query: queryOperators,
+  query: { ...queryOperators, ...queryShims },
   window: windowOperators
 })
 
@@ -64,38 +67,11 @@ export type Predicate = (view: Doc) => boolean
 /** Compiles a query filter (in evaluation form) into a predicate over evaluation-form documents. */
 export function compileFilter (filter: Doc, variables?: Doc): Predicate {
   if (Object.keys(filter).length === 0) return () => true
-  const fast = equalityPredicate(filter)
+  // The compiled shapes compare strings binary: under a collation, mingo with the collated operators (collated.ts).
+  const fast = activeCollation() === undefined ? compileSimple(filter) : undefined
   if (fast !== undefined) return fast
   const query = new Query(filter, variables === undefined ? BASE_OPTIONS : mingoOptions({ variables }))
   return (view) => query.test(view)
-}
-
-const isScalar = (v: unknown): boolean => {
-  if (typeof v === 'string' || typeof v === 'boolean') return true
-  if (typeof v === 'number') return !Number.isNaN(v)
-  return v instanceof Date || (v as { _bsontype?: string } | null)?._bsontype === 'ObjectId'
-}
-
-/**
- * Fast path for the commonest filter shape, equality on scalar values (`{f: v}`, `{f: {$eq: v}}`,
- * `{f: {$in: [v, ...]}}`), with mongod's semantics: dotted paths fan out over arrays and an
- * array field matches when one element equals. Anything else goes to mingo.
- */
-function equalityPredicate (filter: Doc): Predicate | undefined {
-  const tests: Array<[string, unknown[]]> = []
-  for (const [field, cond] of Object.entries(filter)) {
-    if (field.startsWith('$')) return undefined
-    let values: unknown[]
-    if (isScalar(cond)) values = [cond]
-    else if (isPlainObject(cond) && Object.keys(cond).length === 1 && isScalar(cond.$eq)) values = [cond.$eq]
-    else if (isPlainObject(cond) && Object.keys(cond).length === 1 && Array.isArray(cond.$in) && cond.$in.length > 0 && cond.$in.every(isScalar)) values = cond.$in
-    else return undefined
-    tests.push([field, values])
-  }
-  return (view) => tests.every(([field, wanted]) => resolvePath(view, field).some((value) => {
-    const candidates = Array.isArray(value) ? value : [value]
-    return candidates.some((c) => wanted.some((w) => compareBson(c, w) === 0))
-  }))
 }
 
 /** Projects copies of `docs` (mingo's projection edits nested documents in place; stored documents must not change). */

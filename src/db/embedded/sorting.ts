@@ -1,4 +1,5 @@
-import { compareBson, isPlainObject, sortKey, type Doc } from './values.js'
+import { activeCompare } from './collation.js'
+import { isPlainObject, sortKey, type Doc } from './values.js'
 
 interface SortField { path: string[]; dir: 1 | -1 }
 
@@ -10,15 +11,15 @@ function sortFields (spec: Doc): SortField[] {
 
 /**
  * Sorts in mongod's order: BSON comparison order per field, arrays by their smallest element
- * ascending and largest descending. Sort keys are computed once per item; the sort is stable,
+ * ascending and largest descending, strings under the running command's collation. Sort keys are computed once per item; the sort is stable,
  * so ties keep their input (natural) order.
  */
-export function sortBy<T> (items: T[], spec: Doc, docOf: (item: T) => Doc): T[] {
+export function sortBy<T> (items: T[], spec: Doc, docOf: (item: T) => Doc, compare: (a: unknown, b: unknown) => number = activeCompare): T[] {
   const fields = sortFields(spec)
-  const keyed = items.map((item) => ({ item, keys: fields.map(({ path, dir }) => sortKey(docOf(item), path, dir)) }))
+  const keyed = items.map((item) => ({ item, keys: fields.map(({ path, dir }) => sortKey(docOf(item), path, dir, compare)) }))
   keyed.sort((a, b) => {
     for (let i = 0; i < fields.length; i++) {
-      const c = compareBson(a.keys[i], b.keys[i])
+      const c = compare(a.keys[i], b.keys[i])
       if (c !== 0) return c * fields[i].dir
     }
     return 0

@@ -1,7 +1,9 @@
 import { ObjectId } from 'bson'
 import { update as mingoUpdate } from 'mingo/updater'
 import { CommandError } from './errors.js'
+import { formatValue } from './indexes.js'
 import { mingoOptions, runPipeline } from './query.js'
+import { checkReplacement, checkStoredId } from './refusals.js'
 import { asKind, cloneValue, compareBson, isPlainObject, numericKind, toView, widerKind, type Doc } from './values.js'
 
 const OPERATORS = new Set(['$set', '$unset', '$inc', '$mul', '$min', '$max', '$rename', '$push', '$addToSet', '$pop', '$pull', '$pullAll', '$bit', '$currentDate', '$setOnInsert'])
@@ -13,25 +15,34 @@ export type UpdateSpec = Doc | Doc[]
 /** A document in its stored and evaluation forms. */
 interface Forms { readonly doc: Doc; readonly view: Doc }
 
+/** mongod reads an update document by its first field: `$`-prefixed means operators, anything else a replacement. */
 export function isOperatorUpdate (u: UpdateSpec): u is Doc {
-  return !Array.isArray(u) && Object.keys(u).some((k) => k.startsWith('$'))
+  return !Array.isArray(u) && (Object.keys(u)[0]?.startsWith('$') ?? false)
 }
 
 const immutableId = (): CommandError =>
   new CommandError(66, 'ImmutableField', "Performing an update on the path '_id' would modify the immutable field '_id'")
+
+const alteredId = (id: unknown): CommandError =>
+  new CommandError(66, 'ImmutableField', `After applying the update, the (immutable) field '_id' was found to have been altered to _id: ${formatValue(id)}`)
 
 /** The document an update produces from `base` (stored form), or undefined when nothing changed. */
 export function applyUpdate (base: Forms, u: UpdateSpec, arrayFilters: Doc[] | undefined, inserting = false, filter: Doc = {}, variables?: Doc): Doc | undefined {
   let next: Doc
   if (Array.isArray(u)) {
     next = restoreTypes(runPipeline([cloneValue(base.view)], u.map((stage) => toView(stage) as Doc), { variables })[0] ?? {}, base.doc)
+    // A pipeline whose result drops `_id` keeps the document's own (mongod puts it back).
+    if (next._id === undefined && base.doc._id !== undefined) next = { _id: base.doc._id, ...next }
+    if (base.doc._id !== undefined && compareBson(next._id, base.doc._id) !== 0) throw alteredId(next._id)
   } else if (isOperatorUpdate(u)) {
     next = applyOperators(base, u, arrayFilters, inserting, filter, variables)
   } else {
+    checkReplacement(u)
     const replacement: Doc = cloneValue(u)
     delete replacement._id
     next = { _id: (u as Doc)._id ?? base.doc._id, ...replacement }
     if (next._id === undefined) delete next._id
+    if (base.doc._id !== undefined && compareBson(next._id, base.doc._id) !== 0) throw alteredId(next._id)
   }
   if (base.doc._id !== undefined && compareBson(next._id, base.doc._id) !== 0) throw immutableId()
   if (base.doc._id !== undefined && Object.keys(next)[0] !== '_id') next = { _id: next._id, ...next }
@@ -199,9 +210,11 @@ export function upsertDocument (filter: Doc, u: UpdateSpec, arrayFilters: Doc[] 
   if (Array.isArray(u) || isOperatorUpdate(u)) {
     doc = applyUpdate(base, u, arrayFilters, true) ?? seed
   } else {
+    checkReplacement(u)
     doc = cloneValue(u)
     if (doc._id === undefined && seed._id !== undefined) doc = { _id: seed._id, ...doc }
   }
+  checkStoredId(doc)
   if (doc._id === undefined) return { _id: new ObjectId(), ...doc }
   if (seed._id !== undefined && compareBson(seed._id, doc._id) !== 0) throw immutableId()
   return Object.keys(doc)[0] === '_id' ? doc : { _id: doc._id, ...doc }

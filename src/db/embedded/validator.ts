@@ -17,15 +17,21 @@ const JSON_TYPES: Record<string, (t: string) => boolean> = {
   null: (t) => t === 'null'
 }
 
-function typeMatches (value: unknown, wanted: unknown, json: boolean): boolean {
-  const actual = bsonTypeName(value)
-  const names = Array.isArray(wanted) ? wanted : [wanted]
-  return names.some((name) => {
-    if (typeof name !== 'string') return false
+/** A `bsonType` or `type` keyword's check: whether it admits a type name is worked out once per name. */
+function typeCheck (wanted: unknown, json: boolean): Check {
+  const names = (Array.isArray(wanted) ? wanted : [wanted]).filter((name): name is string => typeof name === 'string')
+  const admits = (actual: string): boolean => names.some((name) => {
     if (json) return JSON_TYPES[name]?.(actual) ?? false
     if (name === 'number') return NUMERIC.has(actual)
     return name === actual
   })
+  const known = new Map<string, boolean>()
+  return (v) => {
+    const actual = bsonTypeName(v)
+    let admitted = known.get(actual)
+    if (admitted === undefined) known.set(actual, admitted = admits(actual))
+    return admitted
+  }
 }
 
 const asNumber = (v: unknown): number => toView(v) as number
@@ -34,8 +40,8 @@ const isNumeric = (v: unknown): boolean => NUMERIC.has(bsonTypeName(v))
 export function compileJsonSchema (schema: Doc): Check {
   const checks: Check[] = []
   const s = schema
-  if (s.bsonType !== undefined) checks.push((v) => typeMatches(v, s.bsonType, false))
-  if (s.type !== undefined) checks.push((v) => typeMatches(v, s.type, true))
+  if (s.bsonType !== undefined) checks.push(typeCheck(s.bsonType, false))
+  if (s.type !== undefined) checks.push(typeCheck(s.type, true))
   if (Array.isArray(s.enum)) {
     const options = s.enum
     checks.push((v) => options.some((o) => compareBson(o, v) === 0 && bsonTypeName(o) !== 'missing'))
@@ -60,7 +66,11 @@ export function compileJsonSchema (schema: Doc): Check {
     const sub = compileJsonSchema(s.not)
     checks.push((v) => !sub(v))
   }
-  return (value) => checks.every((check) => check(value))
+  if (checks.length === 1) return checks[0]
+  return (value) => {
+    for (const check of checks) if (!check(value)) return false
+    return true
+  }
 }
 
 function addNumberChecks (s: Doc, checks: Check[]): void {
@@ -81,7 +91,21 @@ function addNumberChecks (s: Doc, checks: Check[]): void {
 }
 
 function addStringChecks (s: Doc, checks: Check[]): void {
-  const length = (v: string): number => [...v].length
+  // Code points, as $jsonSchema counts them: a surrogate pair is one.
+  const length = (v: string): number => {
+    let n = v.length
+    for (let i = 0; i < v.length - 1; i++) {
+      const c = v.charCodeAt(i)
+      if (c >= 0xd800 && c <= 0xdbff) {
+        const d = v.charCodeAt(i + 1)
+        if (d >= 0xdc00 && d <= 0xdfff) {
+          n--
+          i++
+        }
+      }
+    }
+    return n
+  }
   if (s.minLength !== undefined) {
     const min = asNumber(s.minLength)
     checks.push((v) => typeof v !== 'string' || length(v) >= min)
@@ -105,7 +129,11 @@ function addObjectChecks (s: Doc, checks: Check[]): void {
   const properties = isPlainObject(s.properties) ? s.properties : {}
   const propertyChecks = Object.entries(properties).map(([k, sub]) => [k, compileJsonSchema(sub as Doc)] as const)
   if (propertyChecks.length > 0) {
-    checks.push((v) => !isObj(v) || propertyChecks.every(([k, check]) => v[k] === undefined || check(v[k])))
+    checks.push((v) => {
+      if (!isObj(v)) return true
+      for (const [k, check] of propertyChecks) if (v[k] !== undefined && !check(v[k])) return false
+      return true
+    })
   }
   const patterns = Object.entries(isPlainObject(s.patternProperties) ? s.patternProperties : {})
     .map(([p, sub]) => [new RegExp(p, 'u'), compileJsonSchema(sub as Doc)] as const)

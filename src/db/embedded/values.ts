@@ -47,10 +47,35 @@ export function hasNumericWrapper (value: unknown): boolean {
   return false
 }
 
+/**
+ * The BSON numeric type of the numbers of an evaluation-form object or array that came from a Long,
+ * a Decimal128 or an integral Double (a plain number alone would read as an int), by key, so that
+ * `$type` still tells them apart. Objects without such numbers have no entry.
+ */
+const viewKinds = new WeakMap<object, Map<string, NumericKind>>()
+/** False until a first entry exists, so copies of documents without such numbers skip the lookup. */
+let anyViewKinds = false
+
+const WRAPPED_KINDS: Record<string, NumericKind> = { Long: 'long', Double: 'double', Decimal128: 'decimal' }
+
+function noteKind (kinds: Map<string, NumericKind> | undefined, key: string, value: unknown): Map<string, NumericKind> | undefined {
+  const kind = WRAPPED_KINDS[bsonType(value) ?? '']
+  if (kind === undefined) return kinds
+  return (kinds ?? new Map()).set(key, kind)
+}
+
 /** The evaluation form: every numeric wrapper becomes a JS number so mingo compares and computes with it. */
 export function toView (value: unknown): unknown {
   if (typeof value !== 'object' || value === null) return value
-  if (Array.isArray(value)) return value.map(toView)
+  let kinds: Map<string, NumericKind> | undefined
+  if (Array.isArray(value)) {
+    const items = value.map((item, i) => {
+      kinds = noteKind(kinds, String(i), item)
+      return toView(item)
+    })
+    if (kinds !== undefined) rememberKinds(items, kinds)
+    return items
+  }
   switch (bsonType(value)) {
     case 'Long': return (value as Long).toNumber()
     case 'Double': return (value as Double).value
@@ -61,19 +86,43 @@ export function toView (value: unknown): unknown {
   }
   if (value instanceof Date || value instanceof RegExp) return value
   const out: Doc = {}
-  for (const key of Object.keys(value)) out[key] = toView((value as Doc)[key])
+  for (const key of Object.keys(value)) {
+    const item = (value as Doc)[key]
+    kinds = noteKind(kinds, key, item)
+    out[key] = toView(item)
+  }
+  if (kinds !== undefined) rememberKinds(out, kinds)
   return out
+}
+
+/** The BSON type name of `container[key]`, where the container is in evaluation form (a Long stays "long"). */
+export function typeNameAt (container: unknown, key: string): string {
+  const value = (container as Doc)[key]
+  const kind = typeof value === 'number' ? viewKinds.get(container as object)?.get(key) : undefined
+  return kind ?? bsonTypeName(value)
 }
 
 /** Deep copy of plain objects, arrays and dates; immutable BSON values are shared. */
 export function cloneValue<T> (value: T): T {
   if (typeof value !== 'object' || value === null) return value
-  if (Array.isArray(value)) return value.map(cloneValue) as T
+  if (Array.isArray(value)) return keepKinds(value, value.map(cloneValue)) as T
   if (value instanceof Date) return new Date(value.getTime()) as T
   if (!isPlainObject(value)) return value
   const out: Doc = {}
   for (const key of Object.keys(value)) out[key] = cloneValue(value[key])
-  return out as T
+  return keepKinds(value, out) as T
+}
+
+function rememberKinds (view: object, kinds: Map<string, NumericKind>): void {
+  anyViewKinds = true
+  viewKinds.set(view, kinds)
+}
+
+function keepKinds<T extends object> (from: object, to: T): T {
+  if (!anyViewKinds) return to
+  const kinds = viewKinds.get(from)
+  if (kinds !== undefined) viewKinds.set(to, kinds)
+  return to
 }
 
 export type NumericKind = 'int' | 'long' | 'double' | 'decimal'
@@ -127,7 +176,7 @@ export function bsonTypeName (value: unknown): string {
     case 'BSONRegExp': return 'regex'
     case 'MinKey': return 'minKey'
     case 'MaxKey': return 'maxKey'
-    case 'Code': return 'javascript'
+    case 'Code': return (value as { scope?: unknown }).scope === undefined || (value as { scope?: unknown }).scope === null ? 'javascript' : 'javascriptWithScope'
     case 'BSONSymbol': return 'symbol'
     case 'DBRef': return 'object'
   }
@@ -153,8 +202,12 @@ const TYPE_ORDER: Record<string, number> = {
   timestamp: 11,
   regex: 12,
   javascript: 13,
+  javascriptWithScope: 13,
   maxKey: 14
 }
+
+/** The place of a value's type in mongod's comparison order (numbers share one, so do null and missing). */
+export const typeOrder = (value: unknown): number => TYPE_ORDER[bsonTypeName(value)] ?? 15
 
 const cmp = <T extends number | string | bigint>(a: T, b: T): number => (a < b ? -1 : a > b ? 1 : 0)
 
@@ -169,8 +222,11 @@ const compareBytes = (a: Uint8Array, b: Uint8Array): number => {
   return cmp(a.length, b.length)
 }
 
-/** Total order over BSON values as mongod compares them (type order first, then value). */
-export function compareBson (a: unknown, b: unknown): number {
+/** Compares two strings; binary by default, or under a collation. */
+export type StringCompare = (a: string, b: string) => number
+
+/** Total order over BSON values as mongod compares them (type order first, then value; strings by `strings`). */
+export function compareBson (a: unknown, b: unknown, strings?: StringCompare): number {
   const ta = bsonTypeName(a)
   const tb = bsonTypeName(b)
   const oa = TYPE_ORDER[ta] ?? 15
@@ -185,13 +241,13 @@ export function compareBson (a: unknown, b: unknown): number {
       if (Number.isNaN(y)) return 1
       return cmp(x, y)
     }
-    case 4: return cmp(String(a), String(b))
-    case 5: return compareObjects(a as Doc, b as Doc)
+    case 4: return strings === undefined ? cmp(String(a), String(b)) : strings(String(a), String(b))
+    case 5: return compareObjects(a as Doc, b as Doc, strings)
     case 6: {
       const xs = a as unknown[]
       const ys = b as unknown[]
       for (let i = 0; i < Math.min(xs.length, ys.length); i++) {
-        const c = compareBson(xs[i], ys[i])
+        const c = compareBson(xs[i], ys[i], strings)
         if (c !== 0) return c
       }
       return cmp(xs.length, ys.length)
@@ -217,11 +273,11 @@ export function compareBson (a: unknown, b: unknown): number {
 const regexParts = (v: unknown): [string, string] =>
   v instanceof RegExp ? [v.source, v.flags] : [(v as BSONRegExp).pattern, (v as BSONRegExp).options]
 
-function compareObjects (a: Doc, b: Doc): number {
+function compareObjects (a: Doc, b: Doc, strings?: StringCompare): number {
   const ka = Object.keys(a)
   const kb = Object.keys(b)
   for (let i = 0; i < Math.min(ka.length, kb.length); i++) {
-    const c = compareBson(a[ka[i]], b[kb[i]]) || cmp(ka[i], kb[i])
+    const c = compareBson(a[ka[i]], b[kb[i]], strings) || cmp(ka[i], kb[i])
     if (c !== 0) return c
   }
   return cmp(ka.length, kb.length)
@@ -244,13 +300,21 @@ function resolveParts (value: unknown, parts: string[], i: number): unknown[] {
 }
 
 /** Sort key of one document for one field: arrays sort by their smallest (asc) or largest (desc) element. */
-export function sortKey (doc: unknown, path: string | string[], direction: 1 | -1): unknown {
+export function sortKey (doc: unknown, path: string | string[], direction: 1 | -1, compare: (a: unknown, b: unknown) => number = compareBson): unknown {
   const values = resolvePath(doc, path).flatMap((v) => (Array.isArray(v) ? (v.length === 0 ? [undefined] : v) : [v]))
   const present = values.filter((v) => v !== undefined)
   if (present.length === 0) return undefined
   let best = present[0]
-  for (const v of present) if (compareBson(v, best) * direction < 0) best = v
+  for (const v of present) if (compare(v, best) * direction < 0) best = v
   return best
+}
+
+/** True when an aggregation expression reads the current document (a field path), so it is not a constant. */
+export function readsDocument (expr: unknown): boolean {
+  if (typeof expr === 'string') return expr.startsWith('$') && !expr.startsWith('$$')
+  if (Array.isArray(expr)) return expr.some(readsDocument)
+  if (isPlainObject(expr)) return !Object.hasOwn(expr, '$literal') && Object.values(expr).some(readsDocument)
+  return false
 }
 
 export { ObjectId, Long, Double, Int32, Decimal128, Binary, MinKey, MaxKey }

@@ -27,6 +27,8 @@ export interface OpMsgRequest {
   flags: number
   /** The body section with every document-sequence section attached as an array field. */
   body: Doc
+  /** The BSON bytes of each document of each document-sequence section (an insert stores them as they are). */
+  raw: Record<string, Buffer[]>
 }
 
 export interface OpQueryRequest {
@@ -105,6 +107,7 @@ function parseOpMsg (message: Buffer, header: MessageHeader): OpMsgRequest {
   let offset = HEADER_SIZE + 4
   let body: Doc | undefined
   const sequences: Array<[string, Doc[]]> = []
+  const raw: Record<string, Buffer[]> = {}
   while (offset < end) {
     const kind = message.readUInt8(offset)
     offset += 1
@@ -115,12 +118,16 @@ function parseOpMsg (message: Buffer, header: MessageHeader): OpMsgRequest {
       const [identifier, start] = readCString(message, offset + 4)
       let cursor = start
       const docs: Doc[] = []
+      const bytes: Buffer[] = []
       while (cursor < sectionEnd) {
+        const from = cursor
         let doc: Doc
         [doc, cursor] = readDocument(message, cursor)
         docs.push(doc)
+        bytes.push(message.subarray(from, cursor))
       }
       sequences.push([identifier, docs])
+      raw[identifier] = bytes
       offset = sectionEnd
     } else {
       throw new ProtocolError(`unknown OP_MSG section kind ${kind}`)
@@ -128,7 +135,7 @@ function parseOpMsg (message: Buffer, header: MessageHeader): OpMsgRequest {
   }
   if (body === undefined) throw new ProtocolError('OP_MSG without a body section')
   for (const [identifier, docs] of sequences) body[identifier] = docs
-  return { kind: 'msg', header, flags, body }
+  return { kind: 'msg', header, flags, body, raw }
 }
 
 function parseOpQuery (message: Buffer, header: MessageHeader): OpQueryRequest {

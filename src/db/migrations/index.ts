@@ -9,6 +9,7 @@ import * as importRuns from './007-import-runs.js'
 import * as idempotencyFailedState from './008-idempotency-failed-state.js'
 import * as userBoundKeys from './009-user-bound-keys.js'
 import * as importHeartbeatsAndCustomerCounters from './010-import-heartbeats-and-customer-counters.js'
+import * as queryIndexes from './011-query-indexes.js'
 import * as eventLog from './012-event-log.js'
 import * as userStatus from './013-user-status.js'
 import * as keyRevocationsAndRateLimits from './014-key-revocations-and-rate-limits.js'
@@ -25,6 +26,7 @@ export const migrations: Migration[] = [
   idempotencyFailedState,
   userBoundKeys,
   importHeartbeatsAndCustomerCounters,
+  queryIndexes,
   eventLog,
   userStatus,
   keyRevocationsAndRateLimits

@@ -63,4 +63,30 @@ t.test('cursors', async (t) => {
     t.same(reply.cursor.firstBatch, [])
     t.equal(reply.cursor.id.toString(), '0')
   })
+
+  t.test('a cursor over an index range goes on after writes between its batches', async (t) => {
+    const ranked = db.collection<{ _id: number, n: number }>('ranked')
+    await ranked.createIndex({ n: 1 })
+    await ranked.insertMany(Array.from({ length: 20 }, (_, i) => ({ _id: i, n: i })))
+    for (const direction of [1, -1] as const) {
+      const first = await db.command({ find: 'ranked', filter: { n: { $gte: 0 } }, sort: { n: direction }, batchSize: 3 })
+      const seen: number[] = first.cursor.firstBatch.map((d: { _id: number }) => d._id)
+      const ahead = direction > 0 ? [10, 11] : [8, 9]
+      await ranked.deleteMany({ _id: { $in: ahead } })
+      await ranked.insertOne({ _id: 100 + direction, n: direction > 0 ? 15.5 : 4.5 })
+      let id = first.cursor.id
+      while (id.toString() !== '0') {
+        const more = await db.command({ getMore: id, collection: 'ranked', batchSize: 4 })
+        seen.push(...more.cursor.nextBatch.map((d: { _id: number }) => d._id))
+        id = more.cursor.id
+      }
+      t.equal(new Set(seen).size, seen.length, 'no document twice')
+      t.notOk(seen.some((x) => ahead.includes(x)), 'deleted documents are not returned')
+      t.ok(seen.includes(100 + direction), 'a document inserted ahead of the cursor is returned')
+      const byId = new Map((await ranked.find({ _id: { $in: seen } }).toArray()).map((d) => [d._id, d.n]))
+      const ns = seen.map((x) => byId.get(x) as number)
+      t.same(ns, [...ns].sort((a, b) => (a - b) * direction), 'in the order of the index')
+      await ranked.insertMany(ahead.map((i) => ({ _id: i, n: i })))
+    }
+  })
 })

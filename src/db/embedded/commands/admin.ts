@@ -1,5 +1,6 @@
 import { hostname } from 'node:os'
 import { UUID } from 'bson'
+import { activityOf, endSessions, touchSession } from '../activity.js'
 import { CommandError } from '../errors.js'
 import type { Doc } from '../values.js'
 import type { CommandContext, Handler } from './context.js'
@@ -82,10 +83,23 @@ export const adminCommands: Record<string, Handler> = {
   whatsmyuri: () => ({ you: '127.0.0.1', ok: 1 }),
   connectionStatus: () => ({ authInfo: { authenticatedUsers: [], authenticatedUserRoles: [] }, ok: 1 }),
   getLog: () => ({ totalLinesWritten: 0, log: [], ok: 1 }),
-  startSession: () => ({ id: { id: new UUID() }, timeoutMinutes: 30, ok: 1 }),
-  endSessions: () => ({ ok: 1 }),
-  killSessions: () => ({ ok: 1 }),
-  killAllSessions: () => ({ ok: 1 }),
+  startSession: (_body, ctx) => {
+    const id = { id: new UUID() }
+    touchSession(ctx.store, id)
+    return { id, timeoutMinutes: 30, ok: 1 }
+  },
+  endSessions: (body, ctx) => {
+    endSessions(ctx.store, body.endSessions)
+    return { ok: 1 }
+  },
+  killSessions: (body, ctx) => {
+    endSessions(ctx.store, body.killSessions)
+    return { ok: 1 }
+  },
+  killAllSessions: (_body, ctx) => {
+    activityOf(ctx.store).sessions.clear()
+    return { ok: 1 }
+  },
   refreshSessions: () => ({ ok: 1 }),
   commitTransaction: transactionsRefused,
   abortTransaction: transactionsRefused

@@ -1,26 +1,17 @@
+import { noteCollectionScan } from '../activity.js'
 import { Collection, withId } from '../collection.js'
 import { CommandError } from '../errors.js'
 import { duplicateKeyError } from '../indexes.js'
-import { withForeignSource } from '../lookup.js'
+import { explainAggregate } from '../explain.js'
+import { foreignSource, pipelineSource } from '../pushdown.js'
 import { compileFilter, isPipelineStage, runPipeline } from '../query.js'
 import type { Store } from '../store.js'
 import { cloneValue, isPlainObject, resolvePath, toView, type Doc } from '../values.js'
-import { numberArg, type Handler } from './context.js'
+import { resolveView } from '../views.js'
+import { letOf, numberArg, type CommandContext, type Handler } from './context.js'
+import { collStatsStage, currentOpStage, listLocalSessionsStage } from './diagnostics.js'
 
 type Writer = (store: Store, db: string, docs: Doc[]) => void
-
-/** Input documents: an aggregate whose first stage is a `$match` starts from that match's index candidates. */
-function source (collection: Collection | undefined, pipeline: Doc[]): [Doc[], Doc[]] {
-  if (collection === undefined) return [[], pipeline]
-  const first = pipeline[0]
-  if (first !== undefined && isPlainObject(first.$match)) {
-    const filter = first.$match
-    const test = compileFilter(filter)
-    const docs = collection.candidates(filter).filter((r) => test(r.view)).map((r) => cloneValue(r.view))
-    return [docs, pipeline.slice(1)]
-  }
-  return [collection.all().map((r) => cloneValue(r.view)), pipeline]
-}
 
 function outWriter (stage: Doc, db: string): Writer | undefined {
   if (stage.$out !== undefined) {
@@ -77,37 +68,48 @@ function mergeWriter (spec: Doc | string, db: string): Writer {
   }
 }
 
+/** Stages that produce the documents themselves, valid only first in a pipeline. */
+const SOURCE_STAGES: Record<string, (spec: unknown, ctx: CommandContext, target: unknown) => Doc[]> = {
+  $collStats: (spec, ctx, target) => collStatsStage(spec, ctx, target),
+  $currentOp: (spec, ctx, target) => currentOpStage(spec, ctx, toView(target) === 1),
+  $listLocalSessions: (spec, ctx, target) => listLocalSessionsStage(spec, ctx, toView(target) === 1)
+}
+
 const aggregate: Handler = (body, ctx) => {
   if (!Array.isArray(body.pipeline)) throw new CommandError(14, 'TypeMismatch', "'pipeline' option must be specified as an array")
-  if (body.explain === true) throw new CommandError(115, 'CommandNotSupported', 'explain is not supported by the embedded engine')
-  const pipeline = (toView(body.pipeline) as unknown[]).filter(isPlainObject)
-  for (const stage of pipeline) {
+  if (body.explain === true) return explainAggregate(body, ctx, 'queryPlanner')
+  const all = (toView(body.pipeline) as unknown[]).filter(isPlainObject)
+  all.forEach((stage, i) => {
     const stageName = Object.keys(stage)[0] ?? ''
     if (Object.keys(stage).length !== 1) throw new CommandError(40323, 'Location40323', 'A pipeline stage specification object must contain exactly one field.')
+    if (Object.hasOwn(SOURCE_STAGES, stageName)) {
+      if (i > 0) throw new CommandError(40602, 'Location40602', `${stageName} is only valid as the first stage in a pipeline`)
+      return
+    }
     if (!isPipelineStage(stageName)) throw new CommandError(40324, 'Location40324', `Unrecognized pipeline stage name: '${stageName}'`)
-  }
+  })
   const name = typeof body.aggregate === 'string' ? body.aggregate : undefined
+  const first = Object.keys(all[0] ?? {})[0] ?? ''
+  const generated = Object.hasOwn(SOURCE_STAGES, first) ? SOURCE_STAGES[first](all[0][first], ctx, body.aggregate) : undefined
+  const pipeline = generated === undefined ? all : all.slice(1)
   const last = pipeline[pipeline.length - 1]
   const writer = last === undefined ? undefined : outWriter(last, ctx.db)
-  const stages = writer === undefined ? pipeline : pipeline.slice(0, -1)
-  const collection = name === undefined ? undefined : ctx.store.get(ctx.db, name)
-  const [input, rest] = source(collection, stages)
-  const resolved = new Map<string, Doc[]>()
-  const collectionResolver = withForeignSource((other: string): Doc[] => {
-    let docs = resolved.get(other)
-    if (docs === undefined) {
-      docs = (ctx.store.get(ctx.db, other)?.all() ?? []).map((r) => cloneValue(r.view))
-      resolved.set(other, docs)
-    }
-    return docs
-  }, {
-    candidates: (other, constraints) => {
-      const foreign = ctx.store.get(ctx.db, other)
-      return foreign === undefined ? [] : foreign.candidatesFor(constraints)?.map((r) => r.view)
-    },
-    all: (other) => (ctx.store.get(ctx.db, other)?.all() ?? []).map((r) => r.view)
-  })
-  const results = runPipeline(input, rest, { collectionResolver, variables: isPlainObject(body.let) ? body.let : undefined })
+  const own = writer === undefined ? pipeline : pipeline.slice(0, -1)
+  // A view reads its collection through its own pipeline first.
+  const view = name === undefined ? undefined : resolveView(ctx.store, ctx.db, name)
+  const stages = view === undefined ? own : [...view.pipeline, ...own]
+  const collection = view === undefined ? undefined : ctx.store.get(ctx.db, view.collection)
+  const variables = letOf(body)
+  const { resolver: collectionResolver } = foreignSource(ctx.store, ctx.db, variables)
+  let input = generated
+  let rest = stages
+  if (generated === undefined) {
+    const source = pipelineSource(collection, stages, variables)
+    if (collection !== undefined && collection.size > 0 && source.plan.root.has('COLLSCAN')) noteCollectionScan(collection)
+    input = source.docs
+    rest = source.rest
+  }
+  const results = runPipeline(input ?? [], rest, { collectionResolver, variables })
   const cursor = isPlainObject(body.cursor) ? body.cursor : {}
   const ns = `${ctx.db}.${name ?? '$cmd.aggregate'}`
   if (writer !== undefined) {
@@ -117,4 +119,5 @@ const aggregate: Handler = (body, ctx) => {
   return { ...ctx.cursors.first(ns, results, numberArg(cursor, 'batchSize') ?? 101), ok: 1 }
 }
 
+export { aggregate }
 export const aggregateCommands: Record<string, Handler> = { aggregate }

@@ -1,10 +1,18 @@
 import { Long } from 'bson'
+import { noteCollectionScan } from '../activity.js'
 import type { Collection, StoredRecord } from '../collection.js'
 import type { Cursors } from '../cursors.js'
 import { CommandError, typeMismatch } from '../errors.js'
-import { compileFilter } from '../query.js'
+import { evalExpr } from 'mingo/core'
+import type { Options } from 'mingo/types'
+import { activeCollation } from '../collation.js'
+import { pinnedRecords } from '../pinned.js'
+import { planQuery, type QueryRequest } from '../planner.js'
+import { mingoOptions } from '../query.js'
+import { drain } from '../stages.js'
 import type { Store } from '../store.js'
-import { isPlainObject, toView, type Doc } from '../values.js'
+import type { TtlMonitor } from '../ttl.js'
+import { isPlainObject, readsDocument, toView, type Doc } from '../values.js'
 
 export interface CommandContext {
   store: Store
@@ -12,6 +20,12 @@ export interface CommandContext {
   /** The database the command runs against (`$db`). */
   db: string
   connectionId: number
+  /** The port the server listens on (explain's serverInfo). */
+  port?: number
+  /** The TTL monitor (setParameter ttlMonitorSleepSecs). */
+  ttl?: TtlMonitor
+  /** The BSON bytes of the documents of the request's document sequences, by field (wire.ts). */
+  raw?: Record<string, Buffer[]>
 }
 
 export type Handler = (body: Doc, ctx: CommandContext) => Doc
@@ -46,15 +60,44 @@ export function boolArg (body: Doc, field: string): boolean {
 
 export const filterOf = (value: unknown): Doc => (isPlainObject(value) ? toView(value) as Doc : {})
 
-/** Records of `collection` matching `filter` (evaluation form), using an index when one applies. */
-export function matching (collection: Collection | undefined, filter: Doc, variables?: Doc): StoredRecord[] {
+/** Records of `collection` matching `filter` (evaluation form), through the query planner (`sort`, `limit`, `hint`: as find's). */
+export function matching (collection: Collection | undefined, filter: Doc, variables?: Doc, options: Omit<QueryRequest, 'filter' | 'variables'> = {}): StoredRecord[] {
   if (collection === undefined) return []
-  const test = compileFilter(filter, variables)
-  return collection.candidates(filter).filter((record) => test(record.view))
+  if (variables === undefined && options.hint === undefined && options.sort === undefined) {
+    const pinned = pinnedRecords(collection, filter, activeCollation())
+    if (pinned !== undefined) return pinned
+  }
+  const { root } = planQuery(collection, { ...options, filter, variables })
+  if (root.has('COLLSCAN')) noteCollectionScan(collection)
+  return drain(root).map((member) => member.rec as StoredRecord)
 }
 
-/** The command's `let` variables (evaluation form), if any. */
-export const letOf = (body: Doc): Doc | undefined => (isPlainObject(body.let) ? toView(body.let) as Doc : undefined)
+/** mongod's rule for user variable names: a lowercase or non-ASCII first letter, then letters, digits and `_`. */
+function assertVariableName (name: string): void {
+  if (name === 'CURRENT') return
+  if (name.length === 0) throw new CommandError(16866, 'Location16866', 'empty variable names are not allowed')
+  if (!/^[a-z\u0080-\uffff]/.test(name)) throw new CommandError(16867, 'Location16867', `'${name}' starts with an invalid character for a user variable name`)
+  const bad = /[^A-Za-z0-9_\u0080-\uffff]/.exec(name)
+  if (bad !== null) throw new CommandError(16868, 'Location16868', `'${name}' contains an invalid character for a variable name: '${bad[0]}'`)
+}
+
+/**
+ * The command's `let` variables (evaluation form), if any: each is an expression evaluated once,
+ * before any document is read (so it may use `$$NOW` and the variables before it, not fields).
+ */
+export function letOf (body: Doc): Doc | undefined {
+  if (body.let === undefined) return undefined
+  if (!isPlainObject(body.let)) throw typeMismatch(`BSON field 'let' is the wrong type '${typeof body.let}', expected type 'object'`)
+  const variables: Doc = {}
+  for (const [name, expr] of Object.entries(toView(body.let) as Doc)) {
+    assertVariableName(name)
+    if (readsDocument(expr)) {
+      throw new CommandError(4890500, 'Location4890500', 'Command let Expression tried to access a field, but this is not allowed because command let expressions run before the query examines any documents.')
+    }
+    variables[name] = evalExpr({}, expr, mingoOptions({ variables: { ...variables } }) as Options)
+  }
+  return variables
+}
 
 export const toLong = (value: unknown): Long => {
   if (value instanceof Long) return value

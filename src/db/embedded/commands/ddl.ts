@@ -1,10 +1,14 @@
-import { calculateObjectSize } from 'bson'
-import { ID_INDEX, type Collection, type CollectionOptions } from '../collection.js'
+import type { Collection, CollectionOptions } from '../collection.js'
 import { CommandError, namespaceNotFound } from '../errors.js'
 import type { IndexSpec } from '../indexes.js'
+import { forgetCollection } from '../activity.js'
+import { parseCollation } from '../collation.js'
+import { dropView, dropViews, notOnView, viewOf } from '../views.js'
 import { compileFilter } from '../query.js'
 import { cloneValue, compareBson, isPlainObject, toView, type Doc } from '../values.js'
+import { checkTtlOption, modifyTtl } from '../ttl.js'
 import { docArg, stringArg, type CommandContext, type Handler } from './context.js'
+import { createView, modifyView, viewInfos } from './views.js'
 
 const VALIDATION_FIELDS = ['validator', 'validationLevel', 'validationAction'] as const
 
@@ -19,24 +23,37 @@ function collectionOptions (body: Doc, command: string): CollectionOptions {
 
 const create: Handler = (body, ctx) => {
   const name = stringArg(body, 'create')
-  if (body.viewOn !== undefined) throw new CommandError(115, 'CommandNotSupported', 'views are not supported by the embedded engine')
-  ctx.store.create(ctx.db, name, collectionOptions(body, 'create'))
+  if (body.viewOn !== undefined) return createView(body, ctx, name)
+  if (viewOf(ctx.store, ctx.db, name) !== undefined) throw new CommandError(48, 'NamespaceExists', `Namespace ${ctx.db}.${name} already exists`)
+  const options = collectionOptions(body, 'create')
+  if (options.collation !== undefined) {
+    const collation = parseCollation(options.collation, 'create')
+    if (collation === undefined) delete options.collation
+    else options.collation = collation.spec
+  }
+  ctx.store.create(ctx.db, name, options)
   return { ok: 1 }
 }
 
 const drop: Handler = (body, ctx) => {
   const name = stringArg(body, 'drop')
+  if (dropView(ctx.store, ctx.db, name)) return { ns: `${ctx.db}.${name}`, ok: 1 }
   const collection = ctx.store.get(ctx.db, name)
   if (collection === undefined) return { ok: 1 }
   const nIndexesWas = collection.indexSpecs().length
   ctx.store.drop(ctx.db, name)
+  forgetCollection(ctx.store, collection.ns)
   return { nIndexesWas, ns: collection.ns, ok: 1 }
 }
 
 const dropDatabase: Handler = (_body, ctx) => {
   ctx.store.dropDatabase(ctx.db)
+  dropViews(ctx.store, ctx.db)
   return { ok: 1 }
 }
+
+/** The `_id` index of a collection: it has the collection's default collation. */
+const idIndexOf = (collection: Collection): IndexSpec => cloneValue(collection.idIndex.spec)
 
 function collectionInfo (collection: Collection): Doc {
   return {
@@ -44,7 +61,7 @@ function collectionInfo (collection: Collection): Doc {
     type: 'collection',
     options: cloneValue(collection.options),
     info: { readOnly: false, uuid: collection.uuid },
-    idIndex: ID_INDEX
+    idIndex: idIndexOf(collection)
   }
 }
 
@@ -52,7 +69,7 @@ const listCollections: Handler = (body, ctx) => {
   const filter = docArg(body, 'filter')
   const test = filter === undefined ? () => true : compileFilter(toView(filter) as Doc)
   const nameOnly = body.nameOnly === true
-  const infos = ctx.store.collections(ctx.db).map(collectionInfo).filter((info) => test(toView(info) as Doc))
+  const infos = [...ctx.store.collections(ctx.db).map(collectionInfo), ...viewInfos(ctx)].filter((info) => test(toView(info) as Doc))
   const docs = nameOnly ? infos.map((info) => ({ name: info.name, type: info.type })) : infos
   const batchSize = isPlainObject(body.cursor) ? toView(body.cursor.batchSize) as number | undefined : undefined
   return { ...ctx.cursors.first(`${ctx.db}.$cmd.listCollections`, docs, batchSize), ok: 1 }
@@ -62,7 +79,7 @@ const listDatabases: Handler = (body, ctx) => {
   const filter = docArg(body, 'filter')
   const test = filter === undefined ? () => true : compileFilter(toView(filter) as Doc)
   const databases = ctx.store.databaseNames().map((name) => {
-    const sizeOnDisk = ctx.store.collections(name).reduce((sum, c) => sum + c.all().reduce((s, r) => s + calculateObjectSize(r.doc), 0), 0)
+    const sizeOnDisk = ctx.store.collections(name).reduce((sum, c) => sum + c.dataSize(), 0)
     return { name, sizeOnDisk, empty: false }
   }).filter((db) => test(db))
   if (body.nameOnly === true) return { databases: databases.map(({ name }) => ({ name })), ok: 1 }
@@ -79,8 +96,10 @@ function splitNamespace (ns: unknown): [string, string] {
 const renameCollection: Handler = (body, ctx) => {
   const [fromDb, fromName] = splitNamespace(body.renameCollection)
   const [toDb, toName] = splitNamespace(body.to)
+  if (viewOf(ctx.store, fromDb, fromName) !== undefined) throw notOnView(fromDb, fromName)
   const source = ctx.store.get(fromDb, fromName)
   if (source === undefined) throw namespaceNotFound('source namespace does not exist')
+  if (viewOf(ctx.store, toDb, toName) !== undefined) throw new CommandError(48, 'NamespaceExists', 'target namespace exists')
   if (ctx.store.get(toDb, toName) !== undefined) {
     if (body.dropTarget !== true) throw new CommandError(48, 'NamespaceExists', 'target namespace exists')
     ctx.store.drop(toDb, toName)
@@ -104,6 +123,7 @@ const createIndexes: Handler = (body, ctx) => {
   const existed = ctx.store.get(ctx.db, name) !== undefined
   const specs = Array.isArray(body.indexes) ? body.indexes.filter(isPlainObject) : []
   if (specs.length === 0) throw new CommandError(2, 'BadValue', 'Must specify at least one index')
+  for (const raw of specs) if (raw.collation !== undefined) parseCollation(raw.collation, 'createIndexes.indexes')
   const collection = ctx.store.obtain(ctx.db, name)
   const before = collection.indexSpecs().length
   for (const raw of specs) {
@@ -111,10 +131,16 @@ const createIndexes: Handler = (body, ctx) => {
     if (typeof raw.name !== 'string') throw new CommandError(9, 'FailedToParse', "Error in specification: the 'name' field is a required property of an index specification")
     const spec: IndexSpec = { v: 2, key: raw.key, name: raw.name }
     for (const field of OPTION_FIELDS) if (raw[field] !== undefined) spec[field] = raw[field]
+    // An index without a collation takes the collection's default; {locale: "simple"} overrides it.
+    const collation = raw.collation === undefined ? collection.options.collation : parseCollation(raw.collation, 'createIndexes.indexes')?.spec
+    if (collation === undefined) delete spec.collation
+    else spec.collation = cloneValue(collation) as Doc
     if (spec.unique !== undefined) spec.unique = toView(spec.unique) === true || toView(spec.unique) === 1
     if (spec.sparse !== undefined) spec.sparse = toView(spec.sparse) === true || toView(spec.sparse) === 1
     if (spec.unique === false) delete spec.unique
-    const existing = collection.indexSpecs().find((s) => s.name === spec.name || sameKey(s.key, spec.key))
+    checkTtlOption(spec)
+    const existing = collection.indexSpecs().find((s) => s.name === spec.name) ??
+      collection.indexSpecs().find((s) => sameKey(s.key, spec.key) && compareBson(toView(s.collation), toView(spec.collation)) === 0)
     if (existing !== undefined) {
       if (existing.name !== spec.name && sameKey(existing.key, spec.key) && OPTION_FIELDS.every((f) => compareBson(existing[f], spec[f]) === 0)) {
         throw new CommandError(85, 'IndexOptionsConflict', `Index already exists with a different name: ${existing.name}`)
@@ -143,7 +169,8 @@ const listIndexes: Handler = (body, ctx) => {
   const name = stringArg(body, 'listIndexes')
   const collection = requireCollection(ctx, name)
   const batchSize = isPlainObject(body.cursor) ? toView(body.cursor.batchSize) as number | undefined : undefined
-  return { ...ctx.cursors.first(`${ctx.db}.${name}`, collection.indexSpecs().map((spec) => cloneValue(spec)), batchSize), ok: 1 }
+  const specs = collection.indexSpecs().map((spec) => (spec.name === '_id_' ? idIndexOf(collection) : cloneValue(spec)))
+  return { ...ctx.cursors.first(`${ctx.db}.${name}`, specs, batchSize), ok: 1 }
 }
 
 const dropIndexes: Handler = (body, ctx) => {
@@ -172,11 +199,16 @@ const dropIndexes: Handler = (body, ctx) => {
 }
 
 const collMod: Handler = (body, ctx) => {
-  const collection = requireCollection(ctx, stringArg(body, 'collMod'))
+  const name = stringArg(body, 'collMod')
+  const view = viewOf(ctx.store, ctx.db, name)
+  if (view !== undefined) return modifyView(body, ctx, name, view)
+  if (body.viewOn !== undefined || body.pipeline !== undefined) throw new CommandError(72, 'InvalidOptions', `option only supported on a view: ${body.viewOn !== undefined ? 'viewOn' : 'pipeline'}`)
+  const collection = requireCollection(ctx, name)
   const options: Doc = { ...collection.options }
   for (const field of VALIDATION_FIELDS) if (body[field] !== undefined) options[field] = body[field]
+  const changed = isPlainObject(body.index) ? modifyTtl(collection, body.index) : {}
   collection.setOptions(options)
-  return { ok: 1 }
+  return { ...changed, ok: 1 }
 }
 
 export const ddlCommands: Record<string, Handler> = {

@@ -2,10 +2,11 @@ import type { Collection, StoredRecord } from '../collection.js'
 import { withId } from '../collection.js'
 import { CommandError, asCommandError } from '../errors.js'
 import { project } from '../query.js'
+import { prepareInsert } from '../refusals.js'
+import { simpleSets, simpleUpsertDocument } from '../simple-upsert.js'
 import { applyUpdate, upsertDocument, type UpdateSpec } from '../update.js'
 import { isPlainObject, toView, type Doc } from '../values.js'
 import { boolArg, docArg, filterOf, letOf, matching, numberArg, stringArg, type Handler } from './context.js'
-import { window } from './read.js'
 
 interface WriteError extends Doc {
   index: number
@@ -33,11 +34,14 @@ const insert: Handler = (body, ctx) => {
   const ordered = body.ordered !== false
   const bypass = boolArg(body, 'bypassDocumentValidation')
   const errors: WriteError[] = []
+  const raw = ctx.raw?.documents
   let n = 0
   documentsOf(body, 'documents').forEach((doc, index) => {
     if (ordered && errors.length > 0) return
     try {
-      collection.insert(withId(doc), bypass)
+      const prepared = withId(prepareInsert(doc))
+      // The client's own bytes are the stored form when `_id` is already first (values.ts: toStored keeps every BSON type).
+      collection.insert(prepared, bypass, prepared === doc && raw?.length === (body.documents as unknown[]).length ? raw[index] : undefined)
       n++
     } catch (error) {
       errors.push(writeError(index, error))
@@ -46,20 +50,25 @@ const insert: Handler = (body, ctx) => {
   return reply(n, errors)
 }
 
+/** A write statement's `hint` and its limit (0: every match), for the planner (the collation is the running command's: collation.ts). */
+const queryOptions = (statement: Doc, limit: number): { limit: number, hint?: unknown } => ({ limit, hint: statement.hint })
+
 interface UpdateOutcome { matched: number; modified: number; upserted?: unknown }
 
 function updateOne (collection: Collection, statement: Doc, bypass: boolean, variables?: Doc): UpdateOutcome {
   const filter = isPlainObject(statement.q) ? statement.q : {}
   const u = statement.u as UpdateSpec
   const arrayFilters = Array.isArray(statement.arrayFilters) ? statement.arrayFilters.filter(isPlainObject) : undefined
-  let records = matching(collection, toView(filter) as Doc, variables)
-  if (statement.multi !== true) records = records.slice(0, 1)
+  const records = matching(collection, toView(filter) as Doc, variables, queryOptions(statement, statement.multi === true ? 0 : 1))
+  const simple = arrayFilters === undefined ? simpleSets(u) : undefined
   if (records.length === 0) {
     if (statement.upsert !== true) return { matched: 0, modified: 0 }
-    const doc = upsertDocument(filter, u, arrayFilters)
+    const doc = simple === undefined ? upsertDocument(filter, u, arrayFilters) : simpleUpsertDocument(filter, simple)
     collection.insert(doc, bypass)
     return { matched: 0, modified: 0, upserted: doc._id }
   }
+  // Only $setOnInsert: a document that exists already is left as it is.
+  if (simple !== undefined && Object.keys(simple.set).length === 0) return { matched: records.length, modified: 0 }
   let modified = 0
   for (const record of records) {
     const next = applyUpdate(record, u, arrayFilters, false, filter, variables)
@@ -79,6 +88,7 @@ const update: Handler = (body, ctx) => {
   let n = 0
   let nModified = 0
   const statements = documentsOf(body, 'updates')
+  const variables = letOf(body)
   for (const statement of statements) {
     if (!isPlainObject(statement.u) && !Array.isArray(statement.u)) {
       throw new CommandError(14, 'TypeMismatch', 'Update argument must be either an object or an array')
@@ -87,7 +97,7 @@ const update: Handler = (body, ctx) => {
   statements.forEach((statement, index) => {
     if (ordered && errors.length > 0) return
     try {
-      const outcome = updateOne(collection, statement, bypass, letOf(body))
+      const outcome = updateOne(collection, statement, bypass, variables)
       n += outcome.matched
       nModified += outcome.modified
       if (outcome.upserted !== undefined) {
@@ -112,12 +122,12 @@ const remove: Handler = (body, ctx) => {
     if (limit !== 0 && limit !== 1) throw new CommandError(9, 'FailedToParse', `The limit field in delete objects must be 0 or 1. Got ${limit}`)
     return limit
   })
+  const variables = letOf(body)
   statements.forEach((statement, index) => {
     if (ordered && errors.length > 0) return
     try {
       const limit = limits[index]
-      let records = matching(collection, filterOf(statement.q), letOf(body))
-      if (limit === 1) records = records.slice(0, 1)
+      const records = matching(collection, filterOf(statement.q), variables, queryOptions(statement, limit))
       for (const record of records) collection?.remove(record)
       n += records.length
     } catch (error) {
@@ -138,7 +148,8 @@ const findAndModify: Handler = (body, ctx) => {
   if (remove === (u !== undefined)) throw new CommandError(9, 'FailedToParse', 'Either an update or remove=true must be specified')
   const fields = docArg(body, 'fields')
   const arrayFilters = Array.isArray(body.arrayFilters) ? body.arrayFilters.filter(isPlainObject) : undefined
-  const [record] = window(matching(collection, toView(filter) as Doc, letOf(body)), docArg(body, 'sort'), 0, 1)
+  const variables = letOf(body)
+  const [record] = matching(collection, toView(filter) as Doc, variables, { ...queryOptions(body, 1), sort: docArg(body, 'sort') })
   const shown = (doc: Doc | undefined): Doc | null => (doc === undefined ? null : project([doc], fields)[0] ?? null)
   if (remove) {
     if (record !== undefined) collection.remove(record)
@@ -150,7 +161,7 @@ const findAndModify: Handler = (body, ctx) => {
     const inserted = collection.insert(upsertDocument(filter, u, arrayFilters), bypass)
     return { lastErrorObject: { n: 1, updatedExisting: false, upserted: inserted.doc._id }, value: wantNew ? shown(inserted.doc) : null, ok: 1 }
   }
-  const next = applyUpdate(record, u, arrayFilters, false, filter, letOf(body))
+  const next = applyUpdate(record, u, arrayFilters, false, filter, variables)
   const after: StoredRecord = next === undefined ? record : collection.replace(record, next, bypass)
   return { lastErrorObject: { n: 1, updatedExisting: true }, value: shown(wantNew ? after.doc : record.doc), ok: 1 }
 }
