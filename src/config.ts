@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox'
+import { EventsConfigSchema } from './domains/events/config.js'
 
 const DURATION_PATTERN = '^[0-9]+ ?(ms|s|sec|secs|second|seconds|m|min|mins|minute|minutes|h|hr|hrs|hour|hours)?$'
 
@@ -30,7 +31,8 @@ export const ConfigSchema = Type.Object({
   HANDLER_TIMEOUT_MS: Type.Integer({ minimum: 1000, default: 30000, description: 'A request still unanswered after this gets 503 (routes may set their own)' }),
   MONGODB_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 10000, description: 'Longest wait for a database answer or a free pooled connection (503 beyond)' }),
   MONGODB_SELECTION_TIMEOUT_MS: Type.Integer({ minimum: 100, default: 3000, description: 'How long to wait for an unreachable database before answering 503' }),
-  CORS_ORIGINS: Type.Optional(Type.String({ minLength: 1, description: 'Comma-separated origins allowed by CORS; unset = CORS off' }))
+  CORS_ORIGINS: Type.Optional(Type.String({ minLength: 1, description: 'Comma-separated origins allowed by CORS; unset = CORS off' })),
+  ...EventsConfigSchema.properties
 }, { additionalProperties: true })
 
 export type Config = Static<typeof ConfigSchema>

@@ -24,6 +24,24 @@ t.test('migrations', async (t) => {
     t.match(indexes.find((index) => index.name === 'hash_unique'), { key: { hash: 1 }, unique: true })
   })
 
+  t.test('they are applied in the order they came to main, 009 to 014 by number', async (t) => {
+    t.same(migrations.map((m) => Number(m.name.slice(0, 3))), [1, 2, 3, 6, 4, 5, 7, 8, 9, 10, 11, 12, 13, 14])
+  })
+
+  t.test('a database migrated before the event log (011, 013 and 014 applied) applies 012 alone', async (t) => {
+    const older = app.mongo.client.db(`${db.databaseName}_before_events`)
+    t.teardown(async () => { await older.dropDatabase() })
+    const migrator = createMigrator(older)
+    await migrator.up({ migrations: migrations.map((m) => m.name).filter((name) => name !== '012-event-log') })
+    t.same((await migrator.pending()).map((m) => m.name), ['012-event-log'])
+    t.same((await migrator.up()).map((m) => m.name), ['012-event-log'])
+    t.same(await migrator.pending(), [])
+    const [users] = await older.listCollections({ name: 'users' }).toArray() as unknown as { options: { validator: { $jsonSchema: { properties: Record<string, unknown> } } } }[]
+    t.ok(users?.options.validator.$jsonSchema.properties.outbox && users.options.validator.$jsonSchema.properties.status, 'users keep 013\'s status and gain the outbox')
+    t.ok((await older.collection('events').indexes()).some((index) => index.name === 'clientId_seq_unique'))
+    t.ok((await older.collection('rateLimits').indexes()).some((index) => index.name === 'expiresAt_ttl'), '014\'s collection is untouched')
+  })
+
   t.test('the last migration can be reverted and applied again', async (t) => {
     const migrator = createMigrator(db)
     const last = migrations.at(-1)?.name

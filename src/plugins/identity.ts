@@ -61,13 +61,14 @@ export function chatAuthor (request: FastifyRequest, field: string, named: numbe
 }
 
 /**
- * Chats: the agent a chat is assigned to. A bound key's omitted `userId` means its user; an agent-role bound key assigns
- * to its user only (403 otherwise), while manager and admin bound keys assign anyone. An integration key names the agent (400 when omitted).
+ * Chats: the agent a chat is assigned to, or whose chats a stream follows. A bound key's omitted `userId` means its user;
+ * an agent-role bound key names its user only (403 otherwise), while manager and admin bound keys name anyone. An
+ * integration key names the agent (400 when omitted; `purpose` says what for).
  */
-export function chatAssignee (request: FastifyRequest, named: number | undefined): number {
+export function chatAgent (request: FastifyRequest, named: number | undefined, purpose = 'it names the agent to assign'): number {
   const caller = clientCaller(request)
   if (!isBound(caller)) {
-    if (named === undefined) throw httpError(400, 'userId is required with an integration key: it names the agent to assign')
+    if (named === undefined) throw httpError(400, `userId is required with an integration key: ${purpose}`)
     return named
   }
   return caller.role === 'agent' ? ownUser(caller, 'userId', named) : named ?? caller.userId

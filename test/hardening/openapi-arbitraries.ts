@@ -24,6 +24,7 @@ export interface JsonSchema {
   nullable?: boolean
   example?: unknown
   default?: unknown
+  minProperties?: number
   maxProperties?: number
 }
 

@@ -14,7 +14,8 @@ const stem = (param: string): string => param.replace(/_?id$/i, '').replace(/^.*
 /** Collections that may hold the records a param names, best guess first: `chats` for chat, `apiKeys` for key. */
 function collectionsFor (param: string, names: string[]): string[] {
   const s = stem(param)
-  const rank = (name: string) => name.toLowerCase() === `${s}s` ? 0 : name.toLowerCase().startsWith(s) ? 1 : name.toLowerCase().includes(s) ? 2 : 3
+  const plural = /[^aeiou]y$/.test(s) ? `${s.slice(0, -1)}ies` : `${s}s`
+  const rank = (name: string) => name.toLowerCase() === plural ? 0 : name.toLowerCase().startsWith(s) ? 1 : name.toLowerCase().includes(plural) ? 2 : 3
   return names.filter((name) => rank(name) < 3).sort((a, b) => rank(a) - rank(b) || a.localeCompare(b))
 }
 
@@ -57,6 +58,20 @@ t.test('tenancy sweep: another client\'s records answer exactly like missing one
       `Customer_Id,Occupation,Type\r\n9001,Nurse,Retail\r\n\r\n--${boundary}--\r\n`
   })
   t.equal(upload.statusCode, 201, 'an import run exists')
+  // Nor a webhook: the first owner registers one, with a delivery that is not due (so nothing changes it meanwhile).
+  const webhook = await app.inject({
+    method: 'POST', url: '/api/v1/webhooks', headers: bearer((owners[0] as DemoClient).keys.admin), payload: { url: 'https://example.com/hook', eventTypes: ['chat-queued'] }
+  })
+  t.equal(webhook.statusCode, 201, 'a webhook exists')
+  const later = new Date(Date.now() + 86_400_000)
+  await app.webhookDeliveries.createMany([{
+    clientId: (owners[0] as DemoClient).id, endpointId: new ObjectId(webhook.json().id as string), eventSeq: 1,
+    event: {
+      id: 1, type: 'chat-queued', createdAt: new Date().toISOString(),
+      data: { id: 1, customerName: 'Jim', state: 'queued', userId: null, createdAt: new Date().toISOString(), handleStart: null, handleEnd: null }
+    },
+    nextAttemptAt: later, retryUntil: later, createdAt: new Date()
+  }])
   const names = (await app.mongo.db.listCollections({}, { nameOnly: true }).toArray()).map(({ name }) => name)
   const operations = listOperations((await app.inject({ method: 'GET', url: '/docs/json' })).json())
   const routes = app.routeAccess.filter((route) => route.method !== 'HEAD' && route.access !== 'public' && route.url.includes('/:'))

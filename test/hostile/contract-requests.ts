@@ -79,6 +79,8 @@ export function plainValue (schema: JsonSchema | undefined, hints: Hints, attemp
     }
     default: {
       const required = new Set(schema.required ?? [])
+      // A body that needs more properties than it requires (a change of at least one field) gets its first optional ones.
+      for (const name of Object.keys(schema.properties ?? {})) if (required.size < (schema.minProperties ?? 0)) required.add(name)
       const entries = Object.entries(schema.properties ?? {})
         .filter(([name]) => required.has(name) || attempt % 2 === 1)
         .map(([name, property], index) => [name, plainValue(property, hints, attempt, salt + index, depth + 1)])

@@ -1,5 +1,5 @@
 import t from 'tap'
-import type { ObjectId } from 'mongodb'
+import { ObjectId } from 'mongodb'
 import { buildApp, type App } from '../../src/app.js'
 import { startEmbeddedMongo } from '../../src/db/embedded/index.js'
 import { buildTestApp, createTenant, PLATFORM_KEY } from '../helper.js'
@@ -96,6 +96,30 @@ async function hintStore (app: App, clientKeys: Map<string, ObjectId>) {
   }
 }
 
+/**
+ * A webhook endpoint with one delivery per demo client, so that the delivery routes have something to answer about (the
+ * demo data has no webhooks). The delivery carries a real event (a direct message, appended to the log first, so the
+ * endpoint starts after it and the fan-out makes no delivery of its own), its target never resolves (`.invalid`), and
+ * it is not due until redelivered, so the instance sends nothing anywhere.
+ */
+async function seedWebhooks (app: App): Promise<void> {
+  for (const client of app.demoClients ?? []) {
+    const message = await app.directMessagesRepository.send(client.id, { senderId: 1, recipientId: 2, text: 'for the webhook routes', createdByKeyId: new ObjectId() })
+    if (!await app.events.announce('directMessages', [message])) throw new Error('the seed message was not appended')
+    const head = await app.events.log.head(client.id)
+    const [event] = await app.events.log.after(client.id, head - 1, 1)
+    if (!event) throw new Error('the seed message has no event')
+    const endpoint = await app.webhookEndpoints.create(client.id, { url: 'https://hooks.contract.invalid/switchboard', eventTypes: ['direct-message'] }, head)
+    const now = new Date()
+    const later = new Date(now.getTime() + 86_400_000)
+    await app.webhookDeliveries.createMany([{
+      clientId: client.id, endpointId: endpoint._id, eventSeq: event.seq,
+      event: { id: event.seq, type: event.type, createdAt: event.createdAt.toISOString(), data: event.data },
+      nextAttemptAt: later, retryUntil: later, createdAt: now
+    }])
+  }
+}
+
 t.test('every operation of the OpenAPI document answers as the document says', async (t) => {
   const app = await buildTestApp(t, { seed: true, env: { BODY_LIMIT: '16384' } })
   const doc = (await app.inject({ method: 'GET', url: '/docs/json' })).json()
@@ -107,6 +131,7 @@ t.test('every operation of the OpenAPI document answers as the document says', a
   const demoKeys = (app.demoClients ?? []).flatMap((client) => [client.keys.admin, ...client.userKeys.map((bound) => bound.key)]
     .map((key): [string, ObjectId] => [key, client.id]))
   const clientKeys = demoKeys.map(([key]) => key)
+  await seedWebhooks(app)
   const hints = await hintStore(app, new Map(demoKeys))
   const problems: string[] = []
   const succeeded = new Map<Operation, ContractRequest>()

@@ -12,7 +12,7 @@ type Build = (ctx: IdentityTenant) => Promise<Call> | Call
  * - `client records`: no user acts or is read (the `reason` says why), so every key of the client may call it.
  * - `chat agent`: a bound key acts as its user; the `other` calls (naming or acting on B) are 403; integration keys
  *   keep the seed-000 contract (every role names the agent).
- * - `manager statistics`: client-wide figures for the manager role (A's manager-bound key, manager and admin keys).
+ * - `manager statistics`: client-wide figures or views for the manager role (A's manager-bound key, manager and admin keys).
  * - `client admin`: the client administrator's (creating users): the admin role, bound or not; A's agent- and
  *   manager-bound keys are 403, and so are the agent and manager integration keys.
  */
@@ -267,6 +267,18 @@ const rules: Record<string, Rule> = {
       async (ctx) => ({ method: 'POST', url: `/chats/${await ctx.openChat(A)}/messages`, payload: { text, user_id: B } })
     ],
     named: async (ctx) => ({ method: 'POST', url: `/chats/${await ctx.openChat(A)}/messages`, payload: { text, user_id: A } })
+  },
+  'GET /api/v1/chats/events': {
+    rule: 'chat agent',
+    self: () => ({ method: 'GET', url: '/api/v1/chats/events' }),
+    other: [() => ({ method: 'GET', url: `/api/v1/chats/events?userId=${B}` })],
+    named: () => ({ method: 'GET', url: `/api/v1/chats/events?userId=${A}` })
+  },
+  'GET /api/v1/chats/queue/events': {
+    rule: 'manager statistics',
+    reason: 'the client\'s chat queue, for managers; no user acts',
+    self: () => ({ method: 'GET', url: '/api/v1/chats/queue/events' }),
+    named: () => ({ method: 'GET', url: '/api/v1/chats/queue/events' })
   },
   'GET /users/performance': {
     rule: 'manager statistics',

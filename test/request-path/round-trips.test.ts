@@ -1,9 +1,11 @@
 import t from 'tap'
 import type { InjectOptions } from 'fastify'
+import { ObjectId } from 'mongodb'
 import type { App } from '../../src/app.js'
 import { buildTestApp, bearer, PLATFORM_KEY } from '../helper.js'
 import { multipart } from '../domains/imports/helper.js'
 import { commandsDuring } from './commands.js'
+import { eventually, startReceiver } from '../webhooks/receiver.js'
 
 /** Ids the requests below need, found at start or taken from earlier answers. */
 interface Context {
@@ -13,6 +15,12 @@ interface Context {
   topboxInteractionId: string
   revocableKeyId: string
   importId?: string
+  /** A local receiver the webhook routes register, and what they created. */
+  webhookUrl: string
+  webhookId?: string
+  deliveryId?: string
+  /** Makes an event the webhook subscribes to and waits until its delivery is delivered (outside the counted window). */
+  delivered: () => Promise<void>
 }
 
 interface Budget {
@@ -33,6 +41,15 @@ const json = (method: 'POST' | 'DELETE', url: string, headers: Record<string, st
   ({ method, url, headers, ...(payload ? { payload } : {}) })
 const get = (url: string, headers: Record<string, string> = {}): InjectOptions => ({ method: 'GET', url, headers })
 
+/** What a write that records an event costs beyond its own write: the event appended (insert, head moved), the outbox cleared. */
+const OUTBOX = 'the event is appended to the log (one insert, the log\'s head moved) and the record\'s outbox cleared'
+/** An instance learns where a client's log ends from its first append for that client, then keeps it in memory. */
+const FIRST_APPEND = 'the first append of a client on an instance reads its log\'s head'
+/** A chat's announcement first stores any message the chat admitted that is not stored yet (one read; none missing here). */
+const CHAT_OUTBOX = `the announcement checks that the admitted messages are stored (one read), then ${OUTBOX}`
+/** Streams of a client share one reader of its log per instance (src/domains/events/tail.ts): its reads are background work. */
+const STREAM = 'the log is read by the client\'s shared reader on this instance, background work'
+
 /** Every route of the OpenAPI document with its budget, in the order they are driven (later ones use earlier data). */
 const budgets: Budget[] = [
   { route: 'GET /health', budget: 0, request: () => get('/health') },
@@ -48,7 +65,7 @@ const budgets: Budget[] = [
   { route: 'GET /api/v1/users', budget: 1, request: () => get('/api/v1/users', acme.agent) },
   { route: 'POST /api/v1/users', budget: 2, why: 'the next user id of the client (an atomic counter), then the insert', request: () => json('POST', '/api/v1/users', acme.admin, { name: 'Round Trip' }) },
   { route: 'GET /api/v1/users/{userId}', budget: 1, request: () => get('/api/v1/users/1', acme.agent) },
-  { route: 'POST /api/v1/direct-messages', budget: 2, why: 'both users must exist (one read for the two), then the insert', request: () => json('POST', '/api/v1/direct-messages', guild, { senderId: 1, recipientId: 2, text: 'hi' }) },
+  { route: 'POST /api/v1/direct-messages', budget: 6, why: `both users must exist (one read for the two), then the insert; ${OUTBOX}; ${FIRST_APPEND}`, request: () => json('POST', '/api/v1/direct-messages', guild, { senderId: 1, recipientId: 2, text: 'hi' }) },
   { route: 'GET /api/v1/users/{userId}/direct-messages', budget: 2, why: 'the recipient must exist (404), then its messages', request: () => get('/api/v1/users/2/direct-messages', guild) },
   { route: 'POST /api/v1/chatrooms', budget: 3, why: 'the members must exist, the next chatroom id, the insert', request: () => json('POST', '/api/v1/chatrooms', guild, { name: 'budgets', createdBy: 1 }) },
   { route: 'GET /api/v1/chatrooms', budget: 1, request: () => get('/api/v1/chatrooms', guild) },
@@ -56,19 +73,19 @@ const budgets: Budget[] = [
   { route: 'POST /api/v1/chatrooms/{chatroomId}/members', budget: 4, why: 'the room, the inviter, the invited users, then the conditional update', request: () => json('POST', '/api/v1/chatrooms/2/members', guild, { invitedBy: 1, userIds: [2] }) },
   { route: 'GET /api/v1/chatrooms/{chatroomId}/members', budget: 2, why: 'the room, then its members', request: () => get('/api/v1/chatrooms/1/members', guild) },
   { route: 'GET /api/v1/users/{userId}/chatrooms', budget: 2, why: 'the user must exist (404), then the rooms', request: () => get('/api/v1/users/1/chatrooms', guild) },
-  { route: 'POST /api/v1/chatrooms/{chatroomId}/messages', budget: 4, why: 'the room, the sender, the next message id, the insert', request: () => json('POST', '/api/v1/chatrooms/1/messages', guild, { senderId: 1, text: 'hello' }) },
+  { route: 'POST /api/v1/chatrooms/{chatroomId}/messages', budget: 7, why: `the room, the sender, the next message id, the insert; ${OUTBOX}`, request: () => json('POST', '/api/v1/chatrooms/1/messages', guild, { senderId: 1, text: 'hello' }) },
   { route: 'GET /api/v1/chatrooms/{chatroomId}/messages', budget: 3, why: 'the room, the reading member, the messages', request: () => get('/api/v1/chatrooms/1/messages?userId=1', guild) },
   {
     route: 'POST /chatrooms/{chatroom_id}/messages',
-    budget: 4,
-    why: 'the room, the senders (one read), the ids of the batch (one counter update), the batch insert',
+    budget: 7,
+    why: `the room, the senders (one read), the ids of the batch (one counter update), the batch insert; ${OUTBOX} (one of each for the batch)`,
     request: () => json('POST', '/chatrooms/1/messages', guild, { data: [{ message_str: 'batch', message_sent_ts: 1637029963, sender_user_id: 2 }] })
   },
-  { route: 'GET /api/v1/users/{userId}/events', budget: 1, stream: true, request: () => get('/api/v1/users/2/events', guild) },
-  { route: 'GET /api/v1/chatrooms/{chatroomId}/events', budget: 2, why: 'the room, then the listening member', stream: true, request: () => get('/api/v1/chatrooms/1/events?userId=3', guild) },
-  { route: 'PUT /api/v1/users/{userId}/status', budget: 1, request: () => ({ method: 'PUT', url: '/api/v1/users/1/status', headers: guild, payload: { state: 'busy', text: 'On a call' } }) },
+  { route: 'GET /api/v1/users/{userId}/events', budget: 1, why: STREAM, stream: true, request: () => get('/api/v1/users/2/events', guild) },
+  { route: 'GET /api/v1/chatrooms/{chatroomId}/events', budget: 2, why: `the room, then the listening member; ${STREAM}`, stream: true, request: () => get('/api/v1/chatrooms/1/events?userId=3', guild) },
+  { route: 'PUT /api/v1/users/{userId}/status', budget: 4, why: `the conditional update of the user; ${OUTBOX}`, request: () => ({ method: 'PUT', url: '/api/v1/users/1/status', headers: guild, payload: { state: 'busy', text: 'On a call' } }) },
   { route: 'GET /api/v1/users/{userId}/status', budget: 1, request: () => get('/api/v1/users/1/status', guild) },
-  { route: 'GET /api/v1/user-statuses/events', budget: 0, stream: true, request: () => get('/api/v1/user-statuses/events', guild) },
+  { route: 'GET /api/v1/user-statuses/events', budget: 0, why: STREAM, stream: true, request: () => get('/api/v1/user-statuses/events', guild) },
   { route: 'GET /users', budget: 1, request: () => get('/users', guild) },
   { route: 'POST /users', budget: 2, why: 'the next user id of the client (an atomic counter), then the insert', request: () => json('POST', '/users', guild, { name: 'dave' }) },
   { route: 'GET /users/{user_id}/chatrooms', budget: 2, why: 'the user must exist (404), then the rooms', request: () => get('/users/1/chatrooms', guild) },
@@ -108,18 +125,18 @@ const budgets: Budget[] = [
   { route: 'GET /api/v1/stats/customer-types/customers', budget: 2, why: 'the customers per type, then their counts', request: () => get('/api/v1/stats/customer-types/customers', acme.manager) },
   { route: 'GET /api/v1/interactions/export', budget: 2, why: 'the channels (names in the rows), then one batch of interactions (500 a batch)', request: () => get('/api/v1/interactions/export?format=ndjson', acme.manager) },
   { route: 'GET /users/performance', budget: 1, request: () => get('/users/performance', acme.manager) },
-  { route: 'POST /api/v1/chats', budget: 2, why: 'the next chat id, then the insert', request: () => json('POST', '/api/v1/chats', acme.agent, { customerName: 'Budget' }) },
+  { route: 'POST /api/v1/chats', budget: 6, why: `the next chat id, then the insert; ${OUTBOX}; ${FIRST_APPEND}`, request: () => json('POST', '/api/v1/chats', acme.agent, { customerName: 'Budget' }) },
   { route: 'GET /api/v1/chats', budget: 1, request: () => get('/api/v1/chats', acme.agent) },
   { route: 'GET /api/v1/chats/{chatId}', budget: 1, request: () => get('/api/v1/chats/2', acme.agent) },
-  { route: 'POST /api/v1/chats/{chatId}/assign', budget: 3, why: 'the chat, the agent, the conditional update', request: () => json('POST', '/api/v1/chats/5/assign', acme.manager, { userId: 2 }) },
-  { route: 'POST /api/v1/chats/{chatId}/close', budget: 1, request: () => json('POST', '/api/v1/chats/5/close', acme.manager) },
-  { route: 'POST /chats/{chat_id}/messages', budget: 4, why: 'the chat (its rules), the chat\'s last message time (a conditional update: a closed chat takes no message), the next message id, the insert', request: () => json('POST', '/chats/2/messages', acme.agent, { text: 'Is my order on its way?' }) },
-  { route: 'POST /api/v1/chats/{chatId}/messages', budget: 4, why: 'the chat (its rules), the chat\'s last message time (a conditional update), the next message id, the insert; the chat\'s own agent needs no user read', request: () => json('POST', '/api/v1/chats/2/messages', acme.agent, { text: 'Still waiting', userId: 1 }) },
+  { route: 'POST /api/v1/chats/{chatId}/assign', budget: 6, why: `the chat, the agent, the conditional update; ${OUTBOX}`, request: () => json('POST', '/api/v1/chats/5/assign', acme.manager, { userId: 2 }) },
+  { route: 'POST /api/v1/chats/{chatId}/close', budget: 4, why: `the conditional update; ${OUTBOX}`, request: () => json('POST', '/api/v1/chats/5/close', acme.manager) },
+  { route: 'POST /chats/{chat_id}/messages', budget: 8, why: `the chat (its rules), the next message id, the chat admits the message (a conditional update: a closed chat takes no message; it records the message in the chat's outbox), the insert; ${CHAT_OUTBOX}`, request: () => json('POST', '/chats/2/messages', acme.agent, { text: 'Is my order on its way?' }) },
+  { route: 'POST /api/v1/chats/{chatId}/messages', budget: 8, why: `the chat (its rules), the next message id, the chat admits the message (a conditional update), the insert; ${CHAT_OUTBOX}; the chat's own agent needs no user read`, request: () => json('POST', '/api/v1/chats/2/messages', acme.agent, { text: 'Still waiting', userId: 1 }) },
   { route: 'GET /api/v1/chats/{chatId}/messages', budget: 2, why: 'the chat (404), then its messages', request: () => get('/api/v1/chats/2/messages', acme.agent) },
   {
     route: 'POST /api/v1/imports',
-    budget: 6,
-    why: 'a two-row file: the run, the channels, one bulk write per sheet, the sequence, the report, the rejects',
+    budget: 8,
+    why: `a two-row file: the run, the channels, one bulk write per sheet, the sequence, the report, the rejects; the report's import-finished event: ${OUTBOX}`,
     request: async () => {
       const body = await multipart('customers.csv', 'Customer_Id,Occupation,Type\n1,Teacher,Retail\n950,Pilot,Business\n', { fields: { sheet: 'customers' } })
       return { method: 'POST', url: '/api/v1/imports', headers: { ...acme.admin, 'content-type': body.contentType }, payload: body.payload }
@@ -127,7 +144,48 @@ const budgets: Budget[] = [
   },
   { route: 'GET /api/v1/imports', budget: 1, request: () => get('/api/v1/imports', acme.manager) },
   { route: 'GET /api/v1/imports/{importId}', budget: 2, why: 'the run, then its first rejects', request: (ctx) => get(`/api/v1/imports/${ctx.importId}`, acme.manager) },
-  { route: 'GET /api/v1/imports/{importId}/rejects.csv', budget: 2, why: 'the run (404), then its rejects', request: (ctx) => get(`/api/v1/imports/${ctx.importId}/rejects.csv`, acme.manager) }
+  { route: 'GET /api/v1/imports/{importId}/rejects.csv', budget: 2, why: 'the run (404), then its rejects', request: (ctx) => get(`/api/v1/imports/${ctx.importId}/rejects.csv`, acme.manager) },
+  { route: 'GET /api/v1/chats/events', budget: 1, why: `the agent must exist (404); ${STREAM}`, stream: true, request: () => get('/api/v1/chats/events?userId=1', acme.manager) },
+  { route: 'GET /api/v1/chats/queue/events', budget: 0, why: STREAM, stream: true, request: () => get('/api/v1/chats/queue/events', acme.manager) },
+  {
+    route: 'POST /api/v1/webhooks',
+    budget: 5,
+    why: 'the client\'s endpoints are counted (a bound), the log\'s head (where the endpoint starts), the insert; an endpoint alone moves the fan-out position to the head (a count, an update)',
+    request: (ctx) => json('POST', '/api/v1/webhooks', acme.admin, { url: ctx.webhookUrl, eventTypes: ['chat-queued'] })
+  },
+  { route: 'GET /api/v1/webhooks', budget: 1, request: () => get('/api/v1/webhooks', acme.admin) },
+  { route: 'GET /api/v1/webhooks/{webhookId}', budget: 1, request: (ctx) => get(`/api/v1/webhooks/${ctx.webhookId}`, acme.admin) },
+  {
+    route: 'PATCH /api/v1/webhooks/{webhookId}',
+    budget: 2,
+    why: 'the log\'s head (where a re-enabled endpoint starts), then the conditional update',
+    request: (ctx) => ({ method: 'PATCH', url: `/api/v1/webhooks/${ctx.webhookId}`, headers: acme.admin, payload: { description: 'budgets' } })
+  },
+  {
+    route: 'GET /api/v1/webhooks/{webhookId}/deliveries',
+    budget: 2,
+    why: 'the endpoint (404), then its deliveries',
+    request: async (ctx) => { await ctx.delivered(); return get(`/api/v1/webhooks/${ctx.webhookId}/deliveries`, acme.admin) }
+  },
+  { route: 'GET /api/v1/webhooks/{webhookId}/deliveries/{deliveryId}', budget: 2, why: 'the endpoint (404), then the delivery', request: (ctx) => get(`/api/v1/webhooks/${ctx.webhookId}/deliveries/${ctx.deliveryId}`, acme.admin) },
+  {
+    route: 'GET /api/v1/webhooks/{webhookId}/deliveries/{deliveryId}/attempts',
+    budget: 3,
+    why: 'the endpoint (404), the delivery (404), then its attempts',
+    request: (ctx) => get(`/api/v1/webhooks/${ctx.webhookId}/deliveries/${ctx.deliveryId}/attempts`, acme.admin)
+  },
+  {
+    route: 'POST /api/v1/webhooks/{webhookId}/deliveries/{deliveryId}/redeliver',
+    budget: 2,
+    why: 'the endpoint (404), then the conditional update (no attempt in flight)',
+    request: (ctx) => json('POST', `/api/v1/webhooks/${ctx.webhookId}/deliveries/${ctx.deliveryId}/redeliver`, acme.admin)
+  },
+  {
+    route: 'DELETE /api/v1/webhooks/{webhookId}',
+    budget: 3,
+    why: 'the endpoint, then its deliveries and their attempts',
+    request: async (ctx) => { await ctx.delivered(); return json('DELETE', `/api/v1/webhooks/${ctx.webhookId}`, acme.admin) }
+  }
 ]
 
 function documentedRoutes (app: App): string[] {
@@ -149,7 +207,7 @@ async function drive (app: App, options: InjectOptions, stream: boolean): Promis
 }
 
 t.test('every route stays within its database round-trip budget', async (t) => {
-  const app = await buildTestApp(t, { seed: true, monitorCommands: true, env: { RATE_LIMIT_MAX: '1000000' } })
+  const app = await buildTestApp(t, { seed: true, monitorCommands: true, env: { RATE_LIMIT_MAX: '1000000', WEBHOOK_ALLOW_PRIVATE_TARGETS: '127.0.0.0/8', WEBHOOK_POLL_MS: '50' } })
   await app.listen({ port: 0, host: '127.0.0.1' })
   const db = app.mongo.db
   const clientIdOf = (nick: string) => app.demoClients?.find((client) => client.nickName === nick)?.id
@@ -158,7 +216,19 @@ t.test('every route stays within its database round-trip budget', async (t) => {
   const interaction = await db.collection('interactions').findOne({ clientId: acmeId })
   const topboxInteraction = await db.collection('interactions').findOne({ clientId: clientIdOf('topbox') })
   const revocable = await app.apiKeysRepository.create(acmeId!, 'to revoke', 'agent')
+  const receiver = await startReceiver(t)
+  const delivered = async () => {
+    if (ctx.deliveryId) return
+    t.equal((await app.inject(json('POST', '/api/v1/chats', acme.agent, { customerName: 'Hooked' }))).statusCode, 201)
+    await eventually(async () => {
+      const delivery = await db.collection('webhookDeliveries').findOne({ endpointId: new ObjectId(ctx.webhookId), state: 'delivered' })
+      ctx.deliveryId = delivery?._id.toHexString()
+      return delivery !== null
+    }, 'the webhook\'s delivery delivered')
+  }
   const ctx: Context = {
+    webhookUrl: receiver.url,
+    delivered,
     acme: String(acmeId),
     engagementId: String(engagement?._id),
     interactionId: String(interaction?._id),
@@ -183,6 +253,7 @@ t.test('every route stays within its database round-trip budget', async (t) => {
       t.comment(`${route}: ${commands.length} — ${commands.join(', ')}`)
       t.ok(commands.length <= budget, `${commands.length} commands: ${commands.join(', ')}`)
       if (route === 'POST /api/v1/imports') ctx.importId = (JSON.parse(res.body) as { id: string }).id
+      if (route === 'POST /api/v1/webhooks') ctx.webhookId = (JSON.parse(res.body) as { id: string }).id
     })
   }
 })

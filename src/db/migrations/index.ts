@@ -10,6 +10,7 @@ import * as idempotencyFailedState from './008-idempotency-failed-state.js'
 import * as userBoundKeys from './009-user-bound-keys.js'
 import * as importHeartbeatsAndCustomerCounters from './010-import-heartbeats-and-customer-counters.js'
 import * as queryIndexes from './011-query-indexes.js'
+import * as eventLog from './012-event-log.js'
 import * as userStatus from './013-user-status.js'
 import * as keyRevocationsAndRateLimits from './014-key-revocations-and-rate-limits.js'
 
@@ -26,6 +27,7 @@ export const migrations: Migration[] = [
   userBoundKeys,
   importHeartbeatsAndCustomerCounters,
   queryIndexes,
+  eventLog,
   userStatus,
   keyRevocationsAndRateLimits
 ]

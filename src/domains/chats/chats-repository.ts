@@ -4,6 +4,9 @@ import type { FastifyInstance } from 'fastify'
 import { reserveIds } from '../../db/sequences.js'
 import { insertOnce } from '../../db/insert-once.js'
 import type { Chat, ChatState } from './schemas.js'
+import { OUTBOX_HAS_MESSAGE_ROOM, outboxEntry, withOutbox } from '../events/outbox.js'
+import type { OutboxEntry } from '../events/types.js'
+import type { MessageDocument } from './messages-repository.js'
 
 export interface ChatDocument {
   _id: ObjectId
@@ -15,8 +18,13 @@ export interface ChatDocument {
   created: Date
   handleStart?: Date
   handleEnd?: Date
-  /** The latest send time of the chat's messages, kept by `acceptMessage` so that a close never ends the chat before it. */
+  /** The latest send time of the chat's messages, kept by `admitMessage` so that a close never ends the chat before it. */
   lastMessageAt?: Date
+  /**
+   * Events of the chat's changes and of the messages it admitted, until they are in the event log (see
+   * src/domains/chats/events.ts). A `chat-message` entry holds its whole message (`facts`, an AdmittedMessage).
+   */
+  outbox?: OutboxEntry[]
 }
 
 export function toChat (doc: ChatDocument): Chat {
@@ -31,7 +39,20 @@ export function toChat (doc: ChatDocument): Chat {
   }
 }
 
+/** What a chat's `chat-message` outbox entry keeps: the message it admitted and the agent the chat had then. */
+export interface AdmittedMessage { message: MessageDocument, agentId?: number }
+
+/** The key of a message's event (and of its entry in its chat's outbox), by the message's `_id`. */
+export function chatMessageKey (messageDocId: ObjectId): string {
+  return `chat-message:${messageDocId.toHexString()}`
+}
+
 export interface ChatListFilter { limit: number, afterChatId?: number, state?: ChatState, userId?: number }
+
+/** The outbox entry of an assignment: the agents are facts, since the chat may change hands again before it is announced. */
+function assignment (chatId: number, userId: number, previousUserId: number | null): OutboxEntry {
+  return outboxEntry('chat-assigned', `chat-assigned:${chatId}:${new ObjectId().toHexString()}`, { userId, previousUserId })
+}
 
 /** Every state change is one conditional update, so two concurrent transitions can never both win. */
 function createChatsRepository (db: Db, collection: Collection<ChatDocument>) {
@@ -39,7 +60,8 @@ function createChatsRepository (db: Db, collection: Collection<ChatDocument>) {
     /** Opens a queued chat with the next id of the client; an earlier attempt's chat with the same `_id` is returned as stored. */
     async create (clientId: ObjectId, customerName: string, { created = new Date(), _id = new ObjectId() } = {}): Promise<ChatDocument> {
       const chatId = await reserveIds(db, clientId, 'chats')
-      return insertOnce(collection, { _id, clientId, chatId, customerName, state: 'queued', created })
+      const outbox = [outboxEntry('chat-queued', `chat-queued:${chatId}`)]
+      return insertOnce(collection, { _id, clientId, chatId, customerName, state: 'queued', created, outbox })
     },
 
     async findById (clientId: ObjectId, chatId: number): Promise<ChatDocument | null> {
@@ -50,7 +72,7 @@ function createChatsRepository (db: Db, collection: Collection<ChatDocument>) {
     async assignQueued (clientId: ObjectId, chatId: number, userId: number, at: Date): Promise<ChatDocument | null> {
       return collection.findOneAndUpdate(
         { clientId, chatId, state: 'queued' },
-        { $set: { state: 'open', userId, handleStart: at } },
+        withOutbox({ $set: { state: 'open', userId, handleStart: at } }, [assignment(chatId, userId, null)]),
         { returnDocument: 'after' }
       )
     },
@@ -59,20 +81,37 @@ function createChatsRepository (db: Db, collection: Collection<ChatDocument>) {
     async reassignOpen (clientId: ObjectId, chatId: number, fromUserId: number | undefined, userId: number): Promise<ChatDocument | null> {
       return collection.findOneAndUpdate(
         { clientId, chatId, state: 'open', userId: fromUserId },
-        { $set: { userId } },
+        withOutbox({ $set: { userId } }, [assignment(chatId, userId, fromUserId ?? null)]),
         { returnDocument: 'after' }
       )
     },
 
     /**
-     * Admits a message into the chat, as one conditional update of the chat: the customer's (`userId` undefined) while the chat
-     * is not closed, an agent's while the chat is open with that agent. Null when the chat is no longer so. The message is
-     * stored after this succeeds; a close that comes between sees its send time in `lastMessageAt` and ends the chat no earlier.
+     * Admits a message into the chat, as one conditional update of the chat that also records the message whole in the
+     * chat's outbox (its `chat-message` entry): the customer's (`message.userId` undefined) while the chat is not closed,
+     * an agent's while the chat is open with that agent, and either only while the chat's agent is still `agentId` (the
+     * agent the message reaches). Null when the chat is no longer so, or its outbox has no room for a message (some is
+     * kept for the chat's own changes). Once admitted, the message is committed: it is stored next, and should that not
+     * happen, storing it is the first thing its announcement does. A close that comes after sees its send time in
+     * `lastMessageAt` and ends the chat no earlier, and its `chat-closed` entry follows the message's in the outbox, so
+     * the log has the message before the close.
      */
-    async acceptMessage (clientId: ObjectId, chatId: number, userId: number | undefined, sentAt: Date): Promise<boolean> {
-      const state = userId === undefined ? { state: { $in: ['queued', 'open'] as ChatState[] } } : { state: 'open' as const, userId }
-      const accepted = await collection.updateOne({ clientId, chatId, ...state }, { $max: { lastMessageAt: sentAt } })
-      return accepted.matchedCount === 1
+    async admitMessage (message: MessageDocument, agentId: number | undefined): Promise<ChatDocument | null> {
+      const { clientId, chatId } = message
+      const state = message.userId === undefined ? { $in: ['queued', 'open'] as ChatState[] } : 'open' as const
+      const facts: AdmittedMessage = { message, ...(agentId === undefined ? {} : { agentId }) }
+      return collection.findOneAndUpdate(
+        { clientId, chatId, state, userId: agentId ?? { $exists: false }, ...OUTBOX_HAS_MESSAGE_ROOM },
+        withOutbox<ChatDocument>({ $max: { lastMessageAt: message.sentAt } }, [outboxEntry('chat-message', chatMessageKey(message._id), facts)]),
+        { returnDocument: 'after' }
+      )
+    },
+
+    /** The message a chat admitted under `_id` and still holds in its outbox (not announced yet), if any. */
+    async admitted (clientId: ObjectId, chatId: number, _id: ObjectId): Promise<MessageDocument | null> {
+      const chat = await collection.findOne({ clientId, chatId, 'outbox.key': chatMessageKey(_id) })
+      const entry = chat?.outbox?.find((item) => item.key === chatMessageKey(_id))
+      return (entry?.facts as AdmittedMessage | undefined)?.message ?? null
     },
 
     /**
@@ -83,7 +122,7 @@ function createChatsRepository (db: Db, collection: Collection<ChatDocument>) {
     async close (clientId: ObjectId, chatId: number, at: Date, agentId?: number): Promise<ChatDocument | null> {
       return collection.findOneAndUpdate(
         { clientId, chatId, state: 'open', handleStart: { $lte: at }, ...(agentId === undefined ? {} : { userId: agentId }) },
-        [{ $set: { state: 'closed', handleEnd: { $max: [at, { $ifNull: ['$lastMessageAt', at] }] } } }],
+        withOutbox([{ $set: { state: 'closed', handleEnd: { $max: [at, { $ifNull: ['$lastMessageAt', at] }] } } }], [outboxEntry('chat-closed', `chat-closed:${chatId}`)]),
         { returnDocument: 'after' }
       )
     },

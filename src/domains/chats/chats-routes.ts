@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { ObjectId } from 'mongodb'
 import { callerClientId } from '../../plugins/auth.js'
-import { chatAssignee, ownChatsOnly } from '../../plugins/identity.js'
+import { chatAgent, ownChatsOnly } from '../../plugins/identity.js'
 import { Page, errorResponses } from '../../schemas/common.js'
 import { pageOf } from '../../lib/cursor.js'
 import { decodeChatPosition } from './cursors.js'
@@ -30,6 +30,7 @@ const chatsRoutes: FastifyPluginAsyncTypebox = async (app) => {
     }
   }, async (request, reply) => {
     const doc = await app.chatsRepository.create(callerClientId(request), request.body.customerName.trim(), { _id: creationId(request) })
+    await app.events.announce('chats', [doc])
     return reply.code(201).send(toChat(doc))
   })
 
@@ -81,7 +82,7 @@ const chatsRoutes: FastifyPluginAsyncTypebox = async (app) => {
   }, async (request) => {
     const clientId = callerClientId(request)
     const { chatId } = request.params
-    const userId = chatAssignee(request, request.body.userId)
+    const userId = chatAgent(request, request.body.userId)
     const chat = await app.chatsRepository.findById(clientId, chatId)
     if (!chat) throw notFound(chatId)
     if (!await app.usersRepository.findById(clientId, userId)) throw app.httpErrors.unprocessableEntity(`User ${userId} does not exist`)
@@ -98,6 +99,7 @@ const chatsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         ? `Chat ${chatId} is closed; a closed chat cannot be reassigned`
         : `Chat ${chatId} was assigned to user ${now.userId} by another request meanwhile; retry to reassign it`)
     }
+    await app.events.announce('chats', [assigned])
     return toChat(assigned)
   })
 
@@ -129,6 +131,7 @@ const chatsRoutes: FastifyPluginAsyncTypebox = async (app) => {
         ? `Chat ${chatId} is queued: it cannot end before an agent starts handling it; assign it first`
         : `Chat ${chatId} is already closed`)
     }
+    await app.events.announce('chats', [closed])
     return toChat(closed)
   })
 }

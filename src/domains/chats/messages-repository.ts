@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin'
-import { ObjectId, type Collection, type Db, type Filter } from 'mongodb'
+import { MongoBulkWriteError, ObjectId, type Collection, type Db, type Filter } from 'mongodb'
 import type { FastifyInstance } from 'fastify'
 import { reserveIds } from '../../db/sequences.js'
 import { insertOnce } from '../../db/insert-once.js'
@@ -29,14 +29,33 @@ export function toMessage (doc: MessageDocument): Message {
 
 function createMessagesRepository (db: Db, collection: Collection<MessageDocument>) {
   return {
-    /** Stores a message with the next id of the client; an earlier attempt's message with the same `_id` is returned as stored. */
-    async create (clientId: ObjectId, message: NewMessage, _id = new ObjectId()): Promise<MessageDocument> {
+    /** A new message of the client, with the next message id, not stored yet: its chat admits it first (admitMessage). */
+    async prepare (clientId: ObjectId, message: NewMessage, _id = new ObjectId()): Promise<MessageDocument> {
       const messageId = await reserveIds(db, clientId, 'messages')
       const doc: MessageDocument = {
         _id, clientId, messageId, chatId: message.chatId, text: message.text, sentAt: message.sentAt, createdByKeyId: message.createdByKeyId
       }
       if (message.userId !== undefined) doc.userId = message.userId
+      return doc
+    },
+
+    /** Stores an admitted message; when an earlier attempt (or the outbox sweep) stored it already, returns it as stored. */
+    async store (doc: MessageDocument): Promise<MessageDocument> {
       return insertOnce(collection, doc)
+    },
+
+    /** Stores those of the admitted messages that are not stored yet (one read, one insert), before their events are logged. */
+    async storeMissing (docs: MessageDocument[]): Promise<void> {
+      if (docs.length === 0) return
+      const stored = new Set((await collection.find({ _id: { $in: docs.map((doc) => doc._id) } }, { projection: { _id: 1 } }).toArray()).map((doc) => doc._id.toHexString()))
+      const missing = docs.filter((doc) => !stored.has(doc._id.toHexString()))
+      if (missing.length === 0) return
+      try {
+        await collection.insertMany(missing, { ordered: false })
+      } catch (error) {
+        // Another writer (the request itself, or a sweep on another instance) stored some meanwhile: they are stored.
+        if (!(error instanceof MongoBulkWriteError) || [error.writeErrors].flat().some((item) => Number(item.code) !== 11000)) throw error
+      }
     },
 
     /** The message of `chatId` stored with `_id` (by an earlier attempt of the same idempotent request), if any. */

@@ -5,6 +5,7 @@ import { instantOf } from '../../lib/dates.js'
 import { MAX_CLOCK_SKEW_MS } from './message-schemas.js'
 import type { MessageDocument } from './messages-repository.js'
 import type { ChatDocument } from './chats-repository.js'
+import { OUTBOX_CHANGE_RESERVE, OUTBOX_MAX } from '../events/outbox.js'
 
 /** `userId`: the agent who writes (undefined: the customer), as resolved from the key; `createdByKeyId`: the key that writes. */
 export interface MessageInput { text: string, userId?: number, sentAt?: string, createdByKeyId: ObjectId }
@@ -29,11 +30,14 @@ function stateRefusal (app: FastifyInstance, chat: ChatDocument, userId: number 
  * The rules of a new chat message, checked in this order, before anything is written:
  * blank text (400), unknown chat (404), unknown user (422), closed chat (409), an agent writing in a queued chat
  * or in another agent's chat (409), a send time in the future or before the chat (or the agent's handling) began (422).
- * The chat's state is then checked again by the write itself (`acceptMessage`, a conditional update of the chat), so a
- * close or a reassignment that lands between the checks and the write refuses the message (409) instead of letting it in.
+ * The chat then admits the message (`admitMessage`, one conditional update of the chat that also records the message and
+ * its event in the chat's outbox), so a close or a reassignment that lands between the checks and the write refuses the
+ * message (409) instead of letting it in; the message is stored after, and announced. A customer's message whose chat
+ * changed agent meanwhile is admitted again (at most ADMIT_ATTEMPTS times), to reach the agent the chat has now; a
+ * message that finds the chat's outbox full announces it first (the log lags) and is admitted again.
  * `creation`: the stored message's id (`creationId` of the request), so that a re-run attempt finds the message it
- * stored, and whether this attempt resumes one that failed: then a message already stored with that id is the answer,
- * before any rule is checked again (the chat may have been closed since).
+ * stored, and whether this attempt resumes one that failed: then a message already stored (or admitted) with that id is
+ * the answer, before any rule is checked again (the chat may have been closed since).
  */
 export async function postMessage (
   app: FastifyInstance, clientId: ObjectId, chatId: number, input: MessageInput, sentAtField: SentAtField,
@@ -41,12 +45,13 @@ export async function postMessage (
 ): Promise<MessageDocument> {
   const { httpErrors } = app
   if (creation._id && creation.resumed) {
-    const stored = await app.messagesRepository.findCreated(clientId, chatId, creation._id)
-    if (stored) return stored
+    const earlier = await app.messagesRepository.findCreated(clientId, chatId, creation._id) ??
+      await app.chatsRepository.admitted(clientId, chatId, creation._id)
+    if (earlier) return storedAndAnnounced(app, earlier, await app.chatsRepository.findById(clientId, chatId))
   }
   if (isBlank(input.text)) throw httpErrors.badRequest('text must contain something other than whitespace')
 
-  const chat = await app.chatsRepository.findById(clientId, chatId)
+  let chat = await app.chatsRepository.findById(clientId, chatId)
   if (!chat) throw httpErrors.notFound(`Chat ${chatId} not found`)
 
   const { userId } = input
@@ -68,9 +73,28 @@ export async function postMessage (
   if (userId !== undefined && chat.handleStart && sentAt < chat.handleStart) {
     throw httpErrors.unprocessableEntity(`${sentAtField} is before an agent started handling chat ${chatId} (${chat.handleStart.toISOString()})`)
   }
-  if (!await app.chatsRepository.acceptMessage(clientId, chatId, userId, sentAt)) {
-    const current = await app.chatsRepository.findById(clientId, chatId)
-    throw (current && stateRefusal(app, current, userId)) ?? httpErrors.conflict(`Chat ${chatId} changed while the message was being stored; retry`)
+  const message = await app.messagesRepository.prepare(clientId, { chatId, text: input.text, userId, sentAt, createdByKeyId: input.createdByKeyId }, creation._id)
+  for (let attempt = 1; ; attempt++) {
+    const admitted = await app.chatsRepository.admitMessage(message, chat.userId)
+    if (admitted) return storedAndAnnounced(app, message, admitted)
+    chat = await app.chatsRepository.findById(clientId, chatId)
+    const refusal = chat && stateRefusal(app, chat, userId)
+    if (refusal) throw refusal
+    const full = (chat?.outbox?.length ?? 0) >= OUTBOX_MAX - OUTBOX_CHANGE_RESERVE
+    // A full outbox is a log that lags behind a busy chat: this request announces what the chat owes, then tries again.
+    if (chat && full && (attempt === ADMIT_ATTEMPTS || !await app.events.announce('chats', [chat]))) {
+      throw httpErrors.serviceUnavailable(`Chat ${chatId}'s earlier messages are not in the event log yet; retry shortly`)
+    }
+    if (!chat || attempt === ADMIT_ATTEMPTS) throw httpErrors.conflict(`Chat ${chatId} changed while the message was being stored; retry`)
   }
-  return app.messagesRepository.create(clientId, { chatId, text: input.text, userId, sentAt, createdByKeyId: input.createdByKeyId }, creation._id)
+}
+
+/** How often a message is admitted again when its chat changed agent, or had its outbox full, meanwhile. */
+const ADMIT_ATTEMPTS = 5
+
+/** Stores an admitted message (unless stored already) and announces what its chat owes the log: its message first. */
+async function storedAndAnnounced (app: FastifyInstance, message: MessageDocument, chat: ChatDocument | null): Promise<MessageDocument> {
+  const stored = await app.messagesRepository.store(message)
+  if (chat) await app.events.announce('chats', [chat])
+  return stored
 }

@@ -6,6 +6,8 @@ import type { DateOrder } from './cleaning.js'
 import type { SourceFormat } from './readers.js'
 import type { ImportSummary, RejectedCell } from './report.js'
 import type { SheetKind } from './sheets.js'
+import { outboxEntry, withOutbox } from '../events/outbox.js'
+import type { OutboxEntry } from '../events/types.js'
 
 export type ImportStatus = 'running' | 'completed' | 'failed'
 
@@ -26,6 +28,8 @@ export interface ImportRunDocument {
   /** The process running the import, so that the same host can tell at once when that process is gone. */
   owner?: RunOwner
   finishedAt?: Date
+  /** The `import-finished` event, until it is in the event log. */
+  outbox?: OutboxEntry[]
 }
 
 export interface RunOwner { host: string, pid: number }
@@ -62,8 +66,11 @@ function processRuns (pid: number, importId: ObjectId): boolean {
 
 const clip = (text: string, length: number) => (text.length > length ? `${text.slice(0, length - 1)}…` : text)
 
-/** Import runs (their reports) and their rejected cells, written in batches as the import goes. */
-export function createImportRunsRepository (db: Db) {
+/**
+ * Import runs (their reports) and their rejected cells, written in batches as the import goes. A finished run owes an
+ * `import-finished` event: `announce` appends it at once (the app's), or the outbox sweep does later (the import CLI).
+ */
+export function createImportRunsRepository (db: Db, announce: (run: ImportRunDocument) => Promise<unknown> = async () => {}) {
   const runs: Collection<ImportRunDocument> = db.collection<ImportRunDocument>('importRuns')
   const rejects: Collection<ImportRejectDocument> = db.collection<ImportRejectDocument>('importRejects')
 
@@ -96,11 +103,16 @@ export function createImportRunsRepository (db: Db) {
     },
 
     async finish (clientId: ObjectId, importId: ObjectId, outcome: { status: ImportStatus, summary: ImportSummary, error?: string }): Promise<ImportRunDocument | null> {
-      return runs.findOneAndUpdate(
+      const finished = await runs.findOneAndUpdate(
         { _id: importId, clientId },
-        { $set: { status: outcome.status, summary: outcome.summary, finishedAt: new Date(), ...(outcome.error ? { error: clip(outcome.error, 2000) } : {}) } },
+        withOutbox<ImportRunDocument>(
+          { $set: { status: outcome.status, summary: outcome.summary, finishedAt: new Date(), ...(outcome.error ? { error: clip(outcome.error, 2000) } : {}) } },
+          [outboxEntry('import-finished', `import-finished:${importId.toHexString()}`)]
+        ),
         { returnDocument: 'after' }
       )
+      if (finished) await announce(finished)
+      return finished
     },
 
     /** The run is no longer this process's (finished, or failed even to record its end). */
@@ -163,5 +175,5 @@ declare module 'fastify' {
 }
 
 export default fp(async function importRunsRepositoryPlugin (app: FastifyInstance) {
-  app.decorate('importRunsRepository', createImportRunsRepository(app.mongo.db))
-}, { name: 'import-runs-repository', dependencies: ['mongo'] })
+  app.decorate('importRunsRepository', createImportRunsRepository(app.mongo.db, async (run) => app.events.announce('importRuns', [run])))
+}, { name: 'import-runs-repository', dependencies: ['mongo', 'events-domain'] })

@@ -1,8 +1,10 @@
 import fp from 'fastify-plugin'
-import { ObjectId, type Collection, type Db, type Filter, type FindCursor } from 'mongodb'
+import { ObjectId, type Collection, type Db, type Filter } from 'mongodb'
 import type { FastifyInstance } from 'fastify'
 import { reserveIds } from '../../db/sequences.js'
 import type { ChatroomMessage } from './chatrooms-schemas.js'
+import { outboxEntry } from '../events/outbox.js'
+import type { OutboxEntry } from '../events/types.js'
 
 export interface ChatroomMessageDocument {
   _id: ObjectId
@@ -15,6 +17,8 @@ export interface ChatroomMessageDocument {
   createdAt: Date
   /** The API key that posted it (never shown in answers). */
   createdByKeyId: ObjectId
+  /** The `chatroom-message` event, until it is in the event log. */
+  outbox?: OutboxEntry[]
 }
 
 export interface NewChatroomMessage { senderId: number, text: string, sentAt: Date, createdByKeyId: ObjectId }
@@ -43,7 +47,10 @@ function createChatroomMessagesRepository (db: Db, collection: Collection<Chatro
       const firstId = await reserveIds(db, clientId, 'chatroomMessages', messages.length)
       const createdAt = new Date()
       const docs = messages.map((message, index): ChatroomMessageDocument =>
-        ({ _id: ids[index] as ObjectId, clientId, chatroomId, messageId: firstId + index, ...message, createdAt }))
+        ({
+          _id: ids[index] as ObjectId, clientId, chatroomId, messageId: firstId + index, ...message, createdAt,
+          outbox: [outboxEntry('chatroom-message', `chatroom-message:${firstId + index}`)]
+        }))
       try {
         await collection.insertMany(docs, { ordered: true })
       } catch (error) {
@@ -59,11 +66,6 @@ function createChatroomMessagesRepository (db: Db, collection: Collection<Chatro
       if (query.senderId !== undefined) filter.senderId = query.senderId
       if (query.afterId !== undefined) filter.messageId = query.order === 'asc' ? { $gt: query.afterId } : { $lt: query.afterId }
       return collection.find(filter).sort({ messageId: query.order === 'asc' ? 1 : -1 }).limit(query.limit).toArray()
-    },
-
-    /** A room's messages stored after the one with id `afterId`, oldest first (stream replay). */
-    storedAfter (clientId: ObjectId, chatroomId: number, afterId: ObjectId): FindCursor<ChatroomMessageDocument> {
-      return collection.find({ clientId, chatroomId, _id: { $gt: afterId } }).sort({ _id: 1 })
     }
   }
 }

@@ -1,8 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { ObjectId } from 'mongodb'
 import { isMember, type ChatroomDocument } from './chatrooms-repository.js'
-import { toChatroomMessage, type ChatroomMessageDocument, type NewChatroomMessage } from './chatroom-messages-repository.js'
-import { chatroomChannel } from './events.js'
+import type { ChatroomMessageDocument, NewChatroomMessage } from './chatroom-messages-repository.js'
 
 function httpError (statusCode: number, message: string) {
   return Object.assign(new Error(message), { statusCode })
@@ -56,15 +55,14 @@ export function chatroomService (app: FastifyInstance) {
     },
 
     /**
-     * Stores validated messages in one batch, then delivers each to the room's open streams.
+     * Stores validated messages in one batch, then appends their events to the log (the room's streams read it).
      * `creation`: the messages' `_id`s and whether the attempt resumes a failed one (see insertBatch).
      */
     async store (
       clientId: ObjectId, room: ChatroomDocument, messages: NewChatroomMessage[], creation?: { ids: ObjectId[], resumed: boolean }
     ): Promise<ChatroomMessageDocument[]> {
       const docs = await app.chatroomMessagesRepository.insertBatch(clientId, room.chatroomId, messages, creation)
-      const channel = chatroomChannel(clientId, room.chatroomId)
-      for (const doc of docs) app.messengerLive.bus.publish(channel, { id: doc._id, name: 'chatroom-message', data: toChatroomMessage(doc) })
+      await app.events.announce('chatroomMessages', docs)
       return docs
     }
   }

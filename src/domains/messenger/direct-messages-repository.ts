@@ -1,8 +1,10 @@
 import fp from 'fastify-plugin'
-import { ObjectId, type Collection, type Filter, type FindCursor } from 'mongodb'
+import { ObjectId, type Collection, type Filter } from 'mongodb'
 import type { FastifyInstance } from 'fastify'
 import { insertOnce } from '../../db/insert-once.js'
 import { RECENT_WINDOW_MS, type DirectMessage } from './direct-messages-schemas.js'
+import { outboxEntry } from '../events/outbox.js'
+import type { OutboxEntry } from '../events/types.js'
 
 export interface DirectMessageDocument {
   _id: ObjectId
@@ -13,6 +15,8 @@ export interface DirectMessageDocument {
   sentAt: Date
   /** The API key that sent it (never shown in answers). */
   createdByKeyId: ObjectId
+  /** The `direct-message` event, until it is in the event log. */
+  outbox?: OutboxEntry[]
 }
 
 /** Where a page of recent messages ended: the next page holds the messages strictly older than it. */
@@ -37,11 +41,15 @@ export function recentWindowStart (now: Date): Date {
 
 function createDirectMessagesRepository (collection: Collection<DirectMessageDocument>) {
   return {
-    /** Stores a message; an earlier attempt's message with the same `_id` is returned as stored. */
+    /**
+     * Stores a message with the event it owes in its outbox (announce it next); an earlier attempt's message with the
+     * same `_id` is returned as stored.
+     */
     async send (
       clientId: ObjectId, message: { senderId: number, recipientId: number, text: string, createdByKeyId: ObjectId }, { sentAt = new Date(), _id = new ObjectId() } = {}
     ): Promise<DirectMessageDocument> {
-      return insertOnce(collection, { _id, clientId, ...message, sentAt })
+      const outbox = [outboxEntry('direct-message', `direct-message:${_id.toHexString()}`)]
+      return insertOnce(collection, { _id, clientId, ...message, sentAt, outbox })
     },
 
     /** A recipient's messages newest first, never older than the 30-day window before `now` nor than `since`. */
@@ -57,11 +65,6 @@ function createDirectMessagesRepository (collection: Collection<DirectMessageDoc
         ]
       }
       return collection.find(filter).sort({ sentAt: -1, _id: -1 }).limit(query.limit).toArray()
-    },
-
-    /** A recipient's messages stored after the one with id `afterId`, in the order they were stored (stream replay). */
-    storedAfter (clientId: ObjectId, recipientId: number, afterId: ObjectId): FindCursor<DirectMessageDocument> {
-      return collection.find({ clientId, recipientId, _id: { $gt: afterId } }).sort({ _id: 1 })
     }
   }
 }

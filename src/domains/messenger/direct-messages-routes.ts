@@ -9,7 +9,6 @@ import { recentWindowStart, toDirectMessage, type RecentPosition } from './direc
 import {
   DirectMessageSchema, RECENT_RULE, RecentMessagesQuerySchema, RecipientParamsSchema, SendDirectMessageBodySchema
 } from './direct-messages-schemas.js'
-import { recipientChannel } from './events.js'
 import { creationId } from '../../plugins/idempotent-writes.js'
 
 /** Direct messages: one user sends a short text to another; a recipient reads the recent ones. */
@@ -41,9 +40,8 @@ const directMessagesRoutes: FastifyPluginAsyncTypebox = async (app) => {
     if (senderId === recipientId) throw app.httpErrors.badRequest('senderId and recipientId must be different users')
     await requireUsers(clientId, [{ role: 'Sender user', userId: senderId }, { role: 'Recipient user', userId: recipientId }])
     const doc = await app.directMessagesRepository.send(clientId, { senderId, recipientId, text, createdByKeyId: creatingKeyId(request) }, { _id: creationId(request) })
-    const message = toDirectMessage(doc)
-    app.messengerLive.bus.publish(recipientChannel(clientId, recipientId), { id: doc._id, name: 'direct-message', data: message })
-    return reply.code(201).send(message)
+    await app.events.announce('directMessages', [doc])
+    return reply.code(201).send(toDirectMessage(doc))
   })
 
   app.get('/api/v1/users/:userId/direct-messages', {

@@ -1,35 +1,30 @@
 import fp from 'fastify-plugin'
-import chatroomMessagesRepository from './chatroom-messages-repository.js'
+import chatroomMessagesRepository, { toChatroomMessage, type ChatroomMessageDocument } from './chatroom-messages-repository.js'
 import chatroomMessagesRoutes from './chatroom-messages-routes.js'
 import chatroomsRepository from './chatrooms-repository.js'
 import chatroomsRoutes from './chatrooms-routes.js'
-import directMessagesRepository from './direct-messages-repository.js'
+import directMessagesRepository, { toDirectMessage, type DirectMessageDocument } from './direct-messages-repository.js'
 import directMessagesRoutes from './direct-messages-routes.js'
 import legacyMessengerRoutes from './legacy-routes.js'
 import legacyChatroomsRoutes from './legacy-chatrooms-routes.js'
 import legacyRoomMessagesRoutes from './legacy-room-messages-routes.js'
 import legacyUsersRoutes from './legacy-users-routes.js'
 import liveRoutes from './live-routes.js'
-import { HEARTBEAT_MS, LiveMessages } from './live.js'
+import { audience } from '../events/types.js'
 
-declare module 'fastify' {
-  interface FastifyInstance {
-    /** The messenger's bus and open event streams. */
-    messengerLive: LiveMessages
-  }
-}
-
-/**
- * The messenger: direct messages, chatrooms and live delivery; repositories decorate the root app, routes stay encapsulated.
- * Heartbeats come at least twice per idle-socket timeout, so an open stream is never cut for idleness.
- */
+/** The messenger: direct messages, chatrooms and live delivery; repositories decorate the root app, routes stay encapsulated. */
 export default fp(async function messengerDomain (app) {
   await app.register(directMessagesRepository)
   await app.register(chatroomsRepository)
   await app.register(chatroomMessagesRepository)
-  const live = new LiveMessages(Math.min(HEARTBEAT_MS, Math.floor(app.config.CONNECTION_TIMEOUT_MS / 2)))
-  app.decorate('messengerLive', live)
-  app.addHook('preClose', async () => { live.closeAll() })
+  app.events.registerSource('directMessages', {
+    collection: app.mongo.db.collection<DirectMessageDocument>('directMessages'),
+    describe: (doc) => ({ audience: [audience.user(doc.recipientId)], data: toDirectMessage(doc) })
+  })
+  app.events.registerSource('chatroomMessages', {
+    collection: app.mongo.db.collection<ChatroomMessageDocument>('chatroomMessages'),
+    describe: (doc) => ({ audience: [audience.room(doc.chatroomId)], data: toChatroomMessage(doc) })
+  })
   await app.register(directMessagesRoutes)
   await app.register(chatroomsRoutes)
   await app.register(chatroomMessagesRoutes)
@@ -38,4 +33,4 @@ export default fp(async function messengerDomain (app) {
   await app.register(legacyRoomMessagesRoutes)
   await app.register(legacyUsersRoutes)
   await app.register(liveRoutes)
-}, { name: 'messenger-domain', dependencies: ['mongo', 'auth', 'users-domain'] })
+}, { name: 'messenger-domain', dependencies: ['mongo', 'auth', 'users-domain', 'events-domain'] })

@@ -1,11 +1,13 @@
 import fp from 'fastify-plugin'
-import { ObjectId, type Collection, type Db, type Filter, type FindCursor } from 'mongodb'
+import { ObjectId, type Collection, type Db, type Filter } from 'mongodb'
 import type { FastifyInstance } from 'fastify'
 import { reserveIds } from '../../db/sequences.js'
 import { insertOnce } from '../../db/insert-once.js'
 import type { Role } from '../clients/schemas.js'
+import { OUTBOX_HAS_ROOM, outboxEntry, withOutbox } from '../events/outbox.js'
+import type { OutboxEntry } from '../events/types.js'
 import type { User } from './schemas.js'
-import { toUserStatus, type StoredStatus } from './status.js'
+import { statusEventKey, toUserStatus, type StoredStatus } from './status.js'
 import type { StatusState } from './status-schemas.js'
 
 export interface UserDocument {
@@ -17,6 +19,8 @@ export interface UserDocument {
   createdAt: Date
   /** The latest status the user set (absent until they set one). */
   status?: StoredStatus
+  /** The `user-status` events of its updates, until they are in the event log (see src/domains/users/status.ts). */
+  outbox?: OutboxEntry[]
 }
 
 /** The user as the API shows it, with the status as it reads now. */
@@ -24,8 +28,11 @@ export function toUser (doc: UserDocument): User {
   return { id: doc.userId, name: doc.name, role: doc.role, createdAt: doc.createdAt.toISOString(), status: toUserStatus(doc.status) }
 }
 
-/** What a status update answers: the user as stored after it, and whether this update is the one stored. */
-export interface StatusUpdate { user: UserDocument, applied: boolean }
+/**
+ * What a status update answers: the user as stored after it, and whether this update is the one stored; `full` when it
+ * was refused because the user's earlier updates still wait to be announced (the event log is not taking events).
+ */
+export interface StatusUpdate { user: UserDocument, applied: boolean, full?: boolean }
 
 function createUsersRepository (db: Db, collection: Collection<UserDocument>) {
   return {
@@ -53,24 +60,23 @@ function createUsersRepository (db: Db, collection: Collection<UserDocument>) {
     },
 
     /**
-     * Sets a user's status in one conditional write: it replaces the stored status unless that one is newer (a slower
+     * Sets a user's status in one conditional write, which also records its `user-status` event in the user's outbox (so
+     * an accepted status is never left unannounced): it replaces the stored status unless that one is newer (a slower
      * concurrent update never overwrites a later one). null: the client has no such user.
      */
     async setStatus (clientId: ObjectId, userId: number, status: { state: StatusState, text?: string }, now = new Date()): Promise<StatusUpdate | null> {
       const stored: StoredStatus = { state: status.state, ...(status.text === undefined ? {} : { text: status.text }), updatedAt: now, eventId: new ObjectId() }
+      const { eventId, ...facts } = stored
       const user = await collection.findOneAndUpdate(
-        { clientId, userId, $or: [{ status: { $exists: false } }, { 'status.updatedAt': { $lte: now } }] },
-        { $set: { status: stored } },
+        { clientId, userId, $or: [{ status: { $exists: false } }, { 'status.updatedAt': { $lte: now } }], ...OUTBOX_HAS_ROOM },
+        withOutbox<UserDocument>({ $set: { status: stored } }, [outboxEntry('user-status', statusEventKey(eventId), facts)]),
         { returnDocument: 'after' }
       )
       if (user) return { user, applied: true }
       const current = await collection.findOne({ clientId, userId })
-      return current ? { user: current, applied: false } : null
-    },
-
-    /** The users whose status changed after the update `afterEventId`, in the order of their latest updates (stream replay). */
-    statusesChangedAfter (clientId: ObjectId, afterEventId: ObjectId): FindCursor<UserDocument> {
-      return collection.find({ clientId, 'status.eventId': { $gt: afterEventId } }).sort({ 'status.eventId': 1 })
+      if (!current) return null
+      const newer = current.status !== undefined && current.status.updatedAt > now
+      return { user: current, applied: false, ...(newer ? {} : { full: true }) }
     }
   }
 }

@@ -1,13 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { ObjectId } from 'mongodb'
-import { callerClientId } from '../../plugins/auth.js'
+import { callerClientId, clientCaller } from '../../plugins/auth.js'
 import { messengerUser } from '../../plugins/identity.js'
 import { errorResponses } from '../../schemas/common.js'
-import { EventStreamResponse, LastEventIdHeadersSchema } from '../messenger/live-schemas.js'
-import type { LiveEvent } from '../messenger/events.js'
+import { EventStreamResponse, LastEventIdHeadersSchema, STREAM_RULES, describeEvents, parseLastEventId } from '../events/schemas.js'
+import { audience } from '../events/types.js'
 import type { UserDocument } from './repository.js'
 import { UserParamsSchema } from './schemas.js'
-import { publishStatus, statusChannel, toUserStatus } from './status.js'
+import { publishStatus, toUserStatus } from './status.js'
 import { SetStatusBodySchema, STATUS_RULE, UserStatusOfSchema, statusTextProblem, type UserStatusOf } from './status-schemas.js'
 
 function statusOf (user: UserDocument, now = new Date()): UserStatusOf {
@@ -23,12 +22,13 @@ const statusRoutes: FastifyPluginAsyncTypebox = async (app) => {
       summary: 'Set a user\'s status (online, away, busy, offline) with an optional short text',
       description: 'Identity: a user sets their own status. A key bound to a user sets its own user\'s only (another `userId` is 403); ' +
         'an integration key needs the admin role to set a named user\'s (agent and manager integration keys: 403). ' +
-        `${STATUS_RULE} Each update is one write that replaces the previous status (no history is kept) and is published at once as a ` +
-        '`user-status` event on `GET /api/v1/user-statuses/events`. Of two updates at once, the later one stays: an update that arrives after ' +
-        'a newer one was stored changes nothing and answers the stored status.',
+        `${STATUS_RULE} Each update is one write that replaces the previous status (no history is kept) and records its ` +
+        '`user-status` event, which goes into the client\'s event log at once (read by `GET /api/v1/user-statuses/events` and webhooks). ' +
+        'Of two updates at once, the later one stays: an update that arrives after a newer one was stored changes nothing and answers the ' +
+        'stored status. 503 when the user\'s earlier updates still wait to be logged (the event log is not taking events): retry shortly.',
       params: UserParamsSchema,
       body: SetStatusBodySchema,
-      response: { 200: UserStatusOfSchema, ...errorResponses(400, 403, 404) }
+      response: { 200: UserStatusOfSchema, ...errorResponses(400, 403, 404, 503) }
     }
   }, async (request) => {
     const clientId = callerClientId(request)
@@ -38,9 +38,9 @@ const statusRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const text = request.body.text?.trim()
     const update = await app.usersRepository.setStatus(clientId, userId, { state: request.body.state, ...(text ? { text } : {}) })
     if (!update) throw app.httpErrors.notFound(`User ${userId} not found`)
-    const status = statusOf(update.user)
-    if (update.applied && update.user.status) publishStatus(app, clientId, update.user.status.eventId, status)
-    return status
+    if (update.full) throw app.httpErrors.serviceUnavailable(`User ${userId}'s earlier status updates are not in the event log yet; retry shortly`)
+    if (update.applied) await publishStatus(app, update.user)
+    return statusOf(update.user)
   })
 
   app.get('/api/v1/users/:userId/status', {
@@ -61,28 +61,18 @@ const statusRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/api/v1/user-statuses/events', {
     config: { auth: { role: 'agent' } },
     schema: {
-      tags: ['users', 'messenger'],
+      tags: ['users', 'messenger', 'events'],
       summary: 'Stream of the client\'s status updates (Server-Sent Events, event name `user-status`)',
       description: 'Identity: statuses are shared within the client: every key of the client may listen. Each accepted update is one event ' +
         '(a renewed online status too: its `expiresAt` moves on); an online status that lapses sends no event, so read `expiresAt`. ' +
-        'Send the API key as `Authorization: Bearer <key>`. Reconnect with the last event id in `Last-Event-ID`: the stream first sends the ' +
-        'latest status of every user who changed it since (one event per user, not every update in between), then carries on live. ' +
-        'A `: heartbeat` comment arrives every 15 seconds.',
+        `Events: ${describeEvents(['user-status'])}. A reconnect with \`Last-Event-ID\` receives every update stored since, in order. ${STREAM_RULES}`,
       headers: LastEventIdHeadersSchema,
-      response: { 200: EventStreamResponse('Events named `user-status` whose data is a UserStatusOf'), ...errorResponses(400) }
+      response: { 200: EventStreamResponse('Events named `user-status` whose data is a UserStatusOf'), ...errorResponses(400, 429, 503) }
     }
   }, async (request, reply) => {
-    const clientId = callerClientId(request)
-    const lastEventId = request.headers['last-event-id']
-    await app.messengerLive.open(request, reply, {
-      channel: statusChannel(clientId),
-      lastEventId: lastEventId ? new ObjectId(lastEventId) : undefined,
-      missedSince: async function * (after): AsyncIterable<LiveEvent> {
-        const now = new Date()
-        for await (const user of app.usersRepository.statusesChangedAfter(clientId, after)) {
-          if (user.status) yield { id: user.status.eventId, name: 'user-status', data: statusOf(user, now) }
-        }
-      }
+    const caller = clientCaller(request)
+    await app.events.streams.respond(request, reply, {
+      clientId: caller.clientId, keyId: caller.keyId, tag: audience.statuses, after: parseLastEventId(request.headers['last-event-id'])
     })
   })
 }

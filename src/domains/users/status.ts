@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { ObjectId } from 'mongodb'
+import { audience, type OutboxEntry } from '../events/types.js'
+import type { UserDocument } from './repository.js'
 import { ONLINE_TTL_S, type StatusState, type UserStatus, type UserStatusOf } from './status-schemas.js'
 
 /** A user's status as stored on the user: overwritten by each update, so it never grows. */
@@ -7,14 +9,14 @@ export interface StoredStatus {
   state: StatusState
   text?: string
   updatedAt: Date
-  /** The position of this update in the client's status stream (a new ObjectId per update). */
+  /** This update's own id (a new ObjectId per update): its event's key in the log is `user-status:<eventId>`. */
   eventId: ObjectId
 }
 
 const NEVER_SET: UserStatus = { state: 'offline', text: null, updatedAt: null, expiresAt: null }
 
 /** The status as it reads at `now`: an online status not renewed within ONLINE_TTL_S reads as offline. */
-export function toUserStatus (status: StoredStatus | undefined, now = new Date()): UserStatus {
+export function toUserStatus (status: Omit<StoredStatus, 'eventId'> | undefined, now = new Date()): UserStatus {
   if (!status) return NEVER_SET
   const text = status.text ?? null
   const updatedAt = status.updatedAt.toISOString()
@@ -24,15 +26,26 @@ export function toUserStatus (status: StoredStatus | undefined, now = new Date()
   return { state: 'online', text, updatedAt, expiresAt: expiresAt.toISOString() }
 }
 
-/** The channel of a client's status changes (one per client: every user may read every status). */
-export function statusChannel (clientId: ObjectId): string {
-  return `${clientId.toHexString()}:user-statuses`
+/** The log key of one status update's event: each accepted update is one event. */
+export function statusEventKey (eventId: ObjectId): string {
+  return `user-status:${eventId.toHexString()}`
 }
 
 /**
- * Publishes a status update to the client's status stream (`GET /api/v1/user-statuses/events`), as event `user-status`.
- * The one place statuses are published: until the ordered event log lands it goes through the messenger's in-process bus.
+ * A `user-status` event, described from the update its outbox entry recorded (the user may have set another status
+ * since): the status as the update answered it, its `expiresAt` counted from its own `updatedAt`. Every key of the client
+ * may listen, so its audience is the client's status stream.
  */
-export function publishStatus (app: FastifyInstance, clientId: ObjectId, eventId: ObjectId, status: UserStatusOf): void {
-  app.messengerLive.bus.publish(statusChannel(clientId), { id: eventId, name: 'user-status', data: status })
+export function describeStatus (doc: UserDocument, entry: OutboxEntry): { audience: string[], data: UserStatusOf } {
+  const update = entry.facts as Omit<StoredStatus, 'eventId'>
+  return { audience: [audience.statuses], data: { userId: doc.userId, ...toUserStatus(update, update.updatedAt) } }
+}
+
+/**
+ * Publishes the status updates a user document owes (its outbox): each becomes a `user-status` event in the client's
+ * event log, which `GET /api/v1/user-statuses/events` and webhooks read on every instance. The one place statuses are
+ * published; should it fail, the outbox sweep publishes them later.
+ */
+export async function publishStatus (app: FastifyInstance, user: UserDocument): Promise<void> {
+  await app.events.announce('users', [user])
 }

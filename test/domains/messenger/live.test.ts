@@ -1,21 +1,7 @@
 import t from 'tap'
-import type { AddressInfo } from 'node:net'
 import { buildTestApp, bearer, createTenant } from '../../helper.js'
-import type { App } from '../../../src/app.js'
+import { listen, until } from '../../events/helpers.js'
 import { openEventStream, type EventStreamClient } from './event-stream.js'
-
-async function listen (app: App): Promise<string> {
-  await app.listen({ port: 0, host: '127.0.0.1' })
-  return `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`
-}
-
-/** Waits for a condition the server reaches on its own (a socket closing), failing after a generous bound. */
-async function until (condition: () => boolean): Promise<void> {
-  for (let waited = 0; !condition(); waited += 10) {
-    if (waited > 10_000) throw new Error('condition not reached')
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
-}
 
 t.test('live delivery', async (t) => {
   const app = await buildTestApp(t)
@@ -37,9 +23,9 @@ t.test('live delivery', async (t) => {
     const res = await app.inject({ method: 'POST', url: '/api/v1/direct-messages', headers: admin, payload: { senderId, recipientId, text } })
     return res.json()
   }
-  const postBatch = async (items: [number, string][]) => {
+  const postBatch = async (items: [number, string][], headers: Record<string, string> = {}) => {
     const data = items.map(([sender, text]) => ({ message_str: text, message_sent_ts: 1637029963, sender_user_id: sender }))
-    return (await app.inject({ method: 'POST', url: `/chatrooms/${room.chatroomId}/messages`, headers: admin, payload: { data } })).json()
+    return (await app.inject({ method: 'POST', url: `/chatrooms/${room.chatroomId}/messages`, headers: { ...admin, ...headers }, payload: { data } })).json()
   }
 
   t.test('a recipient\'s stream receives each direct message as it is stored, and only theirs', async (t) => {
@@ -52,22 +38,26 @@ t.test('live delivery', async (t) => {
     await sendDm(1, 3, 'for carol')
     const sent = await sendDm(1, 2, 'for betty')
     const event = await stream.next()
-    t.same(event, { id: sent.id, event: 'direct-message', data: sent })
+    t.same(event, { id: String(await app.events.log.head(tenant.id)), event: 'direct-message', data: sent })
+    t.match(event.id, /^[0-9]+$/, 'the event id is the event\'s place in the client\'s log')
     stream.close()
   })
 
   t.test('a reconnect with Last-Event-ID first receives what it missed, then live messages', async (t) => {
     const first = await open('/api/v1/users/3/events')
     const seen = await sendDm(2, 3, 'one')
-    t.equal((await first.next()).id, seen.id)
+    const seenEvent = await first.next()
+    t.same(seenEvent.data, seen)
     first.close()
 
     const missed = [await sendDm(1, 3, 'two'), await sendDm(2, 3, 'three')]
     await sendDm(3, 1, 'not for carol')
-    const again = await open('/api/v1/users/3/events', { 'last-event-id': seen.id })
-    t.same([await again.next(), await again.next()].map((event) => event.data), missed)
+    const again = await open('/api/v1/users/3/events', { 'last-event-id': seenEvent.id as string })
+    const replayed = [await again.next(), await again.next()]
+    t.same(replayed.map((event) => event.data), missed)
+    t.ok(Number(replayed[0]?.id) > Number(seenEvent.id) && Number(replayed[1]?.id) > Number(replayed[0]?.id), 'ids grow in storage order')
     const live = await sendDm(1, 3, 'four')
-    t.same(await again.next(), { id: live.id, event: 'direct-message', data: live })
+    t.same((await again.next()).data, live)
     again.close()
   })
 
@@ -89,6 +79,26 @@ t.test('live delivery', async (t) => {
     again.close()
   })
 
+  t.test('keyed batches: every message of two batches sent with an Idempotency-Key arrives once, in storage order', async (t) => {
+    const stream = await open(`/api/v1/chatrooms/${room.chatroomId}/events?userId=1`)
+    const first = await postBatch([[1, 'a1'], [2, 'a2'], [1, 'a3'], [2, 'a4']], { 'idempotency-key': 'batch-a' })
+    const second = await postBatch([[2, 'b1'], [1, 'b2'], [2, 'b3'], [1, 'b4']], { 'idempotency-key': 'batch-b' })
+    const replayed = await postBatch([[1, 'a1'], [2, 'a2'], [1, 'a3'], [2, 'a4']], { 'idempotency-key': 'batch-a' })
+    t.same(replayed, first, 'the retry is answered from the first attempt')
+    const received = []
+    for (let index = 0; index < 8; index++) received.push(await stream.next())
+    t.same(received.map((event) => (event.data as { id: number }).id), [...first.data, ...second.data].map((item: { message_id: number }) => item.message_id))
+    const ids = received.map((event) => Number(event.id))
+    t.same(ids, [...ids].sort((a, b) => a - b), 'event ids grow')
+    stream.close()
+
+    const resumed = await open(`/api/v1/chatrooms/${room.chatroomId}/events?userId=2`, { 'last-event-id': String(ids[2]) })
+    const rest = []
+    for (let index = 0; index < 5; index++) rest.push(await resumed.next())
+    t.same(rest.map((event) => event.id), received.slice(3).map((event) => event.id), 'a reconnect skips none of the rest')
+    resumed.close()
+  })
+
   t.test('only members may listen to a chatroom; unknown or another client\'s users and rooms are 404', async (t) => {
     const outsider = await app.inject({ method: 'GET', url: `/api/v1/chatrooms/${room.chatroomId}/events?userId=3`, headers: admin })
     t.equal(outsider.statusCode, 403)
@@ -100,16 +110,50 @@ t.test('live delivery', async (t) => {
     t.equal(theirUser.json().error, 'User 4 not found')
     const badId = await app.inject({ method: 'GET', url: '/api/v1/users/1/events', headers: { ...admin, 'last-event-id': 'nope' } })
     t.equal(badId.statusCode, 400)
+    const ahead = await app.inject({ method: 'GET', url: '/api/v1/users/1/events', headers: { ...admin, 'last-event-id': '999999' } })
+    t.equal(ahead.statusCode, 400)
+    t.match(ahead.json().error, /^Last-Event-ID 999999 is ahead of this log/)
     const anonymous = await app.inject({ method: 'GET', url: '/api/v1/users/1/events' })
     t.equal(anonymous.statusCode, 401)
+    t.equal(app.events.streams.openStreams, 0, 'no refused request holds a stream')
+  })
+
+  t.test('a key bound to no user needs the admin role to open a user\'s stream', async (t) => {
+    for (const role of ['agent', 'manager'] as const) {
+      const headers = bearer(tenant.keys[role])
+      const dms = await app.inject({ method: 'GET', url: '/api/v1/users/2/events', headers })
+      t.equal(dms.statusCode, 403, `${role}: direct messages`)
+      t.same(dms.json(), {
+        statusCode: 403,
+        code: 'FORBIDDEN',
+        error: `The messenger is private to its users: acting as the user in userId needs an API key bound to that user, or an admin integration key (this ${role} key is bound to no user)`
+      })
+      const roomStream = await app.inject({ method: 'GET', url: `/api/v1/chatrooms/${room.chatroomId}/events?userId=1`, headers })
+      t.equal(roomStream.statusCode, 403, `${role}: chatroom`)
+    }
+    const unnamed = await app.inject({ method: 'GET', url: `/api/v1/chatrooms/${room.chatroomId}/events`, headers: admin })
+    t.equal(unnamed.statusCode, 400)
+    t.equal(unnamed.json().error, 'userId is required with an integration key: it names the user who acts')
+  })
+
+  t.test('HEAD answers the stream\'s checks and headers without holding a stream', async (t) => {
+    const head = await app.inject({ method: 'HEAD', url: '/api/v1/users/1/events', headers: admin })
+    t.equal(head.statusCode, 200)
+    t.equal(head.headers['content-type'], 'text/event-stream; charset=utf-8')
+    t.equal(head.body, '')
+    t.equal(app.events.streams.openStreams, 0)
+    t.equal((await app.inject({ method: 'HEAD', url: '/api/v1/users/4/events', headers: admin })).statusCode, 404)
+    t.equal((await app.inject({ method: 'HEAD', url: `/api/v1/chatrooms/${room.chatroomId}/events?userId=3`, headers: admin })).statusCode, 403)
+    t.equal((await app.inject({ method: 'HEAD', url: '/api/v1/users/1/events', headers: bearer(tenant.keys.agent) })).statusCode, 403)
   })
 
   t.test('a stream the client closes is forgotten', async (t) => {
     const stream = await open('/api/v1/users/1/events')
-    t.equal(app.messengerLive.openStreams, 1)
+    t.equal(app.events.streams.openStreams, 1)
+    t.equal(app.events.streams.tailedClients, 1)
     stream.close()
-    await until(() => app.messengerLive.openStreams === 0)
-    t.equal(app.messengerLive.openStreams, 0)
+    await until(() => app.events.streams.openStreams === 0)
+    t.equal(app.events.streams.tailedClients, 0, 'a client without streams is no longer read')
     t.equal((await app.inject({ method: 'POST', url: '/api/v1/direct-messages', headers: admin, payload: { senderId: 2, recipientId: 1, text: 'nobody listening' } })).statusCode, 201)
   })
 })
@@ -121,15 +165,15 @@ t.test('closing the app ends open streams instead of waiting for them', async (t
   await app.usersRepository.create(tenant.id, { name: 'aaron', role: 'agent' })
   const stream = await openEventStream(`${base}/api/v1/users/1/events`, bearer(tenant.keys.admin))
   t.teardown(() => { stream.close() })
-  t.equal(app.messengerLive.openStreams, 1)
+  t.equal(app.events.streams.openStreams, 1)
   await app.close()
   await stream.ended()
-  t.equal(app.messengerLive.openStreams, 0)
+  t.equal(app.events.streams.openStreams, 0)
 })
 
 t.test('heartbeats come every 15 seconds, or twice per idle-socket timeout when that is shorter', async (t) => {
   const standard = await buildTestApp(t)
-  t.equal(standard.messengerLive.heartbeatMs, 15_000)
+  t.equal(standard.events.streams.limits.heartbeatMs, 15_000)
   const short = await buildTestApp(t, { env: { CONNECTION_TIMEOUT_MS: '5000' } })
-  t.equal(short.messengerLive.heartbeatMs, 2_500)
+  t.equal(short.events.streams.limits.heartbeatMs, 2_500)
 })

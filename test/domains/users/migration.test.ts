@@ -1,4 +1,5 @@
 import t from 'tap'
+import type { Test } from 'tap'
 import { ObjectId } from 'mongodb'
 import { buildTestApp } from '../../helper.js'
 import { createMigrator } from '../../../src/db/migrate.js'
@@ -48,5 +49,36 @@ t.test('migration 013: user status in the users validator, and the index the sta
     t.same(await migrator.pending(), [])
     t.ok(await statusProperties())
     t.ok((await indexNames()).includes('clientId_status_eventId'))
+  })
+})
+
+t.test('migrations 012 (the outbox) and 013 (status) both extend the users validator, in either order', async (t) => {
+  const app = await buildTestApp(t)
+  const { migrations } = await import('../../../src/db/migrations/index.js')
+  const eventLog = await import('../../../src/db/migrations/012-event-log.js')
+  const clientId = new ObjectId()
+  const status = { state: 'online', updatedAt: new Date(), eventId: new ObjectId() }
+  const entry = { key: 'user-status:1', type: 'user-status', at: new Date(), facts: { state: 'online', updatedAt: new Date() } }
+  const checkUsers = async (t: Test, db: typeof app.mongo.db) => {
+    const users = db.collection('users')
+    const user = (userId: number, extra: object) => ({ _id: new ObjectId(), clientId, userId, name: `user ${userId}`, role: 'agent', createdAt: new Date(), ...extra })
+    await users.insertOne(user(1, { status, outbox: [entry] }))
+    await t.rejects(users.insertOne(user(2, { status: { ...status, state: 'asleep' }, outbox: [entry] })), { code: 121 }, 'the status rule holds')
+    await t.rejects(users.insertOne(user(3, { status, outbox: [{ ...entry, type: 'no-such-event' }] })), { code: 121 }, 'the outbox rule holds')
+    t.ok((await users.indexes()).some((index) => index.name === 'outbox_at'), 'the sweep\'s index is there')
+  }
+
+  t.test('as a new database applies them: 012, then 013', async (t) => {
+    await checkUsers(t, app.mongo.db)
+  })
+
+  t.test('as a database that had 013 before the event log: 013, then 012', async (t) => {
+    const db = app.mongo.client.db(`${app.mongo.db.databaseName}_order`)
+    t.teardown(async () => { await db.dropDatabase() })
+    const before = migrations.filter((migration) => migration.name < eventLog.name)
+    for (const migration of before) await migration.up(db)
+    await userStatus.up(db)
+    await eventLog.up(db)
+    await checkUsers(t, db)
   })
 })

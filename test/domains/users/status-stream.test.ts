@@ -23,7 +23,11 @@ t.test('status updates are published on the client\'s status stream', async (t) 
     t.equal(res.statusCode, 200)
     return res.json()
   }
-  const eventIdOf = async (userId: number) => (await app.usersRepository.findById(ctx.id, userId))?.status?.eventId.toHexString()
+  /** The log id of the event of a user's latest update: the event's key is `user-status:<the update's eventId>`. */
+  const eventIdOf = async (userId: number) => {
+    const update = (await app.usersRepository.findById(ctx.id, userId))?.status?.eventId.toHexString()
+    return String((await app.mongo.db.collection('events').findOne({ clientId: ctx.id, key: `user-status:${update}` }))?.seq)
+  }
 
   t.test('every key of the client hears each accepted update, as event user-status with the status the route answered', async (t) => {
     const asBob = await open(ctx.bound.b.key)
@@ -54,16 +58,46 @@ t.test('status updates are published on the client\'s status stream', async (t) 
     t.same(await stream.next(), { id: await eventIdOf(B), event: 'user-status', data: marker }, 'the next event is the one after them')
   })
 
-  t.test('a reconnect with Last-Event-ID receives the latest status of each user who changed it since, then live ones', async (t) => {
-    const since = await eventIdOf(B) as string
-    await put(A, ctx.bound.a.key, { state: 'away' })
+  t.test('a reconnect with Last-Event-ID receives every update stored since, in order, then live ones', async (t) => {
+    const since = await eventIdOf(B)
+    const aAway = await put(A, ctx.bound.a.key, { state: 'away' })
+    const aAwayId = await eventIdOf(A)
     const bLatest = await put(B, ctx.bound.b.key, { state: 'busy', text: 'call' })
     const aLatest = await put(A, ctx.bound.a.key, { state: 'offline' })
     const stream = await open(ctx.keys.manager, { 'last-event-id': since })
+    t.same(await stream.next(), { id: aAwayId, event: 'user-status', data: aAway }, 'an update superseded since is sent too')
     t.same(await stream.next(), { id: await eventIdOf(B), event: 'user-status', data: bLatest })
-    t.same(await stream.next(), { id: await eventIdOf(A), event: 'user-status', data: aLatest }, 'one event per user, in the order of their latest updates')
+    t.same(await stream.next(), { id: await eventIdOf(A), event: 'user-status', data: aLatest }, 'in the order they were stored')
+    t.ok(Number(aAwayId) > Number(since) && Number(await eventIdOf(A)) > Number(await eventIdOf(B)), 'event ids grow in that order')
     const live = await put(B, ctx.bound.b.key, { state: 'online' })
     t.same(await stream.next(), { id: await eventIdOf(B), event: 'user-status', data: live }, 'then live updates')
+  })
+
+  t.test('an update whose event could not be logged is announced later, once; a user whose updates pile up unlogged gets 503', async (t) => {
+    const later = () => new Date(Date.now() + 60_000)
+    await app.events.sweep(later())
+    const dee = (await app.usersRepository.create(ctx.id, { name: 'dee', role: 'agent' })).userId
+    const stream = await open(ctx.keys.agent)
+    const events = app.mongo.db.collection('events')
+    const users = app.mongo.db.collection('users')
+    const [info] = await app.mongo.db.listCollections({ name: 'events' }).toArray() as unknown as { options: { validator: object } }[]
+    await app.mongo.db.command({ collMod: 'events', validator: { $jsonSchema: { required: ['no such field'] } } })
+    const kept = await put(dee, ctx.keys.admin, { state: 'busy', text: 'kept' })
+    t.equal(await events.countDocuments({ clientId: ctx.id, 'data.text': 'kept' }), 0, 'the log refused its event')
+    t.equal((await users.findOne({ clientId: ctx.id, userId: dee }))?.outbox?.length, 1, 'it waits in the user\'s outbox')
+    const filler = Array.from({ length: 99 }, (_, index) => ({ key: `filler:${index}`, type: 'user-status', at: new Date(), facts: { state: 'away', updatedAt: new Date() } }))
+    await users.updateOne({ clientId: ctx.id, userId: dee }, { $push: { outbox: { $each: filler } } } as never)
+    const full = await app.inject({ method: 'PUT', url: `/api/v1/users/${dee}/status`, headers: bearer(ctx.keys.admin), payload: { state: 'online' } })
+    t.equal(full.statusCode, 503)
+    t.same(full.json(), { statusCode: 503, code: 'SERVICE_UNAVAILABLE', error: `User ${dee}'s earlier status updates are not in the event log yet; retry shortly` })
+    t.same((await users.findOne({ clientId: ctx.id, userId: dee }))?.status?.state, 'busy', 'nothing changed')
+    await users.updateOne({ clientId: ctx.id, userId: dee }, { $pull: { outbox: { key: { $regex: '^filler:' } } } } as never)
+    await app.mongo.db.command({ collMod: 'events', validator: info?.options.validator })
+    t.equal(await app.events.sweep(later()), 1, 'the sweep announces it')
+    t.same(await stream.next(), { id: await eventIdOf(dee), event: 'user-status', data: kept })
+    t.equal(await app.events.sweep(later()), 0, 'once')
+    t.equal(await events.countDocuments({ clientId: ctx.id, 'data.text': 'kept' }), 1)
+    t.equal((await users.findOne({ clientId: ctx.id, userId: dee }))?.outbox, undefined, 'and the outbox is gone')
   })
 
   t.test('a malformed Last-Event-ID is a 400; an unknown key a 401', async (t) => {
