@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto'
 import type { ObjectId } from 'mongodb'
+import tap from 'tap'
 import { buildApp, type App } from '../src/app.js'
+import { startEmbeddedThread } from '../src/db/connect.js'
 import type { Role } from '../src/domains/clients/schemas.js'
 
 interface TestContext { teardown(fn: () => unknown): void }
@@ -11,6 +13,22 @@ export interface TestAppOptions {
   env?: Record<string, string>
   /** Emit the driver's command monitoring events on `app.mongo.client`. */
   monitorCommands?: boolean
+}
+
+let sharedEngine: Promise<string> | null = null
+
+/**
+ * One embedded engine per test process (on its worker thread, as the default mode runs it), started on first use and
+ * stopped when the process's tests end: each app gets a database of its own on it, as apps get on a real server.
+ * Starting an engine costs about as much CPU as building the app itself; the default mode's own start-up (an engine per
+ * app, stopped with it) is tested where it matters (test/request-path/embedded-thread.test.ts, test/app.test.ts).
+ */
+function sharedEngineUri (): Promise<string> {
+  sharedEngine ??= startEmbeddedThread().then((engine) => {
+    tap.teardown(() => engine.stop())
+    return `${engine.uri.replace(/\/$/, '')}/`
+  })
+  return sharedEngine
 }
 
 /**
@@ -26,13 +44,13 @@ export async function buildTestApp (t: TestContext, options: TestAppOptions = {}
     ADMIN_API_KEY: PLATFORM_KEY,
     // Off unless a test sets it: a test file's request count must not depend on how fast the machine is.
     RATE_LIMIT_MAX: '0',
-    ...(process.env.MONGODB_URI ? { MONGODB_URI: process.env.MONGODB_URI } : {}),
+    MONGODB_URI: process.env.MONGODB_URI ?? await sharedEngineUri(),
     ...options.env
   }
   const app = await buildApp({ env, logger: false, migrate: true, monitorCommands: options.monitorCommands })
   await app.ready()
   t.teardown(async () => {
-    if (app.mongo.mode === 'uri') await app.mongo.db.dropDatabase()
+    await app.mongo.db.dropDatabase().catch(() => {})
     await app.close()
   })
   return app

@@ -176,7 +176,11 @@ t.test('one limit per key across two app instances on one database', async (t) =
     a.mongo.client.on('commandStarted', listener)
     await a.rateLimits?.flush()
     a.mongo.client.off('commandStarted', listener)
-    t.same(flushes, ['update rateLimits', 'find rateLimits'])
+    // The 250 ms timer may be flushing already (its write sent before the listener) or flush again meanwhile; flushes
+    // never overlap, so after any tail of one already under way each flush is its own pair.
+    const whole = flushes[0] === 'find rateLimits' ? flushes.slice(1) : flushes
+    t.ok(whole.length >= 2, 'the flush wrote and read')
+    t.same(whole, Array.from({ length: Math.ceil(whole.length / 2) }, () => ['update rateLimits', 'find rateLimits']).flat(), 'each flush: one bulk write, then one read')
   })
 })
 
