@@ -1,23 +1,10 @@
 import t from 'tap'
 import type { Collection, CollationOptions, Document } from 'mongodb'
-import { setup, type Row } from './helper.js'
+import { fullSpec, setup, type Row } from './helper.js'
 import { executionStats, stage, stageNames, winningPlan } from './plans.js'
 
 const caseInsensitive = { locale: 'en', strength: 2 }
 const accentInsensitive = { locale: 'fr', strength: 1 }
-const fullSpec = (overrides: Row): Row => ({
-  locale: 'en',
-  caseLevel: false,
-  caseFirst: 'off',
-  strength: 3,
-  numericOrdering: false,
-  alternate: 'non-ignorable',
-  maxVariable: 'punct',
-  normalization: false,
-  backwards: false,
-  version: '57.1',
-  ...overrides
-})
 
 const NAMES = ['anna', 'Anna', 'ANNA', 'bob', 'Bob', 'carl', 'Émile', 'emile', 'zoe', 'Zoë']
 

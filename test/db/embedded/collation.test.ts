@@ -1,21 +1,8 @@
 import t from 'tap'
 import type { CollationOptions, Document } from 'mongodb'
-import { setup, type Row } from './helper.js'
+import { fullSpec, setup, type Row } from './helper.js'
 
 const caseInsensitive = { locale: 'en', strength: 2 }
-const fullSpec = (overrides: Row): Row => ({
-  locale: 'en',
-  caseLevel: false,
-  caseFirst: 'off',
-  strength: 3,
-  numericOrdering: false,
-  alternate: 'non-ignorable',
-  maxVariable: 'punct',
-  normalization: false,
-  backwards: false,
-  version: '57.1',
-  ...overrides
-})
 
 t.test('collation on queries, sorts, counts and distinct', async (t) => {
   const { db } = await setup(t)

@@ -6,6 +6,21 @@ import { startEmbeddedMongo } from '../../../src/db/embedded/index.js'
 /** A document of any shape whose _id may be a number or a string as well as an ObjectId. */
 export type Row = Document & { _id?: number | string | ObjectId }
 
+/** A collation as mongod reports it back (every field, ICU 57.1's version), with the given fields changed. */
+export const fullSpec = (overrides: Row): Row => ({
+  locale: 'en',
+  caseLevel: false,
+  caseFirst: 'off',
+  strength: 3,
+  numericOrdering: false,
+  alternate: 'non-ignorable',
+  maxVariable: 'punct',
+  normalization: false,
+  backwards: false,
+  version: '57.1',
+  ...overrides
+})
+
 export interface Conformance {
   client: MongoClient
   db: Db
