@@ -121,6 +121,18 @@ interface MatchPlan {
   exact?: Predicate
 }
 
+/**
+ * The leading `$match` of a sub-pipeline when it uses no variables (no `$expr`, no `$$`): the documents an equality
+ * lookup joins must meet it too, so its conditions go into the candidates' query with the join field, and an index
+ * such as (clientId, chatId) serves the join as mongod's does. The stage still runs afterwards.
+ */
+function constantMatch (stage: unknown): Doc | undefined {
+  if (!isPlainObject(stage) || !isPlainObject(stage.$match)) return undefined
+  const match = stage.$match as Doc
+  if ('$expr' in match || '$where' in match || '$text' in match || Object.keys(match).some((key) => key.startsWith('$') && key !== '$and')) return undefined
+  return JSON.stringify(match).includes('"$$') ? undefined : match
+}
+
 const MISSING = Symbol('missing')
 
 function planMatch (stage: unknown, declared: Set<string>): MatchPlan | undefined {
@@ -256,6 +268,7 @@ export function lookup (collection: Iterator, expr: AnyObject, options: Options)
   const letExpr = isPlainObject(expr.let) ? expr.let : undefined
   const commandVariables = options.variables ?? {}
   const plan = equality === undefined ? planMatch(stages[0], new Set([...Object.keys(commandVariables), ...Object.keys(letExpr ?? {})])) : undefined
+  const leading = equality === undefined ? undefined : constantMatch(stages[0])
 
   return collection.map((item) => {
     const outer = item as AnyObject
@@ -264,7 +277,9 @@ export function lookup (collection: Iterator, expr: AnyObject, options: Options)
     if (equality !== undefined) {
       const values = localValues(outer, equality.localField)
       const wanted = new Set(values.map(keyOf))
-      foreign = candidates(source, from, { [equality.foreignField]: { $in: values } }, undefined, new Map([[equality.foreignField, values]]))
+      const joined = { [equality.foreignField]: { $in: values } }
+      const query = leading === undefined ? joined : equality.foreignField in leading ? { $and: [joined, leading] } : { ...leading, ...joined }
+      foreign = candidates(source, from, query, undefined, new Map([[equality.foreignField, values]]))
         .filter((doc) => equalityKeys(doc, equality.foreignField).some((key) => wanted.has(key)))
     } else if (plan !== undefined) {
       const variables = { ...commandVariables, ...(letExpr === undefined ? {} : evalExpr(outer, letExpr, options) as Doc) }

@@ -31,6 +31,37 @@ t.test('$lookup', async (t) => {
     t.same(withLet, [{ _id: 1, k: 1, j: [{ _id: 3 }] }])
   })
 
+  t.test('localField/foreignField with a leading constant $match: the same rows with a compound index on both as without', async (t) => {
+    const orders = db.collection<Keyed>('orders')
+    const lines = db.collection<Keyed>('lines')
+    await orders.insertMany([{ _id: 1, tenant: 'a', order: 10 }, { _id: 2, tenant: 'b', order: 10 }, { _id: 3, tenant: 'a', order: 11 }])
+    await lines.insertMany([
+      { _id: 1, tenant: 'a', order: 10, qty: 1 }, { _id: 2, tenant: 'b', order: 10, qty: 2 }, { _id: 3, tenant: 'a', order: 10, qty: 3 },
+      { _id: 4, tenant: 'a', order: 11, qty: 4 }, { _id: 5, tenant: 'a', order: [10, 11], qty: 5 }, { _id: 6, order: 10, qty: 6 }
+    ])
+    const join = (match: Document) => orders.aggregate([
+      { $match: { tenant: 'a' } },
+      { $sort: { _id: 1 } },
+      { $lookup: { from: 'lines', localField: 'order', foreignField: 'order', pipeline: [{ $match: match }, { $sort: { _id: 1 } }, { $project: { _id: 1 } }], as: 'j' } },
+      { $project: { j: '$j._id' } }
+    ]).toArray()
+    const matches: Document[] = [{ tenant: 'a' }, { tenant: 'a', qty: { $gte: 3 } }, { $and: [{ tenant: 'a' }, { qty: { $lt: 5 } }] }, { order: 11 }, { tenant: { $exists: false } }]
+    const expected = [
+      [{ _id: 1, j: [1, 3, 5] }, { _id: 3, j: [4, 5] }],
+      [{ _id: 1, j: [3, 5] }, { _id: 3, j: [4, 5] }],
+      [{ _id: 1, j: [1, 3] }, { _id: 3, j: [4] }],
+      [{ _id: 1, j: [5] }, { _id: 3, j: [4, 5] }],
+      [{ _id: 1, j: [6] }, { _id: 3, j: [] }]
+    ]
+    const unindexed = []
+    for (const match of matches) unindexed.push(await join(match))
+    t.same(unindexed, expected, 'without an index')
+    await lines.createIndex({ tenant: 1, order: 1, qty: 1 })
+    const indexed = []
+    for (const match of matches) indexed.push(await join(match))
+    t.same(indexed, expected, 'with an index on the match and the join field')
+  })
+
   t.test('equality matching: arrays, null and missing, numeric types', async (t) => {
     const left = db.collection<Keyed>('left')
     const right = db.collection<Keyed>('right')
