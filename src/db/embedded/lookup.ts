@@ -130,7 +130,14 @@ function constantMatch (stage: unknown): Doc | undefined {
   if (!isPlainObject(stage) || !isPlainObject(stage.$match)) return undefined
   const match = stage.$match as Doc
   if ('$expr' in match || '$where' in match || '$text' in match || Object.keys(match).some((key) => key.startsWith('$') && key !== '$and')) return undefined
-  return JSON.stringify(match).includes('"$$') ? undefined : match
+  return mentionsVariable(match) ? undefined : match
+}
+
+/** Whether a string anywhere in a filter starts with `$$` (a variable), at any depth. */
+function mentionsVariable (value: unknown): boolean {
+  if (typeof value === 'string') return value.startsWith('$$')
+  if (Array.isArray(value)) return value.some(mentionsVariable)
+  return isPlainObject(value) && Object.values(value).some(mentionsVariable)
 }
 
 const MISSING = Symbol('missing')

@@ -45,7 +45,7 @@ t.test('$lookup', async (t) => {
       { $lookup: { from: 'lines', localField: 'order', foreignField: 'order', pipeline: [{ $match: match }, { $sort: { _id: 1 } }, { $project: { _id: 1 } }], as: 'j' } },
       { $project: { j: '$j._id' } }
     ]).toArray()
-    const matches: Document[] = [{ tenant: 'a' }, { tenant: 'a', qty: { $gte: 3 } }, { $and: [{ tenant: 'a' }, { qty: { $lt: 5 } }] }, { order: 11 }, { tenant: { $exists: false } }]
+    const matches: Document[] = [{ tenant: 'a' }, { tenant: 'a', qty: { $gte: Long.fromNumber(3) } }, { $and: [{ tenant: 'a' }, { qty: { $lt: 5 } }] }, { order: 11 }, { tenant: { $exists: false } }]
     const expected = [
       [{ _id: 1, j: [1, 3, 5] }, { _id: 3, j: [4, 5] }],
       [{ _id: 1, j: [3, 5] }, { _id: 3, j: [4, 5] }],
