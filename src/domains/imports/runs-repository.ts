@@ -8,6 +8,7 @@ import type { ImportSummary, RejectedCell } from './report.js'
 import type { SheetKind } from './sheets.js'
 import { outboxEntry, withOutbox } from '../events/outbox.js'
 import type { OutboxEntry } from '../events/types.js'
+import { isAlive } from '../../lib/processes.js'
 
 export type ImportStatus = 'running' | 'completed' | 'failed'
 
@@ -49,15 +50,6 @@ export type NewImportRun = Pick<ImportRunDocument, 'fileName' | 'format' | 'dryR
 
 /** The runs this process is importing now. */
 const activeRuns = new Set<string>()
-
-function isAlive (pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
 
 /** Whether the process `pid` of this host may still be running the import `importId`. */
 function processRuns (pid: number, importId: ObjectId): boolean {

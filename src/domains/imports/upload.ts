@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { pipeline } from 'node:stream/promises'
 import multipart, { type MultipartFile } from '@fastify/multipart'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { isAlive } from '../../lib/processes.js'
 
 /** The most an upload may weigh (a million interaction rows as CSV is about 40 MB). */
 export const MAX_UPLOAD_BYTES = 256 * 1024 * 1024
@@ -32,15 +33,6 @@ declare module 'fastify' {
 
 function tooLarge (): Error {
   return Object.assign(new Error(`The file is larger than ${MAX_UPLOAD_BYTES / 1024 / 1024} MiB`), { statusCode: 413, code: 'PAYLOAD_TOO_LARGE' })
-}
-
-function isAlive (pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
 }
 
 /** Older versions kept each upload in `<tmp>/switchboard-import-*`; one untouched for longer than any import can take is left over. */
