@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify'
-import type { ObjectId } from 'mongodb'
+import { ObjectId } from 'mongodb'
 import type { Leases } from '../events/leases.js'
 import type { EventLog } from '../events/log.js'
 import type { DeliveriesRepository, DeliveryDocument } from './deliveries-repository.js'
@@ -35,10 +35,16 @@ export function retryDelay (attempt: number, baseMs: number, random = Math.rando
 export class Dispatcher {
   private timer: NodeJS.Timeout | null = null
   private readonly inFlight = new Set<Promise<void>>()
-  private fanning = false
+  private fanning: Promise<void> | null = null
   private claiming: Promise<void> | null = null
   private stopped = false
+  /** A poll is due: read which clients have enabled endpoints, and fan out each of them. */
+  private pollDue = false
+  /** Clients nudged since the last fan-out. */
   private readonly due = new Set<string>()
+  /** Clients with an enabled endpoint as the last poll found them, plus those this instance gave one since. */
+  private active = new Set<string>()
+  private watchedSincePoll = new Set<string>()
   readonly leaseMs: number
 
   constructor (
@@ -59,43 +65,79 @@ export class Dispatcher {
     this.tick()
   }
 
-  /** Stops claiming and waits for the attempts in flight (each ends within WEBHOOK_TIMEOUT_MS). */
+  /** Stops claiming and waits for the fan-out and the attempts in flight (each ends within WEBHOOK_TIMEOUT_MS). */
   async stop (): Promise<void> {
     this.stopped = true
     if (this.timer) clearInterval(this.timer)
+    await this.fanning
     await this.claiming
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight])
   }
 
-  /** Events were appended for the client: fan them out (and deliver) without waiting for the next poll. */
+  /**
+   * Events were appended for the client: fan them out (and deliver) without waiting for the next poll, when it has
+   * enabled endpoints. A client without any costs nothing here; an endpoint another instance created since the last
+   * poll is found by the next one (WEBHOOK_POLL_MS), and its events are read from the stored position then.
+   */
   nudge (clientId: ObjectId): void {
-    this.due.add(clientId.toHexString())
-    setImmediate(() => { this.tick() })
+    const id = clientId.toHexString()
+    if (!this.active.has(id)) return
+    this.due.add(id)
+    setImmediate(() => { this.fanOut() })
+  }
+
+  /** This instance created or enabled an endpoint of the client: its events are fanned out at once from now on. */
+  watch (clientId: ObjectId): void {
+    const id = clientId.toHexString()
+    this.active.add(id)
+    this.watchedSincePoll.add(id)
+  }
+
+  /** A delivery was made due on this instance (a redelivery): claim it without waiting for the next poll. */
+  wake (): void {
+    setImmediate(() => { this.deliver() })
   }
 
   private tick (): void {
     if (this.stopped) return
-    void this.fanOut().catch((err: unknown) => { this.logger.warn({ err }, 'webhook fan-out failed; it runs again at the next poll') })
+    this.pollDue = true
+    this.fanOut()
     this.deliver()
   }
 
-  private async fanOut (): Promise<void> {
-    if (this.fanning) return
-    this.fanning = true
-    try {
-      this.due.clear()
-      for (const clientId of await this.endpoints.activeClients()) {
-        if (this.stopped) return
-        if (await this.leases.acquire(`webhook-fan-out:${clientId.toHexString()}`, this.leaseMs)) await this.fanOutClient(clientId)
-      }
-    } finally {
-      this.fanning = false
+  /** Runs one fan-out at a time; a poll or a nudge that arrives meanwhile runs when it ends. */
+  private fanOut (): void {
+    if (this.stopped || this.fanning) return
+    this.fanning = this.fanOutRound()
+      .catch((err: unknown) => { this.logger.warn({ err }, 'webhook fan-out failed; it runs again at the next poll') })
+      .finally(() => {
+        this.fanning = null
+        if (this.pollDue || this.due.size > 0) setImmediate(() => { this.fanOut() })
+      })
+  }
+
+  private async fanOutRound (): Promise<void> {
+    let clients: string[]
+    if (this.pollDue) {
+      this.pollDue = false
+      this.watchedSincePoll = new Set()
+      const found = new Set((await this.endpoints.activeClients()).map((id) => id.toHexString()))
+      for (const id of this.watchedSincePoll) found.add(id)
+      this.active = found
+      clients = [...found]
+    } else {
+      clients = [...this.due].filter((id) => this.active.has(id))
     }
-    if (this.due.size > 0) setImmediate(() => { this.tick() })
+    this.due.clear()
+    for (const id of clients) {
+      if (this.stopped) return
+      if (await this.leases.acquire(`webhook-fan-out:${id}`, this.leaseMs)) await this.fanOutClient(ObjectId.createFromHexString(id))
+    }
   }
 
   private async fanOutClient (clientId: ObjectId): Promise<void> {
     const endpoints = await this.endpoints.enabledFor(clientId)
+    if (endpoints.length === 0) return
     let position = await this.endpoints.position(clientId)
     for (let round = 0; round < FAN_OUT_ROUNDS; round++) {
       const events = await this.log.after(clientId, position)

@@ -62,6 +62,7 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
     if (refused) throw refused
     if (await endpoints.count(clientId) >= MAX_ENDPOINTS_PER_CLIENT) throw app.httpErrors.conflict(`A client holds at most ${MAX_ENDPOINTS_PER_CLIENT} webhook endpoints`)
     const doc = await endpoints.create(clientId, request.body, await app.events.log.head(clientId))
+    app.webhookDispatcher.watch(clientId)
     return reply.code(201).header('location', `/api/v1/webhooks/${doc._id.toHexString()}`).send({ ...toWebhook(doc), secret: doc.secret })
   })
 
@@ -101,6 +102,7 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
     if (refused) throw refused
     const updated = await endpoints.update(clientId, new ObjectId(request.params.webhookId), request.body, await app.events.log.head(clientId))
     if (!updated) throw notFound(request.params.webhookId)
+    if (updated.enabled) app.webhookDispatcher.watch(clientId)
     return toWebhook(updated)
   })
 
@@ -193,7 +195,7 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
       if (!await deliveries.findById(clientId, endpoint._id, id)) throw app.httpErrors.notFound(`Delivery ${request.params.deliveryId} not found`)
       throw app.httpErrors.conflict('An attempt of this delivery is in flight; retry when it has finished')
     }
-    app.webhookDispatcher.nudge(clientId)
+    app.webhookDispatcher.wake()
     return reply.code(202).send(toDelivery(redelivered))
   })
 }
