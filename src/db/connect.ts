@@ -1,5 +1,9 @@
 import { once } from 'node:events'
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
+import { isAlive } from '../lib/processes.js'
 import { MongoClient, type Db } from 'mongodb'
 import { databaseMode, type Config, type DatabaseMode } from '../config.js'
 
@@ -36,9 +40,28 @@ function crashLoudly (error: Error): void {
   process.nextTick(() => { throw error })
 }
 
+/**
+ * The default mode's engine listens on a Unix domain socket in `<tmp>/switchboard-engine/<pid>-*`, a folder only this
+ * user may open: the engine has no authentication, and a TCP port on 127.0.0.1 would let any local user in. It is
+ * also cheaper than TCP for every command. The folders of processes that stopped are removed at start.
+ */
+export const ENGINE_SOCKET_ROOT = join(tmpdir(), 'switchboard-engine')
+/** The longest path a Unix domain socket may have (sun_path is 108 bytes on Linux, with its terminating NUL). */
+const MAX_SOCKET_PATH = 107
+
+async function engineSocketFolder (): Promise<string | null> {
+  if (process.platform === 'win32' || join(ENGINE_SOCKET_ROOT, `${process.pid}-XXXXXX`, 'engine.sock').length > MAX_SOCKET_PATH) return null
+  await mkdir(ENGINE_SOCKET_ROOT, { recursive: true, mode: 0o700 })
+  for (const entry of await readdir(ENGINE_SOCKET_ROOT).catch(() => [] as string[])) {
+    const pid = Number(/^(\d+)-/.exec(entry)?.[1])
+    if (Number.isInteger(pid) && pid !== process.pid && !isAlive(pid)) await rm(join(ENGINE_SOCKET_ROOT, entry), { recursive: true, force: true })
+  }
+  return mkdtemp(join(ENGINE_SOCKET_ROOT, `${process.pid}-`))
+}
+
 /** The worker running src/db/embedded-worker: through tsx's loader when this module runs as TypeScript. */
-function spawnEngineWorker (options: { host?: string, port?: number }): Worker {
-  const workerData = { host: options.host ?? '127.0.0.1', port: options.port ?? 0 }
+function spawnEngineWorker (options: { host?: string, port?: number, socketPath?: string }): Worker {
+  const workerData = { host: options.host ?? '127.0.0.1', port: options.port ?? 0, socketPath: options.socketPath }
   if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./embedded-worker.js', import.meta.url), { workerData })
   // Node 20 does not hand the parent's --import loaders to a worker, so the worker registers tsx itself.
   const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api'))
@@ -47,11 +70,14 @@ function spawnEngineWorker (options: { host?: string, port?: number }): Worker {
 }
 
 /**
- * The embedded engine on a worker thread, so that a busy database does not hold the app's event loop. A thread that
- * cannot start rejects; one that stops while the app runs calls `onCrash` (by default: an uncaught error).
+ * The embedded engine on a worker thread, so that a busy database does not hold the app's event loop: on a TCP port
+ * when `host` or `port` is given, else on a private Unix domain socket (ENGINE_SOCKET_ROOT). A thread that cannot
+ * start rejects; one that stops while the app runs calls `onCrash` (by default: an uncaught error).
  */
 export async function startEmbeddedThread (options: { host?: string, port?: number, onCrash?: (error: Error) => void } = {}): Promise<Server & { worker: Worker }> {
-  const worker = spawnEngineWorker(options)
+  const folder = options.host === undefined && options.port === undefined ? await engineSocketFolder() : null
+  const removeFolder = async () => { if (folder) await rm(folder, { recursive: true, force: true }) }
+  const worker = spawnEngineWorker({ ...options, ...(folder ? { socketPath: join(folder, 'engine.sock') } : {}) })
   const exited = once(worker, 'exit').then(([code]) => code as number)
   const started = await new Promise<{ uri?: string, error?: string }>((resolve) => {
     worker.once('message', resolve)
@@ -60,6 +86,7 @@ export async function startEmbeddedThread (options: { host?: string, port?: numb
   })
   if (!started.uri) {
     await worker.terminate()
+    await removeFolder()
     throw new Error(`The embedded database could not start: ${started.error}`)
   }
   let stopping = false
@@ -77,6 +104,7 @@ export async function startEmbeddedThread (options: { host?: string, port?: numb
     const timer = setTimeout(() => { void worker.terminate() }, STOP_TIMEOUT_MS)
     await exited
     clearTimeout(timer)
+    await removeFolder()
   })())
   return { uri: started.uri, stop, worker }
 }

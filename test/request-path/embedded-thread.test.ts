@@ -1,8 +1,10 @@
 import t from 'tap'
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs'
+import { basename, dirname, join } from 'node:path'
 import { MongoClient } from 'mongodb'
-import { connectDatabase, startEmbeddedThread } from '../../src/db/connect.js'
+import { ENGINE_SOCKET_ROOT, connectDatabase, startEmbeddedThread } from '../../src/db/connect.js'
 
 /** Waits (bounded) until `condition` holds. */
 async function until (condition: () => boolean, timeoutMs = 10_000): Promise<void> {
@@ -54,4 +56,40 @@ t.test('by default a dead engine thread stops the process with an error', async 
   t.notMatch(stdout, /still alive/)
   t.not(code, 0)
   t.match(stderr, /The embedded database thread stopped unexpectedly/)
+})
+
+t.test('the default thread listens on a Unix domain socket in a folder only its user may open, removed when it stops', async (t) => {
+  const engine = await startEmbeddedThread()
+  const path = decodeURIComponent(/^mongodb:\/\/([^/]+)\/$/.exec(engine.uri)?.[1] ?? '')
+  t.equal(dirname(dirname(path)), ENGINE_SOCKET_ROOT, engine.uri)
+  t.match(basename(dirname(path)), new RegExp(`^${process.pid}-`), 'the folder is named after the process')
+  t.ok(statSync(path).isSocket(), 'the engine listens there')
+  t.equal(statSync(dirname(path)).mode & 0o777, 0o700, 'the folder is private to its user')
+  t.equal(statSync(ENGINE_SOCKET_ROOT).mode & 0o077, 0, 'and so is the folder of every engine socket')
+  const client = await new MongoClient(engine.uri).connect()
+  t.same(await client.db('socket').command({ ping: 1 }), { ok: 1 }, 'the driver reaches it there')
+  await client.close()
+  await engine.stop()
+  t.notOk(existsSync(dirname(path)), 'the folder is removed with the engine')
+})
+
+t.test('an engine asked for a host or port listens on TCP', async (t) => {
+  const engine = await startEmbeddedThread({ host: '127.0.0.1' })
+  t.match(engine.uri, /^mongodb:\/\/127\.0\.0\.1:\d+\/$/)
+  await engine.stop()
+})
+
+t.test('folders of stopped processes are removed at start, those of running ones are kept', async (t) => {
+  mkdirSync(ENGINE_SOCKET_ROOT, { recursive: true, mode: 0o700 })
+  // A pid no process has (past the kernel's pid_max), and this test runner's parent, which runs.
+  const dead = mkdtempSync(join(ENGINE_SOCKET_ROOT, '4194999-'))
+  const live = mkdtempSync(join(ENGINE_SOCKET_ROOT, `${process.ppid}-`))
+  const other = join(ENGINE_SOCKET_ROOT, 'not-an-engine')
+  mkdirSync(other, { recursive: true })
+  t.teardown(() => { for (const folder of [dead, live, other]) rmSync(folder, { recursive: true, force: true }) })
+  const engine = await startEmbeddedThread()
+  await engine.stop()
+  t.notOk(existsSync(dead), 'the stopped process\'s folder is gone')
+  t.ok(existsSync(live), 'the running process\'s folder is kept')
+  t.ok(existsSync(other), 'a folder not named after a process is left alone')
 })

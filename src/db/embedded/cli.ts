@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util'
 import { startEmbeddedMongo } from './index.js'
 
 const { values } = parseArgs({
-  options: { port: { type: 'string', default: '27017' }, host: { type: 'string', default: '127.0.0.1' } }
+  options: { port: { type: 'string', default: '27017' }, host: { type: 'string', default: '127.0.0.1' }, socket: { type: 'string' } }
 })
 
 const port = Number(values.port)
@@ -11,7 +11,7 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   process.exit(2)
 }
 
-const mongo = await startEmbeddedMongo({ port, host: values.host }).catch((error: unknown) => {
+const mongo = await startEmbeddedMongo({ port, host: values.host, socketPath: values.socket }).catch((error: unknown) => {
   process.stderr.write(`embedded MongoDB could not listen on ${values.host}:${port}: ${error instanceof Error ? error.message : String(error)}\n`)
   process.exit(1)
 })

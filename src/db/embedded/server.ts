@@ -31,15 +31,18 @@ export class EmbeddedServer {
     this.ttl.start()
   }
 
-  listen (port: number, host: string): Promise<number> {
+  /** Listens on a TCP port of `host`, or on the Unix domain socket `path` (then the port answered is 0). */
+  listen (port: number, host: string, path?: string): Promise<number> {
     return new Promise((resolve, reject) => {
       this.server.once('error', reject)
-      this.server.listen(port, host, () => {
+      const listening = () => {
         this.server.off('error', reject)
         const address = this.server.address()
         this.port = typeof address === 'object' && address !== null ? address.port : port
         resolve(this.port)
-      })
+      }
+      if (path === undefined) this.server.listen(port, host, listening)
+      else this.server.listen(path, listening)
     })
   }
 
