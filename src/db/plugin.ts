@@ -8,6 +8,8 @@ export interface MongoDecorator {
   client: MongoClient
   db: Db
   mode: DatabaseMode
+  /** The server's connection string (the embedded engine's socket or port, or MONGODB_URI): for this process's own tools. */
+  uri: string
 }
 
 declare module 'fastify' {
@@ -28,7 +30,7 @@ export function backgroundComment (task: string): string {
 export default fp<{ migrate?: boolean, monitorCommands?: boolean }>(async function mongoPlugin (app, options) {
   const connection = await connectDatabase(app.config, { monitorCommands: options.monitorCommands })
   app.log.info({ mode: connection.mode, uri: redact(connection.uri), db: app.config.MONGODB_DB }, 'connected to MongoDB')
-  app.decorate('mongo', { client: connection.client, db: connection.db, mode: connection.mode })
+  app.decorate('mongo', { client: connection.client, db: connection.db, mode: connection.mode, uri: connection.uri })
   app.addHook('onClose', async () => { await connection.close() })
 
   if (options.migrate ?? connection.mode !== 'uri') {

@@ -216,8 +216,7 @@ t.test('at start-up, folders of stopped processes are swept and interrupted runs
   }
   await collection.insertMany(Object.values(runsByName))
 
-  const [host] = first.mongo.client.options.hosts
-  const second = await buildTestApp(t, { env: { MONGODB_URI: `mongodb://${String(host)}/`, MONGODB_DB: first.mongo.db.databaseName } })
+  const second = await buildTestApp(t, { env: { MONGODB_URI: first.mongo.uri, MONGODB_DB: first.mongo.db.databaseName } })
   const after = await readdir(UPLOAD_ROOT)
   t.notOk(after.includes(`${deadPid}-leftover`), 'the folder of a process that is gone is removed')
   t.notOk(after.includes(`${process.pid}-earlier`), 'a folder with this pid that no running app owns is removed')
@@ -285,8 +284,7 @@ t.test('the import CLI writing to a database refuses a file beyond the limits, a
   const tenant = await createTenant(app)
   const folder = await mkdtemp(join(tmpdir(), 'switchboard-cli-test-'))
   t.teardown(() => rm(folder, { recursive: true, force: true }))
-  const [host] = app.mongo.client.options.hosts
-  const env = { MONGODB_URI: `mongodb://${String(host)}/`, MONGODB_DB: app.mongo.db.databaseName }
+  const env = { MONGODB_URI: app.mongo.uri, MONGODB_DB: app.mongo.db.databaseName }
   const collection = app.mongo.db.collection('importRuns')
 
   await writeFile(join(folder, 'wide.csv'), `Date Start,Interaction,Customers${',x'.repeat(2000)}\r\n2020-01-01,Email,1\r\n`)

@@ -3,7 +3,7 @@ import { open } from 'node:fs/promises'
 import { basename, extname } from 'node:path'
 import { pipeline } from 'node:stream'
 import { parse, type CsvError } from 'csv-parse'
-import ExcelJS from 'exceljs'
+import type ExcelJS from 'exceljs'
 import type { Cell } from './cleaning.js'
 import { RecordGuard, checkRow } from './guards.js'
 import { IMPORT_LIMITS, ImportLimitError, tooMany } from './limits.js'
@@ -96,7 +96,9 @@ async function * readWorkbook (path: string, onBytes: (bytes: number) => void, c
     if (error instanceof WorkbookFormatError) throw new SourceReadError(error.message, { cause: error })
     throw error
   }
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(countedStream(path, onBytes), {
+  // exceljs takes a quarter of a second to load: only a process that reads a workbook loads it.
+  const { default: excel } = await import('exceljs')
+  const reader = new excel.stream.xlsx.WorkbookReader(countedStream(path, onBytes), {
     worksheets: 'emit', sharedStrings: 'emit', styles: 'cache', hyperlinks: 'ignore', entries: 'ignore'
   }) as unknown as WorkbookInternals
   const strings = new SharedStrings()

@@ -41,8 +41,7 @@ t.test('npm run import', async (t) => {
 
   t.test('with MONGODB_URI it writes to that database itself, and a dry run writes nothing', async (t) => {
     const tenant = await createTenant(app, 'cli-direct')
-    const [host] = app.mongo.client.options.hosts
-    const env = { MONGODB_URI: `mongodb://${String(host)}/`, MONGODB_DB: app.mongo.db.databaseName }
+      const env = { MONGODB_URI: app.mongo.uri, MONGODB_DB: app.mongo.db.databaseName }
     const dry = await runCli(['mock_data/messy-interactions.csv', '--client', tenant.hexId, '--dry-run'], env)
     t.equal(dry.code, 0, dry.stderr)
     t.match(JSON.parse(dry.stdout), { dryRun: true, totals: { read: 16, inserted: 7, duplicates: 3, rejected: 6 } })
