@@ -31,9 +31,14 @@ function describeChat (doc: ChatDocument, entry: OutboxEntry) {
   return { audience: doc.userId === undefined ? lifecycle : [...lifecycle, audience.agent(doc.userId)], data: chat }
 }
 
-/** The messages the chats admitted, from their outbox entries, so that they are stored before they are announced. */
-function admittedMessages (docs: ChatDocument[]) {
-  return docs.flatMap((doc) => (doc.outbox ?? []).filter((entry) => entry.type === 'chat-message').map((entry) => (entry.facts as AdmittedMessage).message))
+/**
+ * The messages the chats admitted, from their outbox entries, so that they are stored before they are announced;
+ * but not those of `completed` entries (the request announcing them stored them itself).
+ */
+function admittedMessages (docs: ChatDocument[], completed: ReadonlySet<string>) {
+  return docs.flatMap((doc) => (doc.outbox ?? [])
+    .filter((entry) => entry.type === 'chat-message' && !completed.has(entry.key))
+    .map((entry) => (entry.facts as AdmittedMessage).message))
 }
 
 /** The chats domain's event source: a chat's changes (queued, assigned, closed) and the messages it admitted, in order. */
@@ -41,6 +46,6 @@ export function registerChatEvents (app: FastifyInstance): void {
   app.events.registerSource('chats', {
     collection: app.mongo.db.collection<ChatDocument>('chats'),
     describe: describeChat,
-    settle: async (docs) => { await app.messagesRepository.storeMissing(admittedMessages(docs)) }
+    settle: async (docs, completed) => { await app.messagesRepository.storeMissing(admittedMessages(docs, completed)) }
   })
 }

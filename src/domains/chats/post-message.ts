@@ -4,7 +4,7 @@ import { isBlank } from '../../lib/text.js'
 import { instantOf } from '../../lib/dates.js'
 import { MAX_CLOCK_SKEW_MS } from './message-schemas.js'
 import type { MessageDocument } from './messages-repository.js'
-import type { ChatDocument } from './chats-repository.js'
+import { chatMessageKey, type ChatDocument } from './chats-repository.js'
 import { OUTBOX_CHANGE_RESERVE, OUTBOX_MAX } from '../events/outbox.js'
 
 /** `userId`: the agent who writes (undefined: the customer), as resolved from the key; `createdByKeyId`: the key that writes. */
@@ -92,9 +92,12 @@ export async function postMessage (
 /** How often a message is admitted again when its chat changed agent, or had its outbox full, meanwhile. */
 const ADMIT_ATTEMPTS = 5
 
-/** Stores an admitted message (unless stored already) and announces what its chat owes the log: its message first. */
+/**
+ * Stores an admitted message (unless stored already) and announces what its chat owes the log: its message first.
+ * Only the chat's other admitted messages, if any, are checked to be stored before the announcement.
+ */
 async function storedAndAnnounced (app: FastifyInstance, message: MessageDocument, chat: ChatDocument | null): Promise<MessageDocument> {
   const stored = await app.messagesRepository.store(message)
-  if (chat) await app.events.announce('chats', [chat])
+  if (chat) await app.events.announce('chats', [chat], new Set([chatMessageKey(message._id)]))
   return stored
 }

@@ -33,14 +33,15 @@ export class Announcer {
   /**
    * Appends the events the documents owe, in document then entry order, and clears their outboxes. A failure is
    * logged, not thrown: the record is stored, and the sweep appends its events later. True when all were appended.
+   * `completed`: keys of entries whose commit the caller has completed itself (see EventSource.settle).
    */
-  async announce<T extends OutboxDocument> (name: string, docs: T[]): Promise<boolean> {
+  async announce<T extends OutboxDocument> (name: string, docs: T[], completed: ReadonlySet<string> = new Set()): Promise<boolean> {
     const source = this.source(name)
     const owing = docs.filter((doc) => (doc.outbox ?? []).length > 0)
     if (owing.length === 0) return true
     try {
       for (const [clientId, group] of byClient(owing)) {
-        await source.settle?.(group)
+        await source.settle?.(group, completed)
         await this.appender.append(clientId, group.flatMap((doc) => draftsOf(source, doc)))
         await clearOutboxes(source.collection, group)
       }

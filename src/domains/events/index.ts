@@ -21,7 +21,7 @@ export interface Events {
   /** Registers a collection whose documents carry an outbox, under the name `announce` and the sweep know it by. */
   registerSource<T extends OutboxDocument> (name: string, source: EventSource<T>): void
   /** Appends the events the documents owe and clears their outboxes; on failure the sweep does it later (never throws). */
-  announce<T extends OutboxDocument> (name: string, docs: T[]): Promise<boolean>
+  announce<T extends OutboxDocument> (name: string, docs: T[], completed?: ReadonlySet<string>): Promise<boolean>
   /** One pass of the outbox sweep (it runs by itself at start-up and every EVENTS_SWEEP_INTERVAL_MS). */
   sweep (cutoff?: Date): Promise<number>
   /** Runs after events of a client are appended on this instance or, with a change stream, on any. */
@@ -66,7 +66,7 @@ export default fp(async function eventsDomain (app) {
     streams,
     leases,
     registerSource: (name, source) => { announcer.register(name, source) },
-    announce: async (name, docs) => announcer.announce(name, docs),
+    announce: async (name, docs, completed) => announcer.announce(name, docs, completed),
     sweep: async (cutoff) => announcer.sweep(cutoff),
     onAppended: (listener) => { listeners.push(listener) }
   }

@@ -15,9 +15,10 @@ export interface EventSource<T extends OutboxDocument = OutboxDocument> {
   /**
    * Completes what the documents' entries committed before their events are logged, when a record's write is the
    * commit of another record (a chat's admission of a message, which is stored next): so the log never names a record
-   * that is not stored, whoever announces it and whenever.
+   * that is not stored, whoever announces it and whenever. `completed`: keys of entries the announcing caller has
+   * completed itself (the request that stored the message), which need no check.
    */
-  settle? (docs: T[]): Promise<void>
+  settle? (docs: T[], completed: ReadonlySet<string>): Promise<void>
 }
 
 /** The most entries one document's outbox holds (migration 012's validator says the same). */
