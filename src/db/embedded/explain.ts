@@ -180,7 +180,7 @@ export function explainAggregate (body: Doc, ctx: CommandContext, verbosity: Ver
   delete command.explain
   if (pushed.length === pipeline.length) {
     const split = splitPipeline(pipeline)
-    const plan = planQuery(collection, { filter: split.filter, variables, sort: split.sort, skip: split.skip, limit: split.limit })
+    const plan = planQuery(collection, { filter: split.filter, variables, sort: split.sort, skip: split.skip, limit: split.limit, fresh: true })
     const answer = explainQuery(ctx, command, ns, plan, verbosity)
     return { ...answer, queryPlanner: { ...(answer.queryPlanner as Doc), optimizedPipeline: true } }
   }
@@ -251,11 +251,11 @@ function explainUnder (inner: Doc, command: string, ctx: CommandContext, verbosi
   switch (command) {
     case 'find': {
       const name = nameOf('find')
-      return explainQuery(ctx, inner, `${ctx.db}.${name}`, planQuery(ctx.store.get(ctx.db, name), findRequest(inner)), verbosity)
+      return explainQuery(ctx, inner, `${ctx.db}.${name}`, planQuery(ctx.store.get(ctx.db, name), { ...findRequest(inner), fresh: true }), verbosity)
     }
     case 'count': {
       const name = nameOf('count')
-      return explainQuery(ctx, inner, `${ctx.db}.${name}`, planQuery(ctx.store.get(ctx.db, name), countRequest(inner)), verbosity)
+      return explainQuery(ctx, inner, `${ctx.db}.${name}`, planQuery(ctx.store.get(ctx.db, name), { ...countRequest(inner), fresh: true }), verbosity)
     }
     case 'distinct': {
       const name = nameOf('distinct')
@@ -277,7 +277,7 @@ function explainUnder (inner: Doc, command: string, ctx: CommandContext, verbosi
       const statement = statementsOf(inner, 'updates')
       const variables = letOf(inner)
       const plan = planQuery(collection, {
-        filter: filterOf(statement.q), variables, limit: statement.multi === true ? 0 : 1, hint: statement.hint
+        filter: filterOf(statement.q), variables, limit: statement.multi === true ? 0 : 1, hint: statement.hint, fresh: true
       })
       return explainWrite(ctx, inner, `${ctx.db}.${name}`, collection, plan, verbosity, {
         name: 'UPDATE',
@@ -289,7 +289,7 @@ function explainUnder (inner: Doc, command: string, ctx: CommandContext, verbosi
       const collection = ctx.store.get(ctx.db, name)
       const statement = statementsOf(inner, 'deletes')
       const single = toView(statement.limit) === 1
-      const plan = planQuery(collection, { filter: filterOf(statement.q), variables: letOf(inner), limit: single ? 1 : 0, hint: statement.hint })
+      const plan = planQuery(collection, { filter: filterOf(statement.q), variables: letOf(inner), limit: single ? 1 : 0, hint: statement.hint, fresh: true })
       return explainWrite(ctx, inner, `${ctx.db}.${name}`, collection, plan, verbosity, {
         name: single ? 'DELETE' : 'BATCHED_DELETE',
         stats: (matched) => ({ nWouldDelete: matched.length })
@@ -299,7 +299,7 @@ function explainUnder (inner: Doc, command: string, ctx: CommandContext, verbosi
       const name = nameOf(command)
       const collection = ctx.store.get(ctx.db, name)
       const variables = letOf(inner)
-      const plan = planQuery(collection, { filter: filterOf(inner.query), variables, sort: docArg(inner, 'sort'), limit: 1, hint: inner.hint })
+      const plan = planQuery(collection, { filter: filterOf(inner.query), variables, sort: docArg(inner, 'sort'), limit: 1, hint: inner.hint, fresh: true })
       const remove = inner.remove === true
       return explainWrite(ctx, inner, `${ctx.db}.${name}`, collection, plan, verbosity, {
         name: remove ? 'DELETE' : 'UPDATE',

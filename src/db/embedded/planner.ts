@@ -12,6 +12,7 @@ import type { Index } from './indexes.js'
 import { AFTER, TAG } from './keys.js'
 import { activeCollation, holdsString } from './collation.js'
 import { idEquality, pinnedUnique, sameCollation } from './pinned.js'
+import { cachedWinner, rememberWinner, shapeOf } from './plan-cache.js'
 import { analyze, residual, type Atom, type Conjunct } from './predicates.js'
 import { compileFilter, type Predicate } from './query.js'
 import { Count, CountScan, DistinctScan, FastCount } from './counting.js'
@@ -31,6 +32,8 @@ export interface QueryRequest {
   hint?: unknown
   /** What the plan feeds: documents (find, updates, deletes), a count, or distinct values of a field. */
   purpose?: 'find' | 'count' | { distinct: string }
+  /** Plan afresh, without the plan cache (explain: every candidate is tried and shown). */
+  fresh?: boolean
 }
 
 export interface Plan {
@@ -259,12 +262,34 @@ export function planQuery (collection: Collection | undefined, request: QueryReq
     if (pinned) break
   }
   if (candidates.length === 0) candidates.push(collscan(1))
+  const cacheKey = candidates.length > 1 && request.fresh !== true ? planShape(request, collation?.id) : undefined
+  if (cacheKey !== undefined) {
+    const name = cachedWinner(collection, cacheKey)
+    const cached = name === undefined ? undefined : candidates.find((c) => c.index?.name === name)
+    if (cached !== undefined) return { root: wrap(cached.build(), request), candidates: [], indexes: [name as string], parsed }
+  }
   let stages = candidates.map((c) => c.build())
   let winner = 0
   if (candidates.length > 1) winner = trial(stages, collection.size)
   const chosen = candidates[winner]
+  if (cacheKey !== undefined && chosen.index !== undefined) rememberWinner(collection, cacheKey, chosen.index.name)
   stages = [stages[winner], ...stages.filter((_, i) => i !== winner)]
   return { root: wrap(chosen.build(), request), candidates: stages, indexes: chosen.index === undefined ? [] : [chosen.index.name], parsed }
+}
+
+/** The plan cache's key: what decides which candidates there are and which wins, values aside (src/db/embedded/plan-cache.ts). */
+function planShape (request: QueryRequest, collation: string | undefined): string {
+  const purpose = request.purpose ?? 'find'
+  return [
+    typeof purpose === 'string' ? purpose : `distinct ${purpose.distinct}`,
+    shapeOf(request.filter),
+    request.sort === undefined ? '' : JSON.stringify(request.sort),
+    (request.skip ?? 0) > 0 ? 'skip' : '',
+    (request.limit ?? 0) > 0 ? 'limit' : '',
+    request.projection === undefined ? '' : shapeOf(request.projection),
+    request.variables === undefined ? '' : shapeOf(request.variables),
+    collation ?? ''
+  ].join('|')
 }
 
 /** The count command's stages over the plan; a count scan when one index range answers the whole query. */
