@@ -4,12 +4,13 @@
  * a process of its own); the engine's heap after a full GC and its peak RSS; then the interactions that import stored,
  * read back and sent with `insertMany` in batches of 1,000 into the `interactions` collection of a freshly migrated
  * database on the same engine (the same documents, the same nine indexes). Only the `insertMany` calls are timed.
- * Run: npm run bench:import-vs-insert [-- --rows 1000000]
+ * Run: npm run bench:import-vs-insert [-- --rows 1000000] [--cpu-prof <dir>]
+ * `--cpu-prof <dir>` writes CPU profiles of the engine during each phase and of the importer into <dir>.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
 import { readFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { MongoClient, type Document } from 'mongodb'
@@ -20,12 +21,13 @@ import { load, log } from './measure.js'
 const root = fileURLToPath(new URL('..', import.meta.url))
 const BATCH = 1_000
 
-const { values } = parseArgs({ options: { rows: { type: 'string', default: '1000000' } } })
+const { values } = parseArgs({ options: { rows: { type: 'string', default: '1000000' }, 'cpu-prof': { type: 'string' } } })
+const profiles = values['cpu-prof'] === undefined ? undefined : resolve(values['cpu-prof'])
 const rows = Number(values.rows)
 if (!Number.isInteger(rows) || rows < 1_000) throw new Error('--rows: an integer of at least 1,000')
 
-function tsx (script: string, args: string[], env: NodeJS.ProcessEnv = process.env): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', '--expose-gc', join(root, script), ...args], { cwd: root, env, stdio: ['pipe', 'pipe', 'inherit'] })
+function tsx (script: string, args: string[], env: NodeJS.ProcessEnv = process.env, flags: string[] = []): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', '--expose-gc', ...flags, join(root, script), ...args], { cwd: root, env, stdio: ['pipe', 'pipe', 'inherit'] })
 }
 
 /** Lines a child prints, one at a time, as they come. */
@@ -69,6 +71,15 @@ const heap = async (): Promise<Heap> => {
   engine.stdin?.write('heap\n')
   return JSON.parse((await engineLine(/^HEAP /)).slice(5)) as Heap
 }
+const profileEngine = async (phase: 'start' | string): Promise<void> => {
+  if (profiles === undefined) return
+  if (phase === 'start') {
+    engine.stdin?.write('profile start\n')
+    return
+  }
+  engine.stdin?.write(`profile stop ${join(profiles, `engine-${phase}.cpuprofile`)}\n`)
+  await engineLine(/^PROFILED /)
+}
 
 try {
   const uri = (await engineLine(/^mongodb:\/\//)).trim()
@@ -76,9 +87,12 @@ try {
   const before = await heap()
   const engineCpuStart = await cpuSecondsOf(engine.pid)
   log(`phase 1: import ${rows.toLocaleString('en')} rows`)
-  const importer = tsx('bench/import-worker.ts', [String(rows)], { ...process.env, MONGODB_URI: uri })
+  await profileEngine('start')
+  const importer = tsx('bench/import-worker.ts', [String(rows)], { ...process.env, MONGODB_URI: uri },
+    profiles === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', profiles, '--cpu-prof-name', 'importer.cpuprofile'])
   const imported = JSON.parse((await lineReader(importer)(/^RESULT /)).slice(7)) as BenchResult
   await once(importer, 'exit')
+  await profileEngine('import')
   const engineCpuImport = (await cpuSecondsOf(engine.pid)) - engineCpuStart
   const afterImport = await heap()
   log(`  ${imported.rowsPerSecond.toLocaleString('en')} rows/s (${imported.seconds} s); engine heap ${afterImport.heapUsedMiB} MiB after GC, peak RSS ${afterImport.peakRssMiB} MiB; load ${load()}`)
@@ -94,6 +108,7 @@ try {
   let engineCpuInsert = 0
   let clientCpuInsert = 0
   let batch: Document[] = []
+  await profileEngine('start')
   const flush = async (): Promise<void> => {
     const [engineBefore, clientBefore] = [await cpuSecondsOf(engine.pid), ownCpuSeconds()]
     const started = performance.now()
@@ -109,6 +124,7 @@ try {
     if (batch.length === BATCH) await flush()
   }
   if (batch.length > 0) await flush()
+  await profileEngine('insert')
   await client.close()
   const insertRate = Math.round(inserted / (insertMs / 1000))
   const ratio = imported.rowsPerSecond / insertRate

@@ -11,7 +11,8 @@ type Strings = (a: string, b: string) => number
 
 const AFTER_CODE = 0xffff
 
-export const binaryCompare: KeyCompare = (a, b) => (a < b ? -1 : a > b ? 1 : 0)
+// `===` settles what `<` did not faster than `>` would (V8 compares equal-length flat strings with memcmp).
+export const binaryCompare: KeyCompare = (a, b) => (a < b ? -1 : a === b ? 0 : 1)
 
 class Comparer {
   private a = ''

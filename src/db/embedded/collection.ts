@@ -26,9 +26,14 @@ export const ID_INDEX: IndexSpec = { v: 2, key: { _id: 1 }, name: '_id_' }
 
 const formsOf = (doc: Doc): Forms => (holdsWrapper(doc) ? { doc, view: toView(doc) as Doc } : { doc, view: doc })
 
+function firstKey (doc: Doc): string | undefined {
+  for (const key in doc) return key
+  return undefined
+}
+
 /** Puts `_id` first, generating an ObjectId when it is missing (as mongod does on insert). */
 export function withId (doc: Doc): Doc {
-  if (doc._id !== undefined && Object.keys(doc)[0] === '_id') return doc
+  if (doc._id !== undefined && firstKey(doc) === '_id') return doc
   const out: Doc = { _id: doc._id === undefined ? new ObjectId() : doc._id }
   for (const [k, v] of Object.entries(doc)) if (k !== '_id') out[k] = v
   return out

@@ -2,7 +2,7 @@ import sortedBtree from 'sorted-btree'
 import { binaryCompare, collatedKeyCompare, type KeyCompare } from './collated-keys.js'
 import { storedCollation, type Collation } from './collation.js'
 import { CommandError } from './errors.js'
-import { EMPTY_ARRAY, KeyWriter, SEQ_BYTES, seqOfKey } from './keys.js'
+import { EMPTY_ARRAY, KeyWriter, SEQ_BYTES, flatPrefix, seqOfKey } from './keys.js'
 import type { Predicate } from './query.js'
 import { compileFilter } from './query.js'
 import { isPlainObject, type Doc } from './values.js'
@@ -129,6 +129,8 @@ export class Index {
   keysOf (forms: Forms, seq: number, ns = ''): string[] {
     if (!this.maintained) return []
     if (this.partial !== undefined && !this.partial(forms.view)) return []
+    const scalar = this.scalarKeys(forms.doc, seq)
+    if (scalar !== undefined) return scalar
     const count = this.parts.length
     const perField: FieldValues[] = new Array(count)
     let single = true
@@ -173,6 +175,29 @@ export class Index {
     return [...keys]
   }
 
+  /**
+   * The keys of a document with no array on any of the index's paths (the common case), written straight from its
+   * fields; undefined when an array is met (keysOf's general walk handles it, and the multikey flags).
+   */
+  private scalarKeys (doc: Doc, seq: number): string[] | undefined {
+    writer.reset()
+    let present = false
+    for (let i = 0; i < this.parts.length; i++) {
+      const parts = this.parts[i]
+      let value: unknown = doc
+      for (let j = 0; j < parts.length; j++) {
+        if (Array.isArray(value)) return undefined
+        value = isPlainObject(value) ? value[parts[j]] : undefined
+      }
+      if (Array.isArray(value)) return undefined
+      if (value !== undefined) present = true
+      this.write(i, value)
+    }
+    if (this.sparse && !present) return []
+    writer.seq(seq)
+    return [writer.finish()]
+  }
+
   private write (field: number, value: unknown): void {
     const start = writer.pos
     writer.value(value)
@@ -207,7 +232,7 @@ export class Index {
   conflict (keys: string[], ownSeq: number): { key: string, seq: number } | undefined {
     if (!this.unique) return undefined
     for (const key of keys) {
-      const prefix = key.slice(0, key.length - SEQ_BYTES)
+      const prefix = flatPrefix(key, key.length - SEQ_BYTES)
       let other = this.tree.nextHigherKey(prefix)
       // At most two records hold a key while a document is being replaced: its own and the other one.
       for (let n = 0; n < 2 && other !== undefined && this.sameFields(other, prefix); n++) {
@@ -242,7 +267,9 @@ export class Index {
 
   /** The field-only encoding of `values` (no record number): what `seqWith` looks for. */
   prefixOf (values: unknown[]): string {
-    return this.encode(values, 0).slice(0, -SEQ_BYTES)
+    writer.reset()
+    for (let i = 0; i < values.length; i++) this.write(i, values[i])
+    return writer.finish()
   }
 }
 

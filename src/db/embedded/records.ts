@@ -81,6 +81,9 @@ export function toStoredInPlace (value: unknown): unknown {
     return isInt32(n) ? value : n
   }
   if (type !== undefined || value instanceof Date || value instanceof RegExp) return value
-  for (const key of Object.keys(value)) (value as Doc)[key] = toStoredInPlace((value as Doc)[key])
+  for (const key in value) {
+    const item = (value as Doc)[key]
+    if (typeof item === 'object' && item !== null) (value as Doc)[key] = toStoredInPlace(item)
+  }
   return value
 }

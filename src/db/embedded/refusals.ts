@@ -35,11 +35,17 @@ export function checkStatements (command: string, body: Doc): void {
 // mongod allows 200 levels and keeps 20 for itself (BSONDepth::getMaxDepthForUserStorage).
 const MAX_DEPTH = 180
 
-function depthOf (value: unknown, limit: number): number {
-  if (limit < 0) return 0
-  if (Array.isArray(value)) return 1 + Math.max(0, ...value.map((v) => depthOf(v, limit - 1)))
-  if (isPlainObject(value)) return 1 + Math.max(0, ...Object.values(value).map((v) => depthOf(v, limit - 1)))
-  return 0
+/** True when arrays and documents nest deeper than `limit` levels under `value` (a walk that allocates nothing). */
+function nestsDeeper (value: unknown, limit: number): boolean {
+  if (Array.isArray(value)) {
+    if (limit === 0) return true
+    for (let i = 0; i < value.length; i++) if (nestsDeeper(value[i], limit - 1)) return true
+    return false
+  }
+  if (!isPlainObject(value)) return false
+  if (limit === 0) return true
+  for (const key in value) if (nestsDeeper(value[key], limit - 1)) return true
+  return false
 }
 
 /** The first `$`-prefixed field name at any depth of an embedded document (DBRefs decode as their own type). */
@@ -63,11 +69,12 @@ export function prepareInsert (doc: Doc): Doc {
     const field = dollarField(id)
     if (field !== undefined) throw new CommandError(52, 'DollarPrefixedFieldName', `_id fields may not contain '$'-prefixed fields: ${field} is not valid for storage.`)
   }
-  if (depthOf(doc, MAX_DEPTH + 1) > MAX_DEPTH) {
+  if (nestsDeeper(doc, MAX_DEPTH)) {
     throw new CommandError(15, 'Overflow', `cannot insert document because it exceeds ${MAX_DEPTH} levels of nesting`)
   }
   let out = doc
-  for (const [key, value] of Object.entries(doc)) {
+  for (const key in doc) {
+    const value = doc[key]
     if (value instanceof Timestamp && value.isZero()) {
       if (out === doc) out = { ...doc }
       out[key] = nextTimestamp()

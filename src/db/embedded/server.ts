@@ -87,7 +87,7 @@ export class EmbeddedServer {
       socket.write(encodeOpReply(reply, request.header.requestId, requestId))
       return
     }
-    const reply = runCommand(request.body, { ...ctx, raw: request.raw })
+    const reply = runCommand(request.body, { ...ctx, raw: request.raw, storedForm: true })
     if ((request.flags & MORE_TO_COME) !== 0) return
     socket.write(encodeOpMsg(reply, request.header.requestId, requestId))
   }

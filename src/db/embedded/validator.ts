@@ -124,7 +124,11 @@ function addObjectChecks (s: Doc, checks: Check[]): void {
   const isObj = (v: unknown): v is Doc => bsonTypeName(v) === 'object'
   if (Array.isArray(s.required)) {
     const required = s.required as string[]
-    checks.push((v) => !isObj(v) || required.every((k) => v[k] !== undefined))
+    checks.push((v) => {
+      if (!isObj(v)) return true
+      for (let i = 0; i < required.length; i++) if (v[required[i]] === undefined) return false
+      return true
+    })
   }
   const properties = isPlainObject(s.properties) ? s.properties : {}
   const propertyChecks = Object.entries(properties).map(([k, sub]) => [k, compileJsonSchema(sub as Doc)] as const)
@@ -142,8 +146,13 @@ function addObjectChecks (s: Doc, checks: Check[]): void {
   }
   if (s.additionalProperties !== undefined && s.additionalProperties !== true) {
     const extra = s.additionalProperties === false ? () => false : compileJsonSchema(s.additionalProperties as Doc)
-    const isExtra = (k: string): boolean => !(k in properties) && !patterns.some(([re]) => re.test(k))
-    checks.push((v) => !isObj(v) || Object.keys(v).every((k) => !isExtra(k) || extra(v[k])))
+    const declared = new Set(Object.keys(properties))
+    const isExtra = (k: string): boolean => !declared.has(k) && !patterns.some(([re]) => re.test(k))
+    checks.push((v) => {
+      if (!isObj(v)) return true
+      for (const k in v) if (isExtra(k) && !extra(v[k])) return false
+      return true
+    })
   }
   if (s.minProperties !== undefined) {
     const min = asNumber(s.minProperties)

@@ -1,4 +1,5 @@
 import { deserialize, serialize } from 'bson'
+import { toStoredInPlace } from './records.js'
 import type { Doc } from './values.js'
 
 export const OP_REPLY = 1
@@ -13,6 +14,60 @@ export const MAX_MESSAGE_SIZE = 48_000_000
 
 /** Documents are decoded without promoting numbers so Int32, Double and Long keep their BSON types. */
 const decode = (bytes: Buffer): Doc => deserialize(bytes, { promoteValues: false, promoteBuffers: false, bsonRegExp: false }) as Doc
+const PROMOTED = { promoteValues: true, promoteBuffers: false, bsonRegExp: false } as const
+
+const FIXED_SIZES: Record<number, number> = { 0x06: 0, 0x07: 12, 0x08: 1, 0x09: 8, 0x0a: 0, 0x10: 4, 0x11: 8, 0x13: 16, 0xff: 0, 0x7f: 0 }
+
+/**
+ * True unless the BSON document at `start` holds no value whose type promotion would lose (double, int64, symbol, code
+ * with scope) at any depth: such a document decoded with promoted values (Int32 as numbers) is already in the engine's
+ * stored form (records.ts toStoredInPlace). Anything unexpected answers true.
+ */
+function needsTypedDecode (buffer: Buffer, start: number, end: number): boolean {
+  let i = start + 4
+  while (i < end - 1) {
+    const type = buffer[i]
+    const nameEnd = buffer.indexOf(0, i + 1)
+    if (nameEnd < 0 || nameEnd >= end) return true
+    i = nameEnd + 1
+    const fixed = FIXED_SIZES[type]
+    if (fixed !== undefined) {
+      i += fixed
+    } else if (type === 0x02 || type === 0x0d) {
+      i += 4 + buffer.readInt32LE(i)
+    } else if (type === 0x03 || type === 0x04) {
+      const size = buffer.readInt32LE(i)
+      if (size < 5 || i + size > end || needsTypedDecode(buffer, i, i + size)) return true
+      i += size
+    } else if (type === 0x05) {
+      i += 5 + buffer.readInt32LE(i)
+    } else if (type === 0x0b) {
+      const pattern = buffer.indexOf(0, i)
+      const options = pattern < 0 ? -1 : buffer.indexOf(0, pattern + 1)
+      if (options < 0) return true
+      i = options + 1
+    } else if (type === 0x0c) {
+      i += 4 + buffer.readInt32LE(i) + 12
+    } else {
+      return true
+    }
+  }
+  return i !== end - 1
+}
+
+/** A document of a document sequence in the engine's stored form: promoted when nothing is lost, else typed (converted by the caller). */
+function readSequenceDocument (buffer: Buffer, offset: number): [Doc, number, boolean] {
+  const size = buffer.readInt32LE(offset)
+  if (size < 5 || offset + size > buffer.length) throw new ProtocolError('invalid BSON document size')
+  const bytes = buffer.subarray(offset, offset + size)
+  let typed = true
+  try {
+    typed = needsTypedDecode(buffer, offset, offset + size)
+  } catch {
+    // A length that runs past the buffer: the typed decode reports the malformed document.
+  }
+  return [typed ? decode(bytes) : deserialize(bytes, PROMOTED) as Doc, offset + size, typed]
+}
 
 export interface MessageHeader {
   length: number
@@ -25,7 +80,7 @@ export interface OpMsgRequest {
   kind: 'msg'
   header: MessageHeader
   flags: number
-  /** The body section with every document-sequence section attached as an array field. */
+  /** The body section with every document-sequence section attached as an array field, in stored form (records.ts). */
   body: Doc
   /** The BSON bytes of each document of each document-sequence section (an insert stores them as they are). */
   raw: Record<string, Buffer[]>
@@ -122,8 +177,9 @@ function parseOpMsg (message: Buffer, header: MessageHeader): OpMsgRequest {
       while (cursor < sectionEnd) {
         const from = cursor
         let doc: Doc
-        [doc, cursor] = readDocument(message, cursor)
-        docs.push(doc)
+        let typed: boolean
+        [doc, cursor, typed] = readSequenceDocument(message, cursor)
+        docs.push(typed ? toStoredInPlace(doc) as Doc : doc)
         bytes.push(message.subarray(from, cursor))
       }
       sequences.push([identifier, docs])
@@ -134,6 +190,7 @@ function parseOpMsg (message: Buffer, header: MessageHeader): OpMsgRequest {
     }
   }
   if (body === undefined) throw new ProtocolError('OP_MSG without a body section')
+  toStoredInPlace(body)
   for (const [identifier, docs] of sequences) body[identifier] = docs
   return { kind: 'msg', header, flags, body, raw }
 }

@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin'
 import { ObjectId, type Collection, type Db, type Filter } from 'mongodb'
 import type { FastifyInstance } from 'fastify'
-import { insertOnce } from '../../db/insert-once.js'
+import { insertNew, insertOnce } from '../../db/insert-once.js'
 import { insertWithNextId } from '../../db/sequences.js'
 import type { CreateCustomerBody, Customer } from './schemas.js'
 
@@ -83,16 +83,9 @@ export function createCustomersRepository (db: Db) {
     /** Makes sure every referenced customer exists: missing ones are kept as inferred customers, never dropped. */
     async ensureExist (clientId: ObjectId, customerIds: number[]): Promise<number> {
       const unique = [...new Set(customerIds)]
-      if (unique.length === 0) return 0
       const createdAt = new Date()
-      const result = await collection.bulkWrite(unique.map((customerId) => ({
-        updateOne: {
-          filter: { clientId, customerId },
-          update: { $setOnInsert: { _id: new ObjectId(), inferred: true as const, createdAt } },
-          upsert: true
-        }
-      })), { ordered: false })
-      return result.upsertedCount
+      const docs = unique.map((customerId) => ({ _id: new ObjectId(), clientId, customerId, inferred: true as const, createdAt }))
+      return (await insertNew(collection, docs, { index: 'clientId_customerId_unique', fields: ['clientId', 'customerId'] })).inserted
     },
 
     async findByCustomerId (clientId: ObjectId, customerId: number): Promise<CustomerDocument | null> {

@@ -1,12 +1,12 @@
 import type { ObjectId } from 'mongodb'
 import type { Cell, DateOrder } from './cleaning.js'
-import { ImportState, createProcessor } from './processors.js'
-import { SourceReadError, readSheets, type SourceFormat, type SourceSheet } from './readers.js'
-import { ReportBuilder, type RejectedCell } from './report.js'
+import { ImportState, createProcessor, type SheetProcessor } from './processors.js'
+import { SourceReadError, readSheets, type SourceFormat, type SourceRow, type SourceSheet } from './readers.js'
+import { ReportBuilder, type RejectedCell, type SheetReport } from './report.js'
 import { cleanRow, isBlankRow } from './rows.js'
 import { IMPORT_HEARTBEAT_MS, type ImportRunDocument, type ImportRunsRepository } from './runs-repository.js'
 import { ImportLimitError } from './limits.js'
-import { detectSheet, type ColumnMapping, type SheetKind } from './sheets.js'
+import { detectSheet, type ColumnIndex, type ColumnMapping, type SheetKind } from './sheets.js'
 import { ImportWriter, type ImportTarget } from './writer.js'
 
 export interface ImportOptions {
@@ -118,6 +118,18 @@ class ImportRun {
     const ignoredColumns = headers.filter((name, index) => name.trim() !== '' && !used.has(index)).slice(0, 100).map((name) => name.slice(0, 100))
     const sheetReport = this.report.sheet(sheet.name.slice(0, 255), detection.kind, ignoredColumns)
     const processor = createProcessor(detection.kind, this.writer, this.state, sheetReport, this.report)
+    try {
+      await this.processRows(sheet, rows, detection.columns, processor, sheetReport)
+    } catch (error) {
+      await processor.settle().catch(() => {})
+      throw error
+    }
+    await processor.flush()
+  }
+
+  private async processRows (
+    sheet: SourceSheet, rows: AsyncIterator<SourceRow>, columns: ColumnIndex, processor: SheetProcessor<SheetKind>, sheetReport: SheetReport
+  ): Promise<void> {
     const context = { dateOrder: this.options.dateOrder, knownChannels: this.writer.channelNames(), channelAllowed: (name: string) => this.writer.channelAllowed(name) }
     for (let next = await rows.next(); !next.done; next = await rows.next()) {
       const row = next.value
@@ -130,16 +142,15 @@ class ImportRun {
         this.report.reject({ sheet: sheet.name, row: row.number, column: '', value: '', reason: `unreadable CSV record: ${row.error}` })
         continue
       }
-      const cleaned = cleanRow(detection.kind, detection.columns, row.cells, context)
+      const cleaned = cleanRow(processor.kind, columns, row.cells, context)
       if (cleaned.ok) {
-        await processor.add(cleaned.record, row.cells, detection.columns)
+        await processor.add(cleaned.record, row.cells, columns)
       } else {
         sheetReport.rejected++
         for (const problem of cleaned.problems) this.report.reject({ sheet: sheet.name, row: row.number, ...problem })
       }
       if (this.rejects.length >= 1000) await this.storeRejects()
     }
-    await processor.flush()
   }
 
   async storeRejects (): Promise<void> {

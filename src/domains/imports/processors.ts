@@ -4,6 +4,7 @@ import { KeySet } from './key-set.js'
 import type { ReportBuilder, SheetReport } from './report.js'
 import type { CustomerRecord, InteractionRecord, RecordByKind, TopicRecord } from './rows.js'
 import type { SheetKind } from './sheets.js'
+import { WriteBehind } from './write-behind.js'
 import type { ImportWriter, KeyedInteraction, WriteCounts } from './writer.js'
 
 /** Rows per bulk write. */
@@ -20,8 +21,12 @@ export class ImportState {
 }
 
 export interface SheetProcessor<K extends SheetKind> {
+  readonly kind: K
   add (record: RecordByKind[K], cells: Cell[], columns: Record<string, number>): Promise<void>
+  /** Writes what is pending and waits for every write started. */
   flush (): Promise<void>
+  /** Waits for the write in flight, if any (after a failure: so the report counts only what was written). */
+  settle (): Promise<void>
 }
 
 function count (sheet: SheetReport, counts: WriteCounts): void {
@@ -32,8 +37,10 @@ function count (sheet: SheetReport, counts: WriteCounts): void {
 
 /** Customers: the first row of an id is upserted; a later row counts as a duplicate, or as a correction when it changes something. */
 class CustomersProcessor implements SheetProcessor<'customers'> {
+  readonly kind = 'customers' as const
   private fresh = new Map<number, CustomerRecord>()
   private corrections = new Map<number, CustomerRecord>()
+  private readonly writes = new WriteBehind()
 
   constructor (private readonly writer: ImportWriter, private readonly state: ImportState, private readonly sheet: SheetReport) {}
 
@@ -46,28 +53,39 @@ class CustomersProcessor implements SheetProcessor<'customers'> {
         this.sheet.duplicates++
         return
       }
-      if (this.fresh.has(customerId) || this.corrections.has(customerId)) await this.flush()
+      if (this.fresh.has(customerId) || this.corrections.has(customerId)) await this.dispatch()
       this.state.customers.set(customerId, after)
       this.corrections.set(customerId, record)
     } else {
       this.state.customers.set(customerId, values)
       this.fresh.set(customerId, record)
     }
-    if (this.fresh.size + this.corrections.size >= BATCH_SIZE) await this.flush()
+    if (this.fresh.size + this.corrections.size >= BATCH_SIZE) await this.dispatch()
   }
 
-  async flush (): Promise<void> {
+  /** Starts writing the pending batch once the write before it has finished. */
+  private async dispatch (): Promise<void> {
     if (this.fresh.size + this.corrections.size === 0) return
     const fresh = [...this.fresh.values()]
     const corrections = [...this.corrections.values()]
     this.fresh = new Map()
     this.corrections = new Map()
-    count(this.sheet, await this.writer.writeCustomers(fresh, corrections))
+    await this.writes.start(async () => { count(this.sheet, await this.writer.writeCustomers(fresh, corrections)) })
+  }
+
+  async flush (): Promise<void> {
+    await this.dispatch()
+    await this.writes.settled()
+  }
+
+  async settle (): Promise<void> {
+    await this.writes.settled()
   }
 }
 
 /** Products of discussion: one entry per month and product. */
 class TopicsProcessor implements SheetProcessor<'topics'> {
+  readonly kind = 'topics' as const
   private pending: TopicRecord[] = []
 
   constructor (private readonly writer: ImportWriter, private readonly state: ImportState, private readonly sheet: SheetReport) {}
@@ -89,6 +107,8 @@ class TopicsProcessor implements SheetProcessor<'topics'> {
     this.pending = []
     count(this.sheet, await this.writer.writeTopics(batch))
   }
+
+  async settle (): Promise<void> {}
 }
 
 /** The date cell as the source wrote it, kept in the interaction's raw fields (numbers are Excel serials). */
@@ -98,7 +118,9 @@ function sourceDate (cell: Cell): string | number {
 
 /** Interactions: identified by their content key (channel, customer, instant, the source's date text); missing customers are inferred. */
 class InteractionsProcessor implements SheetProcessor<'interactions'> {
+  readonly kind = 'interactions' as const
   private pending: KeyedInteraction[] = []
+  private readonly writes = new WriteBehind()
 
   constructor (private readonly writer: ImportWriter, private readonly state: ImportState, private readonly sheet: SheetReport, private readonly report: ReportBuilder) {}
 
@@ -117,13 +139,28 @@ class InteractionsProcessor implements SheetProcessor<'interactions'> {
       return
     }
     this.pending.push({ ...facts, contentKey: key })
-    if (this.pending.length >= BATCH_SIZE) await this.flush()
+    if (this.pending.length >= BATCH_SIZE) await this.dispatch()
   }
 
-  async flush (): Promise<void> {
+  /** Starts writing the pending batch once the write before it has finished. */
+  private async dispatch (): Promise<void> {
     if (this.pending.length === 0) return
     const batch = this.pending
     this.pending = []
+    await this.writes.start(() => this.write(batch))
+  }
+
+  async flush (): Promise<void> {
+    await this.dispatch()
+    await this.writes.settled()
+  }
+
+  async settle (): Promise<void> {
+    await this.writes.settled()
+  }
+
+  /** Customers the batch names that are not stored are inferred first, then the interactions are stored. */
+  private async write (batch: KeyedInteraction[]): Promise<void> {
     const unknown = [...new Set(batch.map((input) => input.customerId as number))]
       .filter((customerId) => !this.state.customers.has(customerId) && !this.state.knownCustomers.has(customerId))
     const inferred = await this.writer.ensureCustomers(unknown)

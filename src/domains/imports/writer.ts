@@ -107,7 +107,7 @@ export class ImportWriter {
   /** Interactions are identified by their content key: one already stored is left as it is. */
   async writeInteractions (batch: KeyedInteraction[]): Promise<WriteCounts> {
     if (!this.dryRun) {
-      const docs = await prepareInteractions(this.target.topics, this.clientId, batch.map(({ contentKey: _key, ...input }) => input))
+      const docs = await prepareInteractions(this.target.topics, this.clientId, batch)
       const { inserted, existing } = await this.target.interactions.upsertMany(docs)
       return { inserted, updated: 0, unchanged: existing }
     }

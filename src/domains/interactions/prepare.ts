@@ -7,6 +7,8 @@ export interface NewInteraction extends InteractionFacts {
   topics?: string[]
   /** A fixed id, for data that already has one (the engagement-store seed). */
   id?: ObjectId
+  /** contentKey(input), when the caller computed it already (an import, to find duplicates in its file). */
+  contentKey?: string
 }
 
 /**
@@ -28,7 +30,7 @@ export async function prepareInteractions (topics: TopicsRepository, clientId: O
     topics: input.topics ?? calendar.get(monthOf(input.interactionDate)) ?? [],
     topicSource: input.topics === undefined ? 'calendar' : 'explicit',
     custom: input.custom ?? {},
-    contentKey: contentKey(input),
+    contentKey: input.contentKey ?? contentKey(input),
     createdAt: now
   }))
 }

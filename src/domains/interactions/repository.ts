@@ -2,7 +2,7 @@ import fp from 'fastify-plugin'
 import { createHash } from 'node:crypto'
 import { ObjectId, type Collection, type Filter } from 'mongodb'
 import type { FastifyInstance } from 'fastify'
-import { insertOnce } from '../../db/insert-once.js'
+import { insertNew, insertOnce } from '../../db/insert-once.js'
 import type { Interaction, SourceValue } from './schemas.js'
 import { monthInstants } from '../../lib/dates.js'
 import type { InstantRange } from './periods.js'
@@ -105,11 +105,7 @@ export function createInteractionsRepository (collection: Collection<Interaction
 
     /** Stores interactions not stored yet (natural key: clientId + contentKey); existing ones are left as they are. */
     async upsertMany (docs: InteractionDocument[]): Promise<{ inserted: number, existing: number }> {
-      if (docs.length === 0) return { inserted: 0, existing: 0 }
-      const result = await collection.bulkWrite(docs.map((doc) => ({
-        updateOne: { filter: { clientId: doc.clientId, contentKey: doc.contentKey }, update: { $setOnInsert: doc }, upsert: true }
-      })), { ordered: false })
-      return { inserted: result.upsertedCount, existing: result.matchedCount }
+      return insertNew(collection, docs, { index: 'clientId_contentKey_unique', fields: ['clientId', 'contentKey'] })
     },
 
     async findById (clientId: ObjectId, id: ObjectId): Promise<InteractionDocument | null> {

@@ -36,6 +36,27 @@ t.test('BSON values round-trip with their exact types', async (t) => {
     t.ok(Object.is((doc.negativeZero as Double).value, -0))
   })
 
+  t.test('insertMany keeps number types at every depth, in documents with and without doubles or longs', async (t) => {
+    const batch = db.collection<Row>('typed_batch')
+    await batch.insertMany([
+      { _id: 1, n: new Int32(1), deep: [{ v: new Int32(2) }, [new Int32(3)]], when: new Date(0), text: 'only int32' },
+      { _id: 2, n: new Int32(1), deep: [{ v: new Double(2) }, [new Int32(3)]] },
+      { _id: 3, n: new Int32(1), deep: [{ v: new Int32(2) }, [Long.fromNumber(3)]] },
+      { _id: 4, n: new Double(1), deep: { v: { w: new Double(2.5) } } }
+    ])
+    const ids = async (filter: Row) => (await batch.find(filter, { projection: { _id: 1 } }).sort({ _id: 1 }).toArray()).map((doc) => doc._id)
+    t.same(await ids({ n: { $type: 'int' } }), [1, 2, 3])
+    t.same(await ids({ n: { $type: 'double' } }), [4])
+    t.same(await ids({ 'deep.v': { $type: 'double' } }), [2])
+    t.same(await ids({ 'deep.v': { $type: 'int' } }), [1, 3])
+    t.same(await ids({ 'deep.v.w': { $type: 'double' } }), [4])
+    const raw = await batch.find({}, { promoteValues: false }).sort({ _id: 1 }).toArray()
+    t.ok((raw[0].deep as Array<Array<unknown>>)[1][0] instanceof Int32, 'an Int32 inside an array of a document with no other type stays an Int32')
+    t.ok((raw[2].deep as Array<Array<unknown>>)[1][0] instanceof Long, 'a Long inside an array stays a Long')
+    t.ok((raw[1].deep as Array<Row>)[0].v instanceof Double, 'an integral Double stays a Double')
+    t.same(raw[0].when, new Date(0))
+  })
+
   t.test('other BSON types round-trip', async (t) => {
     const id = new ObjectId()
     const bytes = new Binary(Buffer.from([0, 1, 2, 250, 255]))

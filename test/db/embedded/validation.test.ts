@@ -54,6 +54,8 @@ t.test('$jsonSchema validators', async (t) => {
       ['pattern mismatch', { name: 'ada', age: 1 }],
       ['not in enum', { name: 'Ada', age: 1, role: 'boss' }],
       ['an additional property', { name: 'Ada', age: 1, extra: true }],
+      ['an additional property named like an object method', { name: 'Ada', age: 1, constructor: 1 }],
+      ['an additional property named toString', { name: 'Ada', age: 1, toString: 'x' }],
       ['a wrong array item', { name: 'Ada', age: 1, tags: [1] }],
       ['too few items', { name: 'Ada', age: 1, tags: [] }],
       ['too many items', { name: 'Ada', age: 1, tags: ['a', 'b', 'c', 'd'] }],

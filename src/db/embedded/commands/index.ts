@@ -20,8 +20,8 @@ const HANDLERS = { ...adminCommands, ...diagnosticCommands, ...readCommands, ...
 export type { CommandContext }
 
 /** Runs one command to completion, synchronously, so commands never interleave. Never throws. */
-export function runCommand (rawBody: Doc, ctx: Omit<CommandContext, 'db'> & { db?: string }): Doc {
-  const body = toStoredInPlace(rawBody) as Doc
+export function runCommand (rawBody: Doc, ctx: Omit<CommandContext, 'db'> & { db?: string, storedForm?: boolean }): Doc {
+  const body = ctx.storedForm === true ? rawBody : toStoredInPlace(rawBody) as Doc
   const name = Object.keys(body)[0] ?? ''
   const db = typeof body.$db === 'string' ? body.$db : ctx.db ?? 'admin'
   try {
