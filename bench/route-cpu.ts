@@ -3,7 +3,10 @@
  * one process (so `process.cpuUsage` counts both), the demo data loaded, then `--requests` sequential `app.inject`
  * calls after as many unmeasured. No sockets between client and app, so the figure is the route's own work.
  * Run: npx tsx bench/route-cpu.ts [--route /users/performance] [--key sb_demo_acme_manager] [--requests 300] [--rounds 3]
+ *   [--method POST --body '{"text":"Is my order on its way?"}'] [--cpu-prof file.cpuprofile]
  */
+import { writeFileSync } from 'node:fs'
+import { Session } from 'node:inspector/promises'
 import { parseArgs } from 'node:util'
 import { buildApp } from '../src/app.js'
 import { startEmbeddedMongo } from '../src/db/embedded/index.js'
@@ -14,7 +17,10 @@ const { values } = parseArgs({
     route: { type: 'string', default: '/users/performance' },
     key: { type: 'string', default: 'sb_demo_acme_manager' },
     requests: { type: 'string', default: '300' },
-    rounds: { type: 'string', default: '3' }
+    rounds: { type: 'string', default: '3' },
+    method: { type: 'string', default: 'GET' },
+    body: { type: 'string' },
+    'cpu-prof': { type: 'string' }
   }
 })
 const requests = Number(values.requests)
@@ -26,12 +32,23 @@ const app = await buildApp({
   migrate: true
 })
 await app.ready()
-const request = { method: 'GET' as const, url: values.route, headers: { authorization: `Bearer ${values.key}` } }
+const request = {
+  method: values.method as 'GET' | 'POST',
+  url: values.route,
+  headers: { authorization: `Bearer ${values.key}`, ...(values.body === undefined ? {} : { 'content-type': 'application/json' }) },
+  ...(values.body === undefined ? {} : { payload: values.body })
+}
 const first = await app.inject(request)
-if (first.statusCode !== 200) throw new Error(`${values.route} answered ${first.statusCode}: ${first.body}`)
+if (first.statusCode >= 300) throw new Error(`${values.route} answered ${first.statusCode}: ${first.body}`)
 for (let i = 0; i < requests; i++) await app.inject(request)
 
-log(`route CPU: ${values.route}, ${requests} sequential requests a round; load average ${load()} at the start`)
+log(`route CPU: ${values.method} ${values.route}, ${requests} sequential requests a round; load average ${load()} at the start`)
+const session = values['cpu-prof'] === undefined ? undefined : new Session()
+if (session) {
+  session.connect()
+  await session.post('Profiler.enable')
+  await session.post('Profiler.start')
+}
 const rounds: number[] = []
 for (let round = 0; round < Number(values.rounds); round++) {
   const started = process.cpuUsage()
@@ -39,6 +56,7 @@ for (let round = 0; round < Number(values.rounds); round++) {
   const used = process.cpuUsage(started)
   rounds.push((used.user + used.system) / requests)
 }
+if (session && values['cpu-prof'] !== undefined) writeFileSync(values['cpu-prof'], JSON.stringify((await session.post('Profiler.stop')).profile))
 // The least of the rounds: the others lost time to whatever else the machine was doing.
 log(`  ${Math.round(Math.min(...rounds))} µs of CPU per request (app and engine; rounds: ${rounds.map((r) => Math.round(r)).join(', ')})`)
 await app.close()
