@@ -96,7 +96,13 @@ const ROUTES = [
   `/api/v1/stats/customers/${TARGET}/channels?${week}`,
   `/api/v1/stats/customers/${TARGET}/channel-topics?${week}`,
   '/users/performance?start_date=2025-03-03&end_date=2025-03-09&tz=UTC',
-  `/api/v1/interactions/${TARGET}?start_date=2025-03-03&end_date=2025-03-09`
+  `/api/v1/interactions/${TARGET}?start_date=2025-03-03&end_date=2025-03-09`,
+  `/api/v1/stats/interactions/${TARGET}?start_date=2025-03-03&end_date=2025-03-09`,
+  `/api/v1/stats/channels?${week}`,
+  `/api/v1/stats/topics?${week}`,
+  `/api/v1/stats/customers?${week}`,
+  `/api/v1/stats/customer-types?${week}`,
+  `/api/v1/stats/customer-types/customers?${week}`
 ]
 
 interface Timing { median: number, p90: number, body: string }

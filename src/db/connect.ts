@@ -42,8 +42,8 @@ function crashLoudly (error: Error): void {
 
 /**
  * The default mode's engine listens on a Unix domain socket in `<tmp>/switchboard-engine/<pid>-*`, a folder only this
- * user may open: the engine has no authentication, and a TCP port on 127.0.0.1 would let any local user in. It is
- * also cheaper than TCP for every command. The folders of processes that stopped are removed at start.
+ * user may open: the engine has no authentication, and a TCP port on 127.0.0.1 would let any local user in. The
+ * folders of processes that stopped are removed at start.
  */
 export const ENGINE_SOCKET_ROOT = join(tmpdir(), 'switchboard-engine')
 /** The longest path a Unix domain socket may have (sun_path is 108 bytes on Linux, with its terminating NUL). */
