@@ -98,6 +98,24 @@ async function * readWorkbook (path: string, onBytes: (bytes: number) => void, c
   }
   // exceljs takes a quarter of a second to load: only a process that reads a workbook loads it.
   const { default: excel } = await import('exceljs')
+  // exceljs's streaming reader now and then fails on a sound workbook whose workbook.xml comes after its sheets (as
+  // exceljs itself writes them) before it has handed on any sheet (exceljs#962): such a failure is tried once more.
+  for (let attempt = 1; ; attempt++) {
+    let handedOn = false
+    try {
+      for await (const sheet of workbookSheets(excel, path, onBytes)) {
+        handedOn = true
+        yield sheet
+      }
+      return
+    } catch (error) {
+      const libraryFault = error instanceof SourceReadError && error.cause instanceof TypeError
+      if (handedOn || attempt > 1 || !libraryFault) throw error
+    }
+  }
+}
+
+async function * workbookSheets (excel: typeof ExcelJS, path: string, onBytes: (bytes: number) => void): AsyncGenerator<SourceSheet> {
   const reader = new excel.stream.xlsx.WorkbookReader(countedStream(path, onBytes), {
     worksheets: 'emit', sharedStrings: 'emit', styles: 'cache', hyperlinks: 'ignore', entries: 'ignore'
   }) as unknown as WorkbookInternals
