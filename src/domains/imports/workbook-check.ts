@@ -1,5 +1,6 @@
 import yauzl, { type Entry, type ZipFile } from 'yauzl'
 import { IMPORT_LIMITS, ImportLimitError, tooMany } from './limits.js'
+import { StringTagCounter } from './string-count.js'
 
 /** The file is not a zip archive, or its parts do not agree with its directory. */
 export class WorkbookFormatError extends Error {
@@ -21,15 +22,24 @@ async function checkLocalHeader (zip: ZipFile, entry: Entry): Promise<number> {
   return header.fileDataStart + entry.compressedSize
 }
 
-/** Inflates an entry to count its bytes; yauzl fails when they are more or fewer than the directory says. */
+/**
+ * Inflates an entry to count its bytes; yauzl fails when they are more or fewer than the directory says. The shared
+ * strings' `<si>` elements are counted meanwhile: more than an import takes is refused before any XML is parsed.
+ */
 async function checkInflatedSize (zip: ZipFile, entry: Entry): Promise<void> {
   const stream = await zip.openReadStreamPromise(entry)
-  for await (const chunk of stream) void chunk
+  const strings = entry.fileName === 'xl/sharedStrings.xml' ? new StringTagCounter() : undefined
+  for await (const chunk of stream) {
+    if (strings === undefined) continue
+    strings.push((chunk as Buffer).toString('latin1'))
+    if (strings.count > IMPORT_LIMITS.sharedStrings) throw tooMany('shared strings in the workbook', IMPORT_LIMITS.sharedStrings)
+  }
 }
 
 /**
  * Reads an .xlsx's central directory before any parsing and refuses what would expand beyond IMPORT_LIMITS: too many
- * parts, too many bytes once uncompressed (in all, or in the shared strings). Then checks that the archive holds
+ * parts, too many bytes once uncompressed (in all, or in the shared strings); and, as it inflates them, too many
+ * shared strings. Then checks that the archive holds
  * exactly what its directory says (local headers, one part after another, inflated sizes), because the workbook reader
  * streams the parts by their local headers: a directory that lies cannot smuggle a larger part past these checks.
  */
