@@ -2,6 +2,7 @@ import fp from 'fastify-plugin'
 import { ObjectId, type Collection, type Db, type Filter } from 'mongodb'
 import type { FastifyInstance } from 'fastify'
 import { reserveIds } from '../../db/sequences.js'
+import { findFirst } from '../../db/find-one.js'
 import { insertOnce } from '../../db/insert-once.js'
 import type { Chat, ChatState } from './schemas.js'
 import { OUTBOX_HAS_MESSAGE_ROOM, outboxEntry, withOutbox } from '../events/outbox.js'
@@ -65,7 +66,7 @@ function createChatsRepository (db: Db, collection: Collection<ChatDocument>) {
     },
 
     async findById (clientId: ObjectId, chatId: number): Promise<ChatDocument | null> {
-      return collection.findOne({ clientId, chatId })
+      return findFirst<ChatDocument>(db, collection.collectionName, { clientId, chatId })
     },
 
     /** Queued → open: the agent starts handling the chat now. Null when the chat is not queued. */

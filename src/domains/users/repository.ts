@@ -2,6 +2,7 @@ import fp from 'fastify-plugin'
 import { ObjectId, type Collection, type Db, type Filter } from 'mongodb'
 import type { FastifyInstance } from 'fastify'
 import { reserveIds } from '../../db/sequences.js'
+import { findFirst } from '../../db/find-one.js'
 import { insertOnce } from '../../db/insert-once.js'
 import type { Role } from '../clients/schemas.js'
 import { OUTBOX_HAS_ROOM, outboxEntry, withOutbox } from '../events/outbox.js'
@@ -43,7 +44,7 @@ function createUsersRepository (db: Db, collection: Collection<UserDocument>) {
     },
 
     async findById (clientId: ObjectId, userId: number): Promise<UserDocument | null> {
-      return collection.findOne({ clientId, userId })
+      return findFirst<UserDocument>(db, collection.collectionName, { clientId, userId })
     },
 
     /** The client's users among `userIds` (unknown ids are simply absent from the result). */
