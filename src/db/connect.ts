@@ -1,5 +1,5 @@
 import { once } from 'node:events'
-import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises'
+import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
@@ -41,22 +41,24 @@ function crashLoudly (error: Error): void {
 }
 
 /**
- * The default mode's engine listens on a Unix domain socket in `<tmp>/switchboard-engine/<pid>-*`, a folder only this
- * user may open: the engine has no authentication, and a TCP port on 127.0.0.1 would let any local user in. The
- * folders of processes that stopped are removed at start.
+ * The default mode's engine listens on a Unix domain socket in a folder of its own, `<tmp>/switchboard-engine-<pid>-*`,
+ * that only this user may open (mkdtemp makes it 0700, and the temporary directory's sticky bit keeps other users from
+ * moving it): the engine has no authentication, and a TCP port on 127.0.0.1 would let any local user in. The folders
+ * of processes that stopped are removed at start (those of other users cannot be, and are left alone).
  */
-export const ENGINE_SOCKET_ROOT = join(tmpdir(), 'switchboard-engine')
+export const ENGINE_SOCKET_PREFIX = 'switchboard-engine-'
 /** The longest path a Unix domain socket may have (sun_path is 108 bytes on Linux, with its terminating NUL). */
 const MAX_SOCKET_PATH = 107
 
 async function engineSocketFolder (): Promise<string | null> {
-  if (process.platform === 'win32' || join(ENGINE_SOCKET_ROOT, `${process.pid}-XXXXXX`, 'engine.sock').length > MAX_SOCKET_PATH) return null
-  await mkdir(ENGINE_SOCKET_ROOT, { recursive: true, mode: 0o700 })
-  for (const entry of await readdir(ENGINE_SOCKET_ROOT).catch(() => [] as string[])) {
-    const pid = Number(/^(\d+)-/.exec(entry)?.[1])
-    if (Number.isInteger(pid) && pid !== process.pid && !isAlive(pid)) await rm(join(ENGINE_SOCKET_ROOT, entry), { recursive: true, force: true })
+  const root = tmpdir()
+  if (process.platform === 'win32' || join(root, `${ENGINE_SOCKET_PREFIX}${process.pid}-XXXXXX`, 'engine.sock').length > MAX_SOCKET_PATH) return null
+  for (const entry of await readdir(root).catch(() => [] as string[])) {
+    const pid = Number(new RegExp(`^${ENGINE_SOCKET_PREFIX}(\\d+)-`).exec(entry)?.[1])
+    if (!Number.isInteger(pid) || pid === process.pid || isAlive(pid)) continue
+    await rm(join(root, entry), { recursive: true, force: true }).catch(() => {})
   }
-  return mkdtemp(join(ENGINE_SOCKET_ROOT, `${process.pid}-`))
+  return mkdtemp(join(root, `${ENGINE_SOCKET_PREFIX}${process.pid}-`))
 }
 
 /** The worker running src/db/embedded-worker: through tsx's loader when this module runs as TypeScript. */
@@ -71,7 +73,7 @@ function spawnEngineWorker (options: { host?: string, port?: number, socketPath?
 
 /**
  * The embedded engine on a worker thread, so that a busy database does not hold the app's event loop: on a TCP port
- * when `host` or `port` is given, else on a private Unix domain socket (ENGINE_SOCKET_ROOT). A thread that cannot
+ * when `host` or `port` is given, else on a private Unix domain socket (ENGINE_SOCKET_PREFIX). A thread that cannot
  * start rejects; one that stops while the app runs calls `onCrash` (by default: an uncaught error).
  */
 export async function startEmbeddedThread (options: { host?: string, port?: number, onCrash?: (error: Error) => void } = {}): Promise<Server & { worker: Worker }> {

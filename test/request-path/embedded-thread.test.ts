@@ -1,10 +1,11 @@
 import t from 'tap'
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { basename, dirname, join } from 'node:path'
 import { MongoClient } from 'mongodb'
-import { ENGINE_SOCKET_ROOT, connectDatabase, startEmbeddedThread } from '../../src/db/connect.js'
+import { ENGINE_SOCKET_PREFIX, connectDatabase, startEmbeddedThread } from '../../src/db/connect.js'
 
 /** Waits (bounded) until `condition` holds. */
 async function until (condition: () => boolean, timeoutMs = 10_000): Promise<void> {
@@ -61,11 +62,11 @@ t.test('by default a dead engine thread stops the process with an error', async 
 t.test('the default thread listens on a Unix domain socket in a folder only its user may open, removed when it stops', async (t) => {
   const engine = await startEmbeddedThread()
   const path = decodeURIComponent(/^mongodb:\/\/([^/]+)\/$/.exec(engine.uri)?.[1] ?? '')
-  t.equal(dirname(dirname(path)), ENGINE_SOCKET_ROOT, engine.uri)
-  t.match(basename(dirname(path)), new RegExp(`^${process.pid}-`), 'the folder is named after the process')
+  t.equal(dirname(dirname(path)), tmpdir(), engine.uri)
+  t.match(basename(dirname(path)), new RegExp(`^${ENGINE_SOCKET_PREFIX}${process.pid}-`), 'the folder is named after the process')
   t.ok(statSync(path).isSocket(), 'the engine listens there')
   t.equal(statSync(dirname(path)).mode & 0o777, 0o700, 'the folder is private to its user')
-  t.equal(statSync(ENGINE_SOCKET_ROOT).mode & 0o077, 0, 'and so is the folder of every engine socket')
+  t.equal(statSync(dirname(path)).uid, process.getuid?.(), 'and owned by it')
   const client = await new MongoClient(engine.uri).connect()
   t.same(await client.db('socket').command({ ping: 1 }), { ok: 1 }, 'the driver reaches it there')
   await client.close()
@@ -80,12 +81,10 @@ t.test('an engine asked for a host or port listens on TCP', async (t) => {
 })
 
 t.test('folders of stopped processes are removed at start, those of running ones are kept', async (t) => {
-  mkdirSync(ENGINE_SOCKET_ROOT, { recursive: true, mode: 0o700 })
   // A pid no process has (past the kernel's pid_max), and this test runner's parent, which runs.
-  const dead = mkdtempSync(join(ENGINE_SOCKET_ROOT, '4194999-'))
-  const live = mkdtempSync(join(ENGINE_SOCKET_ROOT, `${process.ppid}-`))
-  const other = join(ENGINE_SOCKET_ROOT, 'not-an-engine')
-  mkdirSync(other, { recursive: true })
+  const dead = mkdtempSync(join(tmpdir(), `${ENGINE_SOCKET_PREFIX}4194999-`))
+  const live = mkdtempSync(join(tmpdir(), `${ENGINE_SOCKET_PREFIX}${process.ppid}-`))
+  const other = mkdtempSync(join(tmpdir(), `${ENGINE_SOCKET_PREFIX}not-a-pid-`))
   t.teardown(() => { for (const folder of [dead, live, other]) rmSync(folder, { recursive: true, force: true }) })
   const engine = await startEmbeddedThread()
   await engine.stop()
