@@ -22,7 +22,8 @@ const caches = new WeakMap<Collection, CollectionCache>()
 
 function typeTag (value: unknown): string {
   if (value === null) return 'null'
-  if (Array.isArray(value)) return `[${value.length === 0 ? '' : typeTag(value[0])}]`
+  // Clauses (`$and`, `$or`, `$nor`) each have a shape; a list of values (`$in`) is one type, whatever its length.
+  if (Array.isArray(value)) return value.some(isPlainObject) ? `[${value.map(typeTag).join(',')}]` : `[${value.length === 0 ? '' : typeTag(value[0])}]`
   if (value instanceof Date) return 'date'
   if (value instanceof RegExp) return 'regex'
   if (value instanceof ObjectId) return 'oid'

@@ -22,6 +22,8 @@ t.test('repeated query shapes answer exactly whatever the values, the indexes an
   // The same fields with values of another type are another question: strings match no number.
   t.same(await ids({ a: '1', b: 1 }, byId), [], 'a string where numbers are stored matches nothing')
   t.same(await ids({ a: { $in: [1, 2] }, b: { $gte: 5 } }, byId), expected((n) => [1, 2].includes(n % 10) && n % 7 >= 5))
+  t.same(await ids({ $or: [{ a: 1 }, { b: 2 }] }, byId), expected((n) => n % 10 === 1 || n % 7 === 2), 'clauses on two indexed fields')
+  t.same(await ids({ $or: [{ a: 1 }, { s: 'k2' }] }, byId), expected((n) => n % 10 === 1 || n % 5 === 2), 'then one clause on a field without an index')
   const from = new Date(Date.UTC(2020, 0, 10))
   const to = new Date(Date.UTC(2020, 0, 12))
   for (const a of [2, 4]) {
