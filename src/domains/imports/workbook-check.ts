@@ -39,9 +39,9 @@ async function checkInflatedSize (zip: ZipFile, entry: Entry): Promise<void> {
 /**
  * Reads an .xlsx's central directory before any parsing and refuses what would expand beyond IMPORT_LIMITS: too many
  * parts, too many bytes once uncompressed (in all, or in the shared strings); and, as it inflates them, too many
- * shared strings. Then checks that the archive holds
- * exactly what its directory says (local headers, one part after another, inflated sizes), because the workbook reader
- * streams the parts by their local headers: a directory that lies cannot smuggle a larger part past these checks.
+ * shared strings. Then checks that the archive holds exactly what its directory says (local headers, one part after
+ * another, inflated sizes), because the workbook reader streams the parts by their local headers: a directory that
+ * lies cannot smuggle a larger part past these checks.
  */
 export async function checkWorkbook (path: string): Promise<void> {
   let zip: ZipFile
