@@ -230,49 +230,64 @@ export function planQuery (collection: Collection | undefined, request: QueryReq
     const quick = pinnedUnique(collection, filter, collation)
     if (quick !== undefined) return { root: wrap(finish(quick.stage, shape, true), request), candidates: [quick.stage], indexes: [quick.index], parsed }
   }
-  const candidates: Candidate[] = []
-  for (const index of collection.indexes()) {
-    if (hinted !== undefined && index !== hinted) continue
-    if (!index.maintained) continue
+  /** The candidate an index gives the query, and whether it is pinned (then nothing can do better); undefined if none. */
+  const candidateFor = (index: Index): { candidate: Candidate, pinned: boolean } | undefined => {
+    if (!index.maintained) return undefined
     if (index.partial !== undefined && !impliesPartial(conjuncts, index.spec.partialFilterExpression as Doc)) {
       if (hinted !== undefined) throw badHint()
-      continue
+      return undefined
     }
-    if (index.sparse && hinted === undefined && !sparseUsable(index, conjuncts)) continue
+    if (index.sparse && hinted === undefined && !sparseUsable(index, conjuncts)) return undefined
     const usable = sameCollation(index, collation)
     const { bounds, covered } = bind(index, conjuncts, usable)
     const direction = sort === undefined ? 1 : usable ? sortDirection(index, bounds, sort, conjuncts) : undefined
     const bounded = bounds.some((b) => !isFull(b))
-    if (hinted === undefined && !bounded && (sort === undefined || direction === undefined)) continue
+    if (hinted === undefined && !bounded && (sort === undefined || direction === undefined)) return undefined
     const rest = residual(conjuncts, covered)
     const restKey = conjuncts.map((c) => (covered.has(c) ? '1' : '0')).join('')
     const needDocs = purpose === 'find' || Object.keys(rest).length > 0
     // A unique index pinned to single values on every field reads at most one key per value: nothing can do better.
     const pinned = hinted === undefined && index.unique && bounds.every((b) => b.length > 0 && b.every((i) => i.point)) && (sort === undefined || direction !== undefined)
-    if (pinned) candidates.length = 0
-    candidates.push({
-      index,
-      providesSort: sort === undefined || direction !== undefined,
-      build: () => {
-        const scan = new IndexScan(index, bounds, direction ?? 1)
-        const node = needDocs ? new Fetch(collection, scan, predicateFor(rest, restKey), rest) : scan
-        return finish(node, shape, sort === undefined || direction !== undefined)
+    return {
+      pinned,
+      candidate: {
+        index,
+        providesSort: sort === undefined || direction !== undefined,
+        build: () => {
+          const scan = new IndexScan(index, bounds, direction ?? 1)
+          const node = needDocs ? new Fetch(collection, scan, predicateFor(rest, restKey), rest) : scan
+          return finish(node, shape, sort === undefined || direction !== undefined)
+        }
       }
-    })
-    if (pinned) break
+    }
   }
-  if (candidates.length === 0) candidates.push(collscan(1))
-  const cacheKey = candidates.length > 1 && request.fresh !== true ? planShape(request, collation?.id) : undefined
+  // A shape the cache holds had several candidates and no pinned one when it was planned (which a shape, not its values,
+  // decides): only the winner's index is bound again, and used if it still serves these values (a partial index may not).
+  const cacheKey = hinted === undefined && request.fresh !== true ? planShape(request, collation?.id) : undefined
   if (cacheKey !== undefined) {
     const name = cachedWinner(collection, cacheKey)
-    const cached = name === undefined ? undefined : candidates.find((c) => c.index?.name === name)
-    if (cached !== undefined) return { root: wrap(cached.build(), request), candidates: [], indexes: [name as string], parsed }
+    const index = name === undefined ? undefined : collection.indexes().find((i) => i.name === name)
+    const cached = index === undefined ? undefined : candidateFor(index)
+    if (cached !== undefined && !cached.pinned) return { root: wrap(cached.candidate.build(), request), candidates: [], indexes: [name as string], parsed }
   }
+  const candidates: Candidate[] = []
+  for (const index of collection.indexes()) {
+    if (hinted !== undefined && index !== hinted) continue
+    const considered = candidateFor(index)
+    if (considered === undefined) continue
+    if (considered.pinned) {
+      candidates.length = 0
+      candidates.push(considered.candidate)
+      break
+    }
+    candidates.push(considered.candidate)
+  }
+  if (candidates.length === 0) candidates.push(collscan(1))
   let stages = candidates.map((c) => c.build())
   let winner = 0
   if (candidates.length > 1) winner = trial(stages, collection.size)
   const chosen = candidates[winner]
-  if (cacheKey !== undefined && chosen.index !== undefined) rememberWinner(collection, cacheKey, chosen.index.name)
+  if (cacheKey !== undefined && candidates.length > 1 && chosen.index !== undefined) rememberWinner(collection, cacheKey, chosen.index.name)
   stages = [stages[winner], ...stages.filter((_, i) => i !== winner)]
   return { root: wrap(chosen.build(), request), candidates: stages, indexes: chosen.index === undefined ? [] : [chosen.index.name], parsed }
 }
