@@ -16,6 +16,7 @@ import type { AnyObject, CollectionResolver, Options } from 'mingo/types'
 import { activeCompare, canonicalValue, commandCanonicalizer } from './collation.js'
 import { keyOf as binaryKeyOf } from './keys.js'
 import { compileFilter, equalityConstraints, type Predicate } from './query.js'
+import { checkCountField } from './count-stage.js'
 import { cloneValue, isPlainObject, resolvePath, type Doc } from './values.js'
 
 /** Read access to the collections of the database an aggregate runs in. Returned documents may be shared: never modify them. */
@@ -80,10 +81,17 @@ function hashTable (source: ForeignSource, name: string, field: string): Map<str
   return table
 }
 
-/** Foreign documents that may match: an index's candidates for the filter, else a hash table's for the equality constraints. */
-function candidates (source: ForeignSource, name: string, filter: Doc, variables: Doc | undefined, constraints: Map<string, unknown[]>): Doc[] {
+/**
+ * Foreign documents that may match: an index's candidates for the filter (`exact`: its plan checked the whole filter),
+ * else a hash table's for the equality constraints.
+ */
+function candidates (source: ForeignSource, name: string, filter: Doc, variables: Doc | undefined, constraints: Map<string, unknown[]>): { docs: Doc[], exact: boolean } {
   const indexed = source.candidates(name, filter, variables)
-  if (indexed !== undefined) return indexed
+  if (indexed !== undefined) return { docs: indexed, exact: true }
+  return { docs: hashed(source, name, constraints), exact: false }
+}
+
+function hashed (source: ForeignSource, name: string, constraints: Map<string, unknown[]>): Doc[] {
   // No index: the hash table of the constrained field that leaves the fewest documents.
   let best: Doc[] | undefined
   for (const [field, values] of constraints) {
@@ -258,6 +266,15 @@ function withField (doc: AnyObject, path: string, value: unknown): AnyObject {
 
 const JOINED = '\u0000embeddedLookup'
 
+/**
+ * The field of a sub-pipeline that is only `{$count: <field>}` (checked as mongod checks it): its answer is one document
+ * with the number of joined documents, none when there are none, without running a pipeline for it.
+ */
+function countOnly (stages: unknown[]): string | undefined {
+  if (stages.length !== 1 || !isPlainObject(stages[0]) || Object.keys(stages[0]).length !== 1 || !('$count' in stages[0])) return undefined
+  return checkCountField(stages[0].$count)
+}
+
 /** mingo's $lookup, which validates its own argument shapes. */
 const mingoLookup = $lookup as unknown as (collection: Iterator, expr: AnyObject, options: Options) => Iterator
 
@@ -286,11 +303,13 @@ export function lookup (collection: Iterator, expr: AnyObject, options: Options)
       const wanted = new Set(values.map(keyOf))
       const joined = { [equality.foreignField]: { $in: values } }
       const query = leading === undefined ? joined : equality.foreignField in leading ? { $and: [joined, leading] } : { ...leading, ...joined }
-      foreign = candidates(source, from, query, undefined, new Map([[equality.foreignField, values]]))
-        .filter((doc) => equalityKeys(doc, equality.foreignField).some((key) => wanted.has(key)))
+      const found = candidates(source, from, query, undefined, new Map([[equality.foreignField, values]]))
+      foreign = found.docs.filter((doc) => equalityKeys(doc, equality.foreignField).some((key) => wanted.has(key)))
+      // The index plan checked the leading `$match` with the join: the sub-pipeline goes on from the next stage.
+      if (leading !== undefined && found.exact) remaining = stages.slice(1)
     } else if (plan !== undefined) {
       const variables = { ...commandVariables, ...(letExpr === undefined ? {} : evalExpr(outer, letExpr, options) as Doc) }
-      foreign = candidates(source, from, plan.filter, variables, constraintsFor(plan, variables))
+      foreign = candidates(source, from, plan.filter, variables, constraintsFor(plan, variables)).docs
       const exact = plan.exact
       const values = plan.variables.map((eq) => variableValue(eq, variables))
       if (exact !== undefined && values.every((v) => v !== undefined)) {
@@ -302,6 +321,8 @@ export function lookup (collection: Iterator, expr: AnyObject, options: Options)
       foreign = source.all(from)
     }
     if (remaining.length === 0) return withField(outer, as, foreign.map(cloneValue))
+    const counted = countOnly(remaining)
+    if (counted !== undefined) return withField(outer, as, foreign.length === 0 ? [] : [{ [counted]: foreign.length }])
     const sub: AnyObject = { from: foreign.map(cloneValue), pipeline: remaining, as: JOINED }
     if (letExpr !== undefined) sub.let = letExpr
     const [joined] = mingoLookup(Lazy([outer]), sub, options).collect() as AnyObject[]

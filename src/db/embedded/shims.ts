@@ -7,6 +7,7 @@ import { $group } from 'mingo/operators/pipeline'
 import type { AnyObject, Options, SortSpec } from 'mingo/types'
 import { collatedAccumulatorOperators, collatedExpressionOperators, collatedInternalExpressions, collatedPipelineOperators, collatedQueryOperators } from './collated.js'
 import { dateShims } from './dates.js'
+import { count } from './count-stage.js'
 import { lookup } from './lookup.js'
 import { percentileAccumulators, percentileExpressions } from './percentiles.js'
 import { sortBy } from './sorting.js'
@@ -35,7 +36,7 @@ function bucket (collection: Iterator, expr: AnyObject, options: Options): Itera
   return bsonSort($group(collection, { _id: key, ...output }, options), { _id: 1 }, options)
 }
 
-export const pipelineShims = { ...collatedPipelineOperators, $sort: bsonSort, $bucket: bucket, $lookup: lookup }
+export const pipelineShims = { ...collatedPipelineOperators, $sort: bsonSort, $bucket: bucket, $lookup: lookup, $count: count }
 export const accumulatorShims = { ...collatedAccumulatorOperators, ...percentileAccumulators }
 export const expressionShims = { ...collatedExpressionOperators, ...collatedInternalExpressions, ...percentileExpressions, $type: typeExpression, ...dateShims }
 export const queryShims = { ...collatedQueryOperators, $type: typeQuery }

@@ -46,6 +46,14 @@ t.test('aggregation', async (t) => {
     t.same(await sales.aggregate([{ $match: { agent: 'bob' } }, { $count: 'n' }]).toArray(), [{ n: 2 }])
   })
 
+  t.test('$count of no documents answers no document, and its field name is checked as mongod checks it', async (t) => {
+    t.same(await sales.aggregate([{ $match: { agent: 'nobody' } }, { $count: 'n' }]).toArray(), [])
+    t.same(await sales.aggregate([{ $match: { agent: 'nobody' } }, { $project: { amount: 1 } }, { $count: 'n' }]).toArray(), [])
+    t.same(await sales.aggregate([{ $facet: { none: [{ $match: { agent: 'nobody' } }, { $count: 'n' }], bob: [{ $match: { agent: 'bob' } }, { $count: 'n' }] } }]).toArray(), [{ none: [], bob: [{ n: 2 }] }])
+    const refusal = (field: unknown) => sales.aggregate([{ $match: { agent: 'nobody' } }, { $count: field }]).toArray().then(() => undefined, (error: { code?: number }) => error.code)
+    t.same(await Promise.all([7, '', '$n', 'a\u0000b', 'a.b'].map(refusal)), [40156, 40157, 40158, 40159, 40160])
+  })
+
   t.test('$lookup joins another collection of the same database', async (t) => {
     const rows = await agents.aggregate([
       { $lookup: { from: 'sales', localField: '_id', foreignField: 'agent', as: 'sales' } },

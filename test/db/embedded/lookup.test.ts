@@ -237,4 +237,31 @@ t.test('$lookup', async (t) => {
     ]).toArray()
     t.same(rows, [{ _id: 1, family: { pets: [{ _id: 1 }] } }])
   })
+
+  t.test('a sub-pipeline that only counts: one document with the count, none when nothing joins, with an index or without', async (t) => {
+    const agents = db.collection<Keyed>('agents')
+    const sent = db.collection<Keyed>('sent')
+    await agents.insertMany([{ _id: 1, tenant: 'a', agent: 1 }, { _id: 2, tenant: 'a', agent: 2 }, { _id: 3, tenant: 'a' }, { _id: 4, tenant: 'a', agent: [1, 2] }])
+    await sent.insertMany([
+      { _id: 1, tenant: 'a', agent: 1 }, { _id: 2, tenant: 'a', agent: 1 }, { _id: 3, tenant: 'b', agent: 1 },
+      { _id: 4, tenant: 'a', agent: 3 }, { _id: 5, tenant: 'a' }, { _id: 6, tenant: 'a', agent: [1, 3] }
+    ])
+    const counts = (pipeline: Document[]) => agents.aggregate([
+      { $sort: { _id: 1 } },
+      { $lookup: { from: 'sent', localField: 'agent', foreignField: 'agent', pipeline, as: 'n' } },
+      { $project: { _id: 1, n: 1 } }
+    ]).toArray()
+    const expected = [{ _id: 1, n: [{ count: 3 }] }, { _id: 2, n: [] }, { _id: 3, n: [{ count: 1 }] }, { _id: 4, n: [{ count: 3 }] }]
+    const withMatch = [{ $match: { tenant: 'a' } }, { $count: 'count' }]
+    const unindexed = [await counts(withMatch), await counts([{ $count: 'count' }])]
+    await sent.createIndex({ tenant: 1, agent: 1 })
+    const indexed = [await counts(withMatch), await counts([{ $count: 'count' }])]
+    t.same(unindexed[0], expected, 'a leading $match, no index')
+    t.same(indexed[0], expected, 'a leading $match, an index on it and the join field')
+    const everyTenant = [{ _id: 1, n: [{ count: 4 }] }, { _id: 2, n: [] }, { _id: 3, n: [{ count: 1 }] }, { _id: 4, n: [{ count: 4 }] }]
+    t.same(unindexed[1], everyTenant, '$count alone, no index')
+    t.same(indexed[1], everyTenant, '$count alone, with the index')
+    const refused = await counts([{ $count: '$count' }]).then(() => undefined, (error: { code?: number }) => error.code)
+    t.equal(refused, 40158, 'a $-prefixed count field is refused as mongod refuses it')
+  })
 })
