@@ -1,4 +1,5 @@
 import type { Collection, Document, ObjectId } from 'mongodb'
+import { aggregateFirst } from '../../db/find-one.js'
 import { interactionQuery, type InteractionDocument } from '../interactions/repository.js'
 import type { InstantRange } from '../interactions/periods.js'
 import { concatChannels, selectAndSummarise, sumIf, type ChannelCount, type Ranked, type RowSelection, type SortOrder } from '../interactions/ranking.js'
@@ -54,7 +55,7 @@ export function createCustomerTypeStats (interactions: Collection<InteractionDoc
   ]
 
   async function run<R, S, D extends Document> (collection: Collection<D>, pipeline: Document[], emptySummary: S): Promise<Ranked<R, S>> {
-    const [result] = await collection.aggregate<{ rows: R[], summary: S[] }>(pipeline).toArray()
+    const result = await aggregateFirst<{ rows: R[], summary: S[] }>(collection, pipeline)
     return { rows: result?.rows ?? [], summary: result?.summary[0] ?? emptySummary }
   }
 

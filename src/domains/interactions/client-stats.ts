@@ -3,6 +3,7 @@ import type { Collection, Db, Document, ObjectId } from 'mongodb'
 import type { FastifyInstance } from 'fastify'
 import type { CustomerDocument } from '../customers/repository.js'
 import { createCustomerTypeStats } from '../customers/type-stats.js'
+import { aggregateFirst } from '../../db/find-one.js'
 import { interactionQuery, type InteractionDocument } from './repository.js'
 import type { InstantRange } from './periods.js'
 import { concatChannels, selectAndSummarise, sumIf, type ChannelCount, type Ranked, type RowSelection, type SortOrder } from './ranking.js'
@@ -26,14 +27,14 @@ export function createClientStats (db: Db) {
   const customers: Collection<CustomerDocument> = db.collection<CustomerDocument>('customers')
 
   async function ranked<R, S> (pipeline: Document[], emptySummary: S): Promise<Ranked<R, S>> {
-    const [result] = await interactions.aggregate<{ rows: R[], summary: S[] }>(pipeline).toArray()
+    const result = await aggregateFirst<{ rows: R[], summary: S[] }>(interactions, pipeline)
     return { rows: result?.rows ?? [], summary: result?.summary[0] ?? emptySummary }
   }
 
   return {
     /** Interactions and distinct customers per channel in the period (channels without any are absent), and distinct customers overall. */
     async channelReach (clientId: ObjectId, range: InstantRange): Promise<{ channels: ChannelReach[], customers: number }> {
-      const [result] = await interactions.aggregate<{ channels: ChannelReach[], reach: { customers: number }[] }>([
+      const result = await aggregateFirst<{ channels: ChannelReach[], reach: { customers: number }[] }>(interactions, [
         { $match: interactionQuery(clientId, range) },
         { $group: { _id: { engagementId: '$engagementId', customerId: missingAsNull('$customerId') }, count: { $sum: 1 } } },
         {
@@ -45,7 +46,7 @@ export function createClientStats (db: Db) {
             reach: [{ $match: { '_id.customerId': { $ne: null } } }, { $group: { _id: '$_id.customerId' } }, { $count: 'customers' }]
           }
         }
-      ]).toArray()
+      ])
       return { channels: result?.channels ?? [], customers: result?.reach[0]?.customers ?? 0 }
     },
 

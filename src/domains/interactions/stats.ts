@@ -1,4 +1,5 @@
 import type { Collection, Document, ObjectId } from 'mongodb'
+import { aggregateFirst } from '../../db/find-one.js'
 import { MAX_ENGAGEMENTS } from '../engagements/repository.js'
 import { interactionQuery, type InteractionDocument, type InteractionFilter } from './repository.js'
 import type { BucketUnit } from './periods.js'
@@ -21,7 +22,7 @@ export function createInteractionStats (collection: Collection<InteractionDocume
      * customer, then two lookups with constant filters); null when the client has no such customer.
      */
     async customerChannelCounts (clientId: ObjectId, customerId: number, filter: InteractionFilter): Promise<CustomerChannels | null> {
-      const [found] = await customers.aggregate<CustomerChannels>([
+      return aggregateFirst<CustomerChannels>(customers, [
         { $match: { clientId, customerId } },
         { $limit: 1 },
         { $project: { _id: 0, customerId: 1 } },
@@ -44,8 +45,7 @@ export function createInteractionStats (collection: Collection<InteractionDocume
             as: 'counts'
           }
         }
-      ]).toArray()
-      return found ?? null
+      ])
     },
 
     /** How many interactions match on each channel (channels without any are absent). */
