@@ -3,10 +3,13 @@
  * own process) as the ceiling, then each route below against `src/server.ts` in its own process with the default
  * `npm start` database (embedded engine, demo data), `RATE_LIMIT_MAX=0` and `LOG_LEVEL=warn`. Prints req/s, p50, p99,
  * the ratio to the ceiling, the non-2xx count and the server's CPU time per request (all its threads) per route, and exits non-zero when a route misses its target.
- * Run: npm run bench:http [-- --connections 50 --duration 8 --only health,users --cpu-prof --ceiling-each]
+ * Run: npm run bench:http [-- --connections 50 --duration 8 --only health,users --cpu-prof --ceiling-each --compiled]
+ * `--compiled` builds the app (`npm run build`) and runs `dist/src/server.js` with node, as the Dockerfile does, instead of
+ * `src/server.ts` through tsx, as `npm start` does (tsx keeps every function's name, which costs a call per closure made).
  * `--ceiling-each` measures the ceiling again just before each route and compares the route with that one: on a busy
  * machine, whose spare CPU changes from minute to minute, that keeps each ratio to conditions of the same moment.
  */
+import { execFileSync } from 'node:child_process'
 import os from 'node:os'
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
@@ -20,7 +23,8 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '8' },
     only: { type: 'string' },
     'cpu-prof': { type: 'boolean', default: false },
-    'ceiling-each': { type: 'boolean', default: false }
+    'ceiling-each': { type: 'boolean', default: false },
+    compiled: { type: 'boolean', default: false }
   }
 })
 const connections = Number(values.connections)
@@ -54,7 +58,8 @@ async function measure (url: string, pid: number, route?: Route): Promise<Omit<R
   return { rps: Math.round(result.requests.average), p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors + result.timeouts, cpuUs }
 }
 
-const startServer = (): Promise<ServerProcess> => startProcess('src/server.ts', {
+const entry = values.compiled ? 'dist/src/server.js' : 'src/server.ts'
+const startServer = (): Promise<ServerProcess> => startProcess(entry, {
   RATE_LIMIT_MAX: '0',
   LOG_LEVEL: 'warn',
   PORT: '0',
@@ -72,7 +77,8 @@ async function main (): Promise<void> {
   const only = values.only?.split(',')
   const chosen = routes.filter((route) => !only || only.includes(route.name))
   log(`machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, node ${process.version}`)
-  log(`http: ${connections} connections, ${duration} s per route; load average ${load()} at the start`)
+  if (values.compiled) execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' })
+  log(`http: ${connections} connections, ${duration} s per route, server ${entry}; load average ${load()} at the start`)
 
   const bare = await startBareFastify()
   const measureCeiling = () => measure(`${bare.address}/static`, bare.child.pid as number)

@@ -21,9 +21,13 @@ export function serverEnv (uri: string): Record<string, string> {
   }
 }
 
-/** Starts a TypeScript entry point as its own process and resolves with the address it prints. */
+/**
+ * Starts an entry point as its own process and resolves with the address it prints: a TypeScript one through tsx (as
+ * `npm start` runs), a JavaScript one (the build, as the Dockerfile runs `dist/src/server.js`) with node alone.
+ */
 export async function startProcess (entry: string, env: Record<string, string>, banner: RegExp, nodeArgs: string[] = []): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', entry], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] })
+  const loader = entry.endsWith('.ts') ? ['--import', 'tsx'] : []
+  const child = spawn(process.execPath, [...nodeArgs, ...loader, entry], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] })
   const exited = once(child, 'exit').then(([code]) => code as number | null)
   let output = ''
   const address = await new Promise<string>((resolve, reject) => {
