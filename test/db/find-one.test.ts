@@ -21,8 +21,8 @@ t.test('findFirst and aggregateFirst', async (t) => {
   }
 
   t.test('findFirst: the first match, or null, in one find', async (t) => {
-    t.same(await commandsOf(() => findFirst(db, 'rows', { _id: 7 })), { value: { _id: 7, group: 'b' }, commands: ['find'] })
-    t.same(await commandsOf(() => findFirst(db, 'rows', { _id: 1000 })), { value: null, commands: ['find'] })
+    t.same(await commandsOf(() => findFirst<{ _id: number, group: string }>(db, 'rows', { _id: 7 })), { value: { _id: 7, group: 'b' }, commands: ['find'] })
+    t.same(await commandsOf(() => findFirst<{ _id: number, group: string }>(db, 'rows', { _id: 1000 })), { value: null, commands: ['find'] })
   })
 
   t.test('aggregateFirst: the document a one-document pipeline answers, in one aggregate', async (t) => {
