@@ -76,12 +76,12 @@ function spawnEngineWorker (options: { host?: string, port?: number, socketPath?
  * when `host` or `port` is given, else on a private Unix domain socket (ENGINE_SOCKET_PREFIX). A thread that cannot
  * start rejects; one that stops while the app runs calls `onCrash` (by default: an uncaught error).
  */
-export async function startEmbeddedThread (options: { host?: string, port?: number, onCrash?: (error: Error) => void } = {}): Promise<Server & { worker: Worker }> {
+export async function startEmbeddedThread (options: { host?: string, port?: number, onCrash?: (error: Error) => void } = {}): Promise<Server & { worker: Worker, mingo: 'esm' | 'cjs' }> {
   const folder = options.host === undefined && options.port === undefined ? await engineSocketFolder() : null
   const removeFolder = async () => { if (folder) await rm(folder, { recursive: true, force: true }) }
   const worker = spawnEngineWorker({ ...options, ...(folder ? { socketPath: join(folder, 'engine.sock') } : {}) })
   const exited = once(worker, 'exit').then(([code]) => code as number)
-  const started = await new Promise<{ uri?: string, error?: string }>((resolve) => {
+  const started = await new Promise<{ uri?: string, mingo?: 'esm' | 'cjs', error?: string }>((resolve) => {
     worker.once('message', resolve)
     worker.once('error', (error) => resolve({ error: error.message }))
     void exited.then((code) => resolve({ error: `its thread exited with code ${code}` }))
@@ -108,7 +108,7 @@ export async function startEmbeddedThread (options: { host?: string, port?: numb
     clearTimeout(timer)
     await removeFolder()
   })())
-  return { uri: started.uri, stop, worker }
+  return { uri: started.uri, stop, worker, mingo: started.mingo ?? 'cjs' }
 }
 
 async function startMemoryServer (): Promise<Server> {

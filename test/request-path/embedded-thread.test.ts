@@ -24,6 +24,22 @@ t.test('the default database runs on a thread of its own', async (t) => {
   await client.close()
 })
 
+t.test('the engine\'s thread runs mingo\'s ES module build, which answers as the CommonJS build does', async (t) => {
+  const engine = await startEmbeddedThread()
+  t.teardown(() => engine.stop())
+  t.equal(engine.mingo, 'esm', 'the thread reports the build its mingo/core resolves to')
+  const client = await new MongoClient(engine.uri).connect()
+  t.teardown(() => client.close())
+  const things = client.db('builds').collection<{ _id: number, tags: number[] }>('things')
+  await things.insertMany([{ _id: 1, tags: [1, 2, 3] }, { _id: 2, tags: [] }])
+  const rows = await things.aggregate([
+    { $project: { big: { $filter: { input: '$tags', cond: { $gt: ['$$this', 1] } } }, n: { $size: '$tags' } } },
+    { $group: { _id: null, n: { $sum: '$n' }, big: { $push: '$big' } } },
+    { $lookup: { from: 'things', pipeline: [{ $match: { _id: 2 } }, { $count: 'n' }], as: 'twos' } }
+  ]).toArray()
+  t.same(rows, [{ _id: null, n: 3, big: [[2, 3], []], twos: [{ n: 1 }] }])
+})
+
 t.test('a thread that dies while the app runs is reported', async (t) => {
   const crashes: Error[] = []
   const engine = await startEmbeddedThread({ onCrash: (error) => crashes.push(error) })

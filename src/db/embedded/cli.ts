@@ -1,5 +1,9 @@
 import { parseArgs } from 'node:util'
-import { startEmbeddedMongo } from './index.js'
+import { useMingoModules } from './mingo-modules.js'
+
+// The engine loads mingo's ES module build, as on the app's engine thread (mingo-modules.ts).
+useMingoModules()
+const { startEmbeddedMongo } = await import('./index.js')
 
 const { values } = parseArgs({
   options: { port: { type: 'string', default: '27017' }, host: { type: 'string', default: '127.0.0.1' }, socket: { type: 'string' } }
