@@ -3,8 +3,10 @@
  * engine in this process to capture them (driver command monitoring, background commands left out), then the engine
  * alone parses, runs and encodes them again and again, as it does for a socket's messages, with no driver, socket or
  * HTTP in the figure. Prints the least CPU per request of five rounds (the others lost time to the machine).
- * Run: npx tsx bench/engine-cpu.ts [--route /api/v1/interactions/1] [--key sb_demo_acme_agent] [--requests 2000] [--cpu-prof f]
- * Only GET routes: a write would change what the next round reads.
+ * Run: npx tsx bench/engine-cpu.ts [--route /api/v1/interactions/1] [--key sb_demo_acme_agent] [--requests 2000] [--mingo cjs]
+ *   [--cpu-prof f]
+ * `--mingo cjs` keeps mingo's CommonJS build; by default the engine runs its ES module build, as the engine's thread does
+ * (src/db/embedded/mingo-modules.ts). Only GET routes: a write would change what the next round reads.
  */
 import { writeFileSync } from 'node:fs'
 import { Session } from 'node:inspector/promises'
@@ -12,9 +14,7 @@ import { parseArgs } from 'node:util'
 import { serialize, type Document } from 'bson'
 import type { CommandStartedEvent } from 'mongodb'
 import { buildApp } from '../src/app.js'
-import { EmbeddedServer } from '../src/db/embedded/server.js'
-import { encodeOpMsg, parseMessage } from '../src/db/embedded/wire.js'
-import { runCommand } from '../src/db/embedded/commands/index.js'
+import { mingoBuild, useMingoModules } from '../src/db/embedded/mingo-modules.js'
 import { load, log } from './measure.js'
 
 const { values } = parseArgs({
@@ -22,10 +22,17 @@ const { values } = parseArgs({
     route: { type: 'string', default: '/api/v1/interactions/1' },
     key: { type: 'string', default: 'sb_demo_acme_agent' },
     requests: { type: 'string', default: '2000' },
+    mingo: { type: 'string', default: 'esm' },
     'cpu-prof': { type: 'string' }
   }
 })
 const requests = Number(values.requests)
+
+// The engine's modules are loaded after the choice of mingo's build, so that they all share the one chosen.
+if (values.mingo !== 'cjs') useMingoModules()
+const { EmbeddedServer } = await import('../src/db/embedded/server.js')
+const { encodeOpMsg, parseMessage } = await import('../src/db/embedded/wire.js')
+const { runCommand } = await import('../src/db/embedded/commands/index.js')
 
 const server = new EmbeddedServer()
 const port = await server.listen(0, '127.0.0.1')
@@ -68,7 +75,7 @@ const once = (): void => {
 }
 for (let i = 0; i < requests; i++) once()
 
-log(`engine CPU: GET ${values.route}, ${bodies.length} command(s) a request, ${requests} requests a round; load average ${load()} at the start`)
+log(`engine CPU: GET ${values.route}, ${bodies.length} command(s) a request, ${requests} requests a round, mingo's ${mingoBuild()} build; load average ${load()} at the start`)
 const session = values['cpu-prof'] === undefined ? undefined : new Session()
 if (session) {
   session.connect()
