@@ -8,14 +8,12 @@
  * `--mingo cjs` keeps mingo's CommonJS build; by default the engine runs its ES module build, as the engine's thread does
  * (src/db/embedded/mingo-modules.ts). Only GET routes: a write would change what the next round reads.
  */
-import { writeFileSync } from 'node:fs'
-import { Session } from 'node:inspector/promises'
 import { parseArgs } from 'node:util'
 import { serialize, type Document } from 'bson'
 import type { CommandStartedEvent } from 'mongodb'
 import { buildApp } from '../src/app.js'
 import { mingoBuild, useMingoModules } from '../src/db/embedded/mingo-modules.js'
-import { load, log } from './measure.js'
+import { cpuPerRequest, load, log } from './measure.js'
 
 const { values } = parseArgs({
   options: {
@@ -76,19 +74,6 @@ const once = (): void => {
 for (let i = 0; i < requests; i++) once()
 
 log(`engine CPU: GET ${values.route}, ${bodies.length} command(s) a request, ${requests} requests a round, mingo's ${mingoBuild()} build; load average ${load()} at the start`)
-const session = values['cpu-prof'] === undefined ? undefined : new Session()
-if (session) {
-  session.connect()
-  await session.post('Profiler.enable')
-  await session.post('Profiler.start')
-}
-const rounds: number[] = []
-for (let round = 0; round < 5; round++) {
-  const started = process.cpuUsage()
-  for (let i = 0; i < requests; i++) once()
-  const used = process.cpuUsage(started)
-  rounds.push((used.user + used.system) / requests)
-}
-if (session && values['cpu-prof'] !== undefined) writeFileSync(values['cpu-prof'], JSON.stringify((await session.post('Profiler.stop')).profile))
+const rounds = await cpuPerRequest(5, requests, once, values['cpu-prof'])
 log(`  ${Math.round(Math.min(...rounds))} µs of engine CPU per request (rounds: ${rounds.map((r) => Math.round(r)).join(', ')})`)
 await server.close()

@@ -5,12 +5,10 @@
  * Run: npx tsx bench/route-cpu.ts [--route /users/performance] [--key sb_demo_acme_manager] [--requests 300] [--rounds 3]
  *   [--method POST --body '{"text":"Is my order on its way?"}'] [--cpu-prof file.cpuprofile]
  */
-import { writeFileSync } from 'node:fs'
-import { Session } from 'node:inspector/promises'
 import { parseArgs } from 'node:util'
 import { buildApp } from '../src/app.js'
 import { startEmbeddedMongo } from '../src/db/embedded/index.js'
-import { load, log } from './measure.js'
+import { cpuPerRequest, load, log } from './measure.js'
 
 const { values } = parseArgs({
   options: {
@@ -43,20 +41,7 @@ if (first.statusCode >= 300) throw new Error(`${values.route} answered ${first.s
 for (let i = 0; i < requests; i++) await app.inject(request)
 
 log(`route CPU: ${values.method} ${values.route}, ${requests} sequential requests a round; load average ${load()} at the start`)
-const session = values['cpu-prof'] === undefined ? undefined : new Session()
-if (session) {
-  session.connect()
-  await session.post('Profiler.enable')
-  await session.post('Profiler.start')
-}
-const rounds: number[] = []
-for (let round = 0; round < Number(values.rounds); round++) {
-  const started = process.cpuUsage()
-  for (let i = 0; i < requests; i++) await app.inject(request)
-  const used = process.cpuUsage(started)
-  rounds.push((used.user + used.system) / requests)
-}
-if (session && values['cpu-prof'] !== undefined) writeFileSync(values['cpu-prof'], JSON.stringify((await session.post('Profiler.stop')).profile))
+const rounds = await cpuPerRequest(Number(values.rounds), requests, () => app.inject(request), values['cpu-prof'])
 // The least of the rounds: the others lost time to whatever else the machine was doing.
 log(`  ${Math.round(Math.min(...rounds))} µs of CPU per request (app and engine; rounds: ${rounds.map((r) => Math.round(r)).join(', ')})`)
 await app.close()
