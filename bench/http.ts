@@ -2,8 +2,15 @@
  * The HTTP request path (not a test): in one run, a bare Fastify route returning static JSON (bench/bare-server.ts, its
  * own process) as the ceiling, then each route below against `src/server.ts` in its own process with the default
  * `npm start` database (embedded engine, demo data), `RATE_LIMIT_MAX=0` and `LOG_LEVEL=warn`. Prints req/s, p50, p99,
- * the ratio to the ceiling, the non-2xx count and the server's CPU time per request (all its threads) per route, and exits non-zero when a route misses its target.
- * Run: npm run bench:http [-- --connections 50 --duration 8 --only health,users --cpu-prof --ceiling-each --compiled]
+ * the ratio to the ceiling, the non-2xx count and the server's CPU time per request per route (all its threads, and its
+ * main thread alone: HTTP and the driver), and exits non-zero when a route misses its target.
+ * It also measures, in the same run, the official driver's CPU per command (bench/driver-floor.ts: the `find` a read by
+ * id sends, against an engine in its own process, at the same concurrency), and prints each route's bound: the most
+ * requests a second its main thread could serve if it did nothing but the HTTP work of `GET /health` and the driver's
+ * fixed work for the commands the route sends (its budget in test/request-path/round-trips.test.ts), as a ratio to the
+ * ceiling. A route whose bound is below its target cannot meet it on this machine while its commands go through the
+ * driver from one event loop, however little the rest costs.
+ * Run: npm run bench:http [-- --connections 50 --duration 8 --only health,users --cpu-prof --ceiling-each --compiled --no-floor]
  * `--compiled` builds the app (`npm run build`) and runs `dist/src/server.js` with node, as the Dockerfile does, instead of
  * `src/server.ts` through tsx, as `npm start` does (tsx keeps every function's name, which costs a call per closure made).
  * `--ceiling-each` measures the ceiling again just before each route and compares the route with that one: on a busy
@@ -15,6 +22,7 @@ import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import autocannon, { type Result } from 'autocannon'
 import { startBareFastify, startProcess, type ServerProcess } from './load-server.js'
+import { driverCost, findById, seedCostUsers, startEngineProcess, stopEngineProcess } from './driver-floor.js'
 import { load, log } from './measure.js'
 
 const { values } = parseArgs({
@@ -24,38 +32,46 @@ const { values } = parseArgs({
     only: { type: 'string' },
     'cpu-prof': { type: 'boolean', default: false },
     'ceiling-each': { type: 'boolean', default: false },
-    compiled: { type: 'boolean', default: false }
+    compiled: { type: 'boolean', default: false },
+    'no-floor': { type: 'boolean', default: false }
   }
 })
 const connections = Number(values.connections)
 const duration = Number(values.duration)
 
-interface Route { name: string, method: 'GET' | 'POST', path: string, key: string, body?: string, target: number }
+/** `commands`: the database commands one request sends with a warm key cache (enforced by round-trips.test.ts). */
+interface Route { name: string, method: 'GET' | 'POST', path: string, key: string, body?: string, target: number, commands: number }
 
 const routes: Route[] = [
-  { name: 'health', method: 'GET', path: '/health', key: '', target: 0.6 },
-  { name: 'users', method: 'GET', path: '/users/1', key: 'sb_demo_acme_agent', target: 0.15 },
-  { name: 'interactions', method: 'GET', path: '/api/v1/interactions/1', key: 'sb_demo_acme_agent', target: 0.15 },
-  { name: 'performance', method: 'GET', path: '/users/performance', key: 'sb_demo_acme_manager', target: 0.05 },
-  { name: 'messages', method: 'POST', path: '/api/v1/chats/2/messages', key: 'sb_demo_acme_agent', body: JSON.stringify({ text: 'Is my order on its way?' }), target: 0.05 }
+  { name: 'health', method: 'GET', path: '/health', key: '', target: 0.6, commands: 0 },
+  { name: 'users', method: 'GET', path: '/users/1', key: 'sb_demo_acme_agent', target: 0.15, commands: 1 },
+  { name: 'interactions', method: 'GET', path: '/api/v1/interactions/1', key: 'sb_demo_acme_agent', target: 0.15, commands: 1 },
+  { name: 'performance', method: 'GET', path: '/users/performance', key: 'sb_demo_acme_manager', target: 0.05, commands: 1 },
+  { name: 'messages', method: 'POST', path: '/api/v1/chats/2/messages', key: 'sb_demo_acme_agent', body: JSON.stringify({ text: 'Is my order on its way?' }), target: 0.05, commands: 7 }
 ]
 
-interface Row { route: string, rps: number, p50: number, p99: number, non2xx: number, errors: number, cpuUs: number, ratio?: number, target?: number, ceiling?: number }
+interface Row { route: string, rps: number, p50: number, p99: number, non2xx: number, errors: number, cpuUs: number, mainUs: number, ratio?: number, target?: number, ceiling?: number, bound?: number }
 
-/** CPU time (user + system, every thread) of a process so far, in microseconds, from /proc (Linux). */
-function processCpuUs (pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []
+/** CPU time (user + system) so far, in microseconds, from /proc (Linux): of a whole process, or of one of its threads. */
+function cpuUsOf (stat: string): number {
+  const fields = readFileSync(stat, 'utf8').split(') ')[1]?.split(' ') ?? []
   return (Number(fields[11]) + Number(fields[12])) * 1e6 / 100
 }
+const processCpuUs = (pid: number): number => cpuUsOf(`/proc/${pid}/stat`)
+/** The main thread's: the one whose thread id is the process id (Fastify, the app and the driver run there). */
+const mainThreadCpuUs = (pid: number): number => cpuUsOf(`/proc/${pid}/task/${pid}/stat`)
 
 async function measure (url: string, pid: number, route?: Route): Promise<Omit<Row, 'route'>> {
   const headers: Record<string, string> = {}
   if (route?.key) headers.authorization = `Bearer ${route.key}`
   if (route?.body) headers['content-type'] = 'application/json'
   const cpuBefore = processCpuUs(pid)
+  const mainBefore = mainThreadCpuUs(pid)
   const result: Result = await autocannon({ url, connections, duration, method: route?.method ?? 'GET', headers, ...(route?.body ? { body: route.body } : {}) })
-  const cpuUs = (processCpuUs(pid) - cpuBefore) / Math.max(1, result.requests.total)
-  return { rps: Math.round(result.requests.average), p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors + result.timeouts, cpuUs }
+  const requests = Math.max(1, result.requests.total)
+  const cpuUs = (processCpuUs(pid) - cpuBefore) / requests
+  const mainUs = (mainThreadCpuUs(pid) - mainBefore) / requests
+  return { rps: Math.round(result.requests.average), p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors + result.timeouts, cpuUs, mainUs }
 }
 
 const entry = values.compiled ? 'dist/src/server.js' : 'src/server.ts'
@@ -85,7 +101,19 @@ async function main (): Promise<void> {
   const ceiling = await measureCeiling()
   log(`  ceiling (bare Fastify, static JSON): ${format(ceiling.rps)} req/s, p50 ${ceiling.p50} ms, p99 ${ceiling.p99} ms, server CPU ${ceiling.cpuUs.toFixed(0)} µs per request`)
 
+  // The driver's fixed CPU per command, before the routes (the engine it talks to is stopped before they run).
+  let floorUs: number | undefined
+  if (!values['no-floor']) {
+    const engine = await startEngineProcess()
+    await seedCostUsers(engine.uri)
+    floorUs = (await driverCost(engine.uri, findById, { concurrency: connections })).cpuUs
+    await stopEngineProcess(engine)
+    log(`  driver floor: ${floorUs.toFixed(1)} µs of CPU per command (the find by id, ${connections} at a time, least of 3 runs)`)
+  }
+
   const rows: Row[] = [{ route: 'bare Fastify, static JSON (ceiling)', ...ceiling, ratio: 1 }]
+  // The HTTP part of the bound: GET /health's main-thread CPU when it was measured in this run, else the bare route's.
+  let httpUs = ceiling.mainUs
   for (const route of chosen) {
     const adjacent = values['ceiling-each'] ? (await measureCeiling()).rps : ceiling.rps
     // Each route against a fresh server, so one route's writes or garbage do not weigh on the next.
@@ -93,18 +121,26 @@ async function main (): Promise<void> {
     const row: Row = { route: `\`${route.method} ${route.path}\``, ...await measure(`${server.address}${route.path}`, server.child.pid as number, route), target: route.target, ceiling: adjacent }
     await stop(server)
     row.ratio = row.rps / adjacent
+    if (route.commands === 0) httpUs = row.mainUs
+    if (floorUs !== undefined) row.bound = 1e6 / (route.commands * floorUs + httpUs) / adjacent
     rows.push(row)
-    log(`  ${row.route}: ${format(row.rps)} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, ${row.ratio.toFixed(3)} × ceiling ${format(adjacent)} (target ${route.target}), non-2xx ${row.non2xx}, errors ${row.errors}, server CPU ${row.cpuUs.toFixed(0)} µs per request`)
+    const bound = row.bound === undefined ? '' : `, bound ${row.bound.toFixed(3)} (${route.commands} command${route.commands === 1 ? '' : 's'})`
+    log(`  ${row.route}: ${format(row.rps)} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, ${row.ratio.toFixed(3)} × ceiling ${format(adjacent)} (target ${route.target}${bound}), non-2xx ${row.non2xx}, errors ${row.errors}, server CPU ${row.cpuUs.toFixed(0)} µs per request (main thread ${row.mainUs.toFixed(0)})`)
   }
   await stop(bare)
 
   log(`load average ${load()} at the end\n`)
   const each = values['ceiling-each']
-  log(`| route | req/s | p50 | p99 | × ceiling |${each ? ' ceiling just before |' : ''} target | non-2xx | server CPU per request |`)
-  log(`|---|---:|---:|---:|---:|${each ? '---:|' : ''}---:|---:|---:|`)
+  log(`| route | req/s | p50 | p99 | × ceiling |${each ? ' ceiling just before |' : ''} target | bound | non-2xx | server CPU per request | main thread |`)
+  log(`|---|---:|---:|---:|---:|${each ? '---:|' : ''}---:|---:|---:|---:|---:|`)
   for (const row of rows) {
     const before = each ? ` ${row.ceiling ? format(row.ceiling) : '–'} |` : ''
-    log(`| ${row.route} | ${format(row.rps)} | ${row.p50} ms | ${row.p99} ms | ${(row.ratio ?? 0).toFixed(3)} |${before} ${row.target ? `≥ ${row.target}` : '–'} | ${format(row.non2xx + row.errors)} | ${row.cpuUs.toFixed(0)} µs |`)
+    log(`| ${row.route} | ${format(row.rps)} | ${row.p50} ms | ${row.p99} ms | ${(row.ratio ?? 0).toFixed(3)} |${before} ${row.target ? `≥ ${row.target}` : '–'} | ${row.bound === undefined ? '–' : row.bound.toFixed(3)} | ${format(row.non2xx + row.errors)} | ${row.cpuUs.toFixed(0)} µs | ${row.mainUs.toFixed(0)} µs |`)
+  }
+  if (floorUs !== undefined) {
+    log(`\nbound: 1,000,000 / (commands × ${floorUs.toFixed(1)} µs + ${httpUs.toFixed(0)} µs of HTTP) req/s, as a ratio to the ceiling`)
+    const beyond = rows.filter((row) => row.bound !== undefined && row.target !== undefined && row.bound < row.target)
+    if (beyond.length > 0) log(`out of reach on this machine (bound below target): ${beyond.map((row) => row.route).join(', ')}`)
   }
   const missed = rows.filter((row) => row.target !== undefined && ((row.ratio ?? 0) < row.target || row.non2xx + row.errors > 0))
   if (missed.length > 0) {
