@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
+import { readFileSync } from 'node:fs'
 import { MongoClient, type Db, type MongoClientOptions } from 'mongodb'
 
 /**
@@ -37,19 +38,27 @@ export async function seedCostUsers (uri: string): Promise<void> {
 /** The read a hot route by id sends (src/db/find-one.ts): the `find` command, limit 1, one batch. */
 export const findById = (db: Db) => db.command({ find: 'users', filter: { _id: 7 }, limit: 1, singleBatch: true })
 
+/** CPU time (user + system, all threads) of a process so far, in microseconds, from /proc (Linux). */
+export function processCpuUs (pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []
+  return (Number(fields[11]) + Number(fields[12])) * 1e6 / 100
+}
+
 /**
- * This process's CPU per command (user + system, µs) and the commands per second, for `count` commands of `op`,
- * `concurrency` at a time, after 2,000 unmeasured; the least CPU of `runs` runs (the others lost time to the machine).
+ * This process's CPU per command (user + system, µs), the engine's (`enginePid`, when given: its process's CPU per
+ * command in the same run) and the commands per second, for `count` commands of `op`, `concurrency` at a time, after
+ * 2,000 unmeasured; the run of least CPU in this process of `runs` runs (the others lost time to the machine).
  */
-export async function driverCost (uri: string, op: (db: Db) => Promise<unknown>, { count = 20000, concurrency = 50, runs = 3, options = {} as MongoClientOptions } = {}): Promise<{ cpuUs: number, rate: number }> {
+export async function driverCost (uri: string, op: (db: Db) => Promise<unknown>, { count = 20000, concurrency = 50, runs = 3, options = {} as MongoClientOptions, enginePid = undefined as number | undefined } = {}): Promise<{ cpuUs: number, engineUs: number, rate: number }> {
   const client = new MongoClient(uri, options)
   await client.connect()
   try {
     const db = client.db('cost')
     for (let i = 0; i < 2000; i++) await op(db)
-    let best = { cpuUs: Infinity, rate: 0 }
+    let best = { cpuUs: Infinity, engineUs: NaN, rate: 0 }
     for (let run = 0; run < runs; run++) {
       let next = 0
+      const engineBefore = enginePid === undefined ? NaN : processCpuUs(enginePid)
       const started = process.cpuUsage()
       const t0 = performance.now()
       await Promise.all(Array.from({ length: concurrency }, async () => {
@@ -57,7 +66,8 @@ export async function driverCost (uri: string, op: (db: Db) => Promise<unknown>,
       }))
       const used = process.cpuUsage(started)
       const cpuUs = (used.user + used.system) / count
-      if (cpuUs < best.cpuUs) best = { cpuUs, rate: count / (performance.now() - t0) * 1000 }
+      const engineUs = enginePid === undefined ? NaN : (processCpuUs(enginePid) - engineBefore) / count
+      if (cpuUs < best.cpuUs) best = { cpuUs, engineUs, rate: count / (performance.now() - t0) * 1000 }
     }
     return best
   } finally {
