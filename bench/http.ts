@@ -5,7 +5,7 @@
  * the ratio to the ceiling, the non-2xx count and the server's CPU time per request per route (all its threads, and its
  * main thread alone: HTTP and the driver), and exits non-zero when a route misses its target.
  * It also measures, in the same run, the official driver's CPU per command (bench/driver-floor.ts: the `find` a read by
- * id sends, against an engine in its own process, at the same concurrency), and prints each route's bound: the most
+ * id sends, against an engine in its own process over a Unix domain socket, at the same concurrency), and prints each route's bound: the most
  * requests a second its main thread could serve if it did nothing but the HTTP work of `GET /health` and the driver's
  * fixed work for the commands the route sends (its budget in test/request-path/round-trips.test.ts), as a ratio to the
  * ceiling. A route whose bound is below its target cannot meet it on this machine while its commands go through the
@@ -21,7 +21,8 @@
  */
 import { execFileSync } from 'node:child_process'
 import os from 'node:os'
-import { readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import autocannon, { type Result } from 'autocannon'
 import { startBareFastify, startProcess, type ServerProcess } from './load-server.js'
@@ -111,10 +112,13 @@ async function main (): Promise<void> {
   let floorUs: number | undefined
   let engineFloorUs = 0
   if (!values['no-floor']) {
-    const engine = await startEngineProcess()
+    // Over a Unix domain socket, as the default mode's app reaches its engine's thread.
+    const folder = mkdtempSync(join(os.tmpdir(), 'bench-http-'))
+    const engine = await startEngineProcess(join(folder, 'engine.sock'))
     await seedCostUsers(engine.uri)
     const floor = await driverCost(engine.uri, findById, { concurrency: connections, enginePid: engine.child.pid })
     await stopEngineProcess(engine)
+    rmSync(folder, { recursive: true, force: true })
     floorUs = floor.cpuUs
     engineFloorUs = floor.engineUs
     log(`  driver floor: ${floorUs.toFixed(1)} µs of CPU per command in the app's process, ${engineFloorUs.toFixed(1)} µs in the engine's (the find by id, ${connections} at a time, least of 3 runs)`)
