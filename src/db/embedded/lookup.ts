@@ -17,6 +17,7 @@ import { activeCompare, canonicalValue, commandCanonicalizer } from './collation
 import { keyOf as binaryKeyOf } from './keys.js'
 import { compileFilter, equalityConstraints, type Predicate } from './query.js'
 import { checkCountField } from './count-stage.js'
+import { include, simpleInclusion } from './inclusion.js'
 import { cloneValue, isPlainObject, resolvePath, type Doc } from './values.js'
 
 /** Read access to the collections of the database an aggregate runs in. Returned documents may be shared: never modify them. */
@@ -275,6 +276,12 @@ function countOnly (stages: unknown[]): string | undefined {
   return checkCountField(stages[0].$count)
 }
 
+/** The fields of a sub-pipeline that is only a simple inclusion `$project` (inclusion.ts), done without mingo's `$lookup`. */
+function projectionOnly (stages: unknown[]): Set<string> | undefined {
+  if (stages.length !== 1 || !isPlainObject(stages[0]) || Object.keys(stages[0]).length !== 1) return undefined
+  return simpleInclusion(stages[0].$project)
+}
+
 /** mingo's $lookup, which validates its own argument shapes. */
 const mingoLookup = $lookup as unknown as (collection: Iterator, expr: AnyObject, options: Options) => Iterator
 
@@ -323,6 +330,8 @@ export function lookup (collection: Iterator, expr: AnyObject, options: Options)
     if (remaining.length === 0) return withField(outer, as, foreign.map(cloneValue))
     const counted = countOnly(remaining)
     if (counted !== undefined) return withField(outer, as, foreign.length === 0 ? [] : [{ [counted]: foreign.length }])
+    const projected = projectionOnly(remaining)
+    if (projected !== undefined) return withField(outer, as, foreign.map((doc) => include(doc, projected, true)))
     const sub: AnyObject = { from: foreign.map(cloneValue), pipeline: remaining, as: JOINED }
     if (letExpr !== undefined) sub.let = letExpr
     const [joined] = mingoLookup(Lazy([outer]), sub, options).collect() as AnyObject[]

@@ -3,10 +3,11 @@
  * comes from mingo unchanged.
  */
 import { Lazy, type Iterator } from 'mingo/lazy'
-import { $group } from 'mingo/operators/pipeline'
+import { $group, $project } from 'mingo/operators/pipeline'
 import type { AnyObject, Options, SortSpec } from 'mingo/types'
 import { collatedAccumulatorOperators, collatedExpressionOperators, collatedInternalExpressions, collatedPipelineOperators, collatedQueryOperators } from './collated.js'
 import { dateShims } from './dates.js'
+import { include, simpleInclusion } from './inclusion.js'
 import { count } from './count-stage.js'
 import { lookup } from './lookup.js'
 import { percentileAccumulators, percentileExpressions } from './percentiles.js'
@@ -36,7 +37,15 @@ function bucket (collection: Iterator, expr: AnyObject, options: Options): Itera
   return bsonSort($group(collection, { _id: key, ...output }, options), { _id: 1 }, options)
 }
 
-export const pipelineShims = { ...collatedPipelineOperators, $sort: bsonSort, $bucket: bucket, $lookup: lookup, $count: count }
+// ---- $project: a projection of top-level fields only is done here (inclusion.ts); mingo's serves the rest.
+
+function project (collection: Iterator, expr: AnyObject, options: Options): Iterator {
+  const fields = simpleInclusion(expr)
+  if (fields === undefined) return $project(collection, expr, options)
+  return collection.map((doc) => include(doc as Doc, fields, false))
+}
+
+export const pipelineShims = { ...collatedPipelineOperators, $sort: bsonSort, $bucket: bucket, $lookup: lookup, $count: count, $project: project }
 export const accumulatorShims = { ...collatedAccumulatorOperators, ...percentileAccumulators }
 export const expressionShims = { ...collatedExpressionOperators, ...collatedInternalExpressions, ...percentileExpressions, $type: typeExpression, ...dateShims }
 export const queryShims = { ...collatedQueryOperators, $type: typeQuery }

@@ -3,6 +3,7 @@ import { Binary, BSONRegExp, Decimal128, Double, Int32, Long, MaxKey, MinKey, Ob
 import { Collection } from '../../../src/db/embedded/collection.js'
 import { Cursors } from '../../../src/db/embedded/cursors.js'
 import { CommandError, asCommandError } from '../../../src/db/embedded/errors.js'
+import { include, simpleInclusion } from '../../../src/db/embedded/inclusion.js'
 import { keyOf } from '../../../src/db/embedded/keys.js'
 import { runPipeline } from '../../../src/db/embedded/query.js'
 import { Store } from '../../../src/db/embedded/store.js'
@@ -261,5 +262,27 @@ t.test('index candidates', async (t) => {
     t.same(ids({ tenant: 't1', kind: 4 }).slice(0, 2), [64, 94])
     t.equal(c.get(34), undefined)
     t.equal(c.indexes().every((index) => index.size === (index.sparse ? 0 : 299)), true)
+  })
+})
+
+t.test('simple inclusion projections', async (t) => {
+  t.test('only top-level inclusions are simple; mingo projects everything else', async (t) => {
+    t.same(simpleInclusion({ _id: 0, a: 1, b: true, c: -2 }), new Set(['a', 'b', 'c']))
+    t.same(simpleInclusion({ a: 1, _id: 1 }), new Set(['a', '_id']))
+    for (const spec of ['a', null, [], {}, { _id: 0 }, { _id: 1 }, { a: 1, b: 0 }, { a: Number.NaN }, { a: '$b' }, { a: { $literal: 1 } }, { 'a.b': 1 }, { $a: 1 }, { '': 1 }]) {
+      t.equal(simpleInclusion(spec), undefined, JSON.stringify(spec))
+    }
+  })
+
+  t.test('fields in the document\'s order; undefined as missing; values copied only when asked', async (t) => {
+    const nested = { x: 1 }
+    const doc = { _id: 1, b: nested, a: undefined, c: 3 }
+    const fields = simpleInclusion({ c: 1, b: 1, a: 1 }) as Set<string>
+    const shared = include(doc, fields, false)
+    t.same(Object.keys(shared), ['_id', 'b', 'c'])
+    t.equal(shared.b, nested)
+    const copied = include(doc, fields, true)
+    t.same(copied, { _id: 1, b: { x: 1 }, c: 3 })
+    t.not(copied.b, nested)
   })
 })
