@@ -26,6 +26,7 @@ import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import autocannon, { type Result } from 'autocannon'
 import { startBareFastify, startProcess, type ServerProcess } from './load-server.js'
+import { routes, type Route } from './http-routes.js'
 import { driverCost, findById, processCpuUs, seedCostUsers, startEngineProcess, stopEngineProcess } from './driver-floor.js'
 import { load, log } from './measure.js'
 
@@ -42,17 +43,6 @@ const { values } = parseArgs({
 })
 const connections = Number(values.connections)
 const duration = Number(values.duration)
-
-/** `commands`: the database commands one request sends with a warm key cache (enforced by round-trips.test.ts). */
-interface Route { name: string, method: 'GET' | 'POST', path: string, key: string, body?: string, target: number, commands: number }
-
-const routes: Route[] = [
-  { name: 'health', method: 'GET', path: '/health', key: '', target: 0.6, commands: 0 },
-  { name: 'users', method: 'GET', path: '/users/1', key: 'sb_demo_acme_agent', target: 0.15, commands: 1 },
-  { name: 'interactions', method: 'GET', path: '/api/v1/interactions/1', key: 'sb_demo_acme_agent', target: 0.15, commands: 1 },
-  { name: 'performance', method: 'GET', path: '/users/performance', key: 'sb_demo_acme_manager', target: 0.05, commands: 1 },
-  { name: 'messages', method: 'POST', path: '/api/v1/chats/2/messages', key: 'sb_demo_acme_agent', body: JSON.stringify({ text: 'Is my order on its way?' }), target: 0.05, commands: 7 }
-]
 
 interface Row { route: string, rps: number, p50: number, p99: number, non2xx: number, errors: number, cpuUs: number, mainUs: number, clientUs: number, ratio?: number, target?: number, ceiling?: number, bound?: number, machineBound?: number }
 

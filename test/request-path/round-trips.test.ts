@@ -6,6 +6,7 @@ import { buildTestApp, bearer, PLATFORM_KEY } from '../helper.js'
 import { multipart } from '../domains/imports/helper.js'
 import { commandsDuring } from './commands.js'
 import { eventually, startReceiver } from '../webhooks/receiver.js'
+import { routes as benchRoutes } from '../../bench/http-routes.js'
 
 /** Ids the requests below need, found at start or taken from earlier answers. */
 interface Context {
@@ -254,6 +255,18 @@ t.test('every route stays within its database round-trip budget', async (t) => {
       t.ok(commands.length <= budget, `${commands.length} commands: ${commands.join(', ')}`)
       if (route === 'POST /api/v1/imports') ctx.importId = (JSON.parse(res.body) as { id: string }).id
       if (route === 'POST /api/v1/webhooks') ctx.webhookId = (JSON.parse(res.body) as { id: string }).id
+    })
+  }
+
+  // bench:http bounds each route by the commands it makes: a count it got wrong would misstate what is within reach.
+  for (const route of benchRoutes) {
+    t.test(`bench:http's ${route.method} ${route.path} makes exactly the ${route.commands} command${route.commands === 1 ? '' : 's'} its bound counts`, async (t) => {
+      const headers: Record<string, string> = route.key ? bearer(route.key) : {}
+      if (route.body) headers['content-type'] = 'application/json'
+      const options: InjectOptions = { method: route.method, url: route.path, headers, ...(route.body ? { payload: route.body } : {}) }
+      const { value: res, commands } = await commandsDuring(app, () => app.inject(options))
+      t.ok(res.statusCode >= 200 && res.statusCode < 300, `answers ${res.statusCode} ${res.body.slice(0, 200)}`)
+      t.equal(commands.length, route.commands, commands.join(', '))
     })
   }
 })
