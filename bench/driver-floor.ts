@@ -38,11 +38,14 @@ export async function seedCostUsers (uri: string): Promise<void> {
 /** The read a hot route by id sends (src/db/find-one.ts): the `find` command, limit 1, one batch. */
 export const findById = (db: Db) => db.command({ find: 'users', filter: { _id: 7 }, limit: 1, singleBatch: true })
 
-/** CPU time (user + system, all threads) of a process so far, in microseconds, from /proc (Linux). */
-export function processCpuUs (pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []
+/** CPU time (user + system) so far, in microseconds, from a `/proc/.../stat` file (Linux): of a process or a thread. */
+export function statCpuUs (stat: string): number {
+  const fields = readFileSync(stat, 'utf8').split(') ')[1]?.split(' ') ?? []
   return (Number(fields[11]) + Number(fields[12])) * 1e6 / 100
 }
+
+/** CPU time of a whole process (all its threads) so far, in microseconds. */
+export const processCpuUs = (pid: number): number => statCpuUs(`/proc/${pid}/stat`)
 
 /**
  * This process's CPU per command (user + system, µs), the engine's (`enginePid`, when given: its process's CPU per

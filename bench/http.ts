@@ -21,13 +21,13 @@
  */
 import { execFileSync } from 'node:child_process'
 import os from 'node:os'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import autocannon, { type Result } from 'autocannon'
 import { startBareFastify, startProcess, type ServerProcess } from './load-server.js'
 import { routes, type Route } from './http-routes.js'
-import { driverCost, findById, processCpuUs, seedCostUsers, startEngineProcess, stopEngineProcess } from './driver-floor.js'
+import { driverCost, findById, processCpuUs, seedCostUsers, statCpuUs, startEngineProcess, stopEngineProcess } from './driver-floor.js'
 import { load, log } from './measure.js'
 
 const { values } = parseArgs({
@@ -50,10 +50,7 @@ interface Row { route: string, rps: number, p50: number, p99: number, non2xx: nu
  * CPU time (user + system) of a process's main thread so far, in microseconds, from /proc (Linux): the thread whose id
  * is the process id, where Fastify, the app and the driver run.
  */
-function mainThreadCpuUs (pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []
-  return (Number(fields[11]) + Number(fields[12])) * 1e6 / 100
-}
+const mainThreadCpuUs = (pid: number): number => statCpuUs(`/proc/${pid}/task/${pid}/stat`)
 
 async function measure (url: string, pid: number, route?: Route): Promise<Omit<Row, 'route'>> {
   const headers: Record<string, string> = {}
